@@ -1,0 +1,289 @@
+import { assign, cancel, enqueueActions, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import type { ErrorInfo, FailureKind } from './errors.js';
+import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
+
+/**
+ * One job's lifecycle: its attempts, the time limit of each, the backoff between them and the
+ * verification of the result. The job reports every outcome to the plan through events; the
+ * plan decides when each attempt may start (so a durable plan can record the start first).
+ */
+
+export interface JobMachineInput {
+  jobId: string;
+  /** Number of the first attempt this actor runs (greater than 1 after `RETRY_JOB`). */
+  firstAttempt: number;
+  retry: ResolvedRetry;
+  timeoutMs: number | null;
+  verify: boolean;
+}
+
+/** What the attempt actor (the job's work) receives. */
+export interface AttemptInput {
+  jobId: string;
+  attempt: number;
+  attemptId: string;
+  timeoutMs: number | null;
+}
+
+export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
+
+/** Events the attempt actor sends back to its job. */
+export type AttemptEvent =
+  | { type: 'ATTEMPT.PROGRESS'; progress: unknown }
+  | { type: 'ATTEMPT.SUCCEEDED'; output: unknown }
+  | { type: 'ATTEMPT.FAILED'; error: ErrorInfo; retryable: boolean };
+
+/** Sent by the job to its attempt just before the attempt is stopped for a reason. */
+export interface AttemptAbortEvent {
+  type: 'ATTEMPT.ABORT';
+  why: AbortWhy;
+  detail?: string;
+}
+
+/** Events the plan sends to a job. */
+export type PlanToJobEvent =
+  | { type: 'START_ATTEMPT' }
+  | { type: 'CANCEL'; why: 'skipped' | 'canceled'; detail?: string };
+
+/** Events a job sends to the plan. Each carries the attempt it is about. */
+export type JobToPlanEvent =
+  | { type: 'JOB_STARTED'; jobId: string; attemptId: string; attempt: number }
+  | { type: 'JOB_PROGRESS'; jobId: string; attemptId: string; progress: unknown }
+  | { type: 'JOB_COMPLETED'; jobId: string; attemptId: string; output: unknown }
+  | {
+      type: 'JOB_FAILED';
+      jobId: string;
+      attemptId: string;
+      error: ErrorInfo;
+      kind: FailureKind;
+      /** True when the job will try again after `retryInMs` on its own. */
+      willRetry: boolean;
+      retryInMs?: number;
+      violations?: string[];
+    }
+  /** The backoff after a failed attempt is over; the job waits for `START_ATTEMPT`. */
+  | { type: 'JOB_ATTEMPT_DUE'; jobId: string; attemptId: string; attempt: number };
+
+export interface Failure {
+  error: ErrorInfo;
+  kind: FailureKind;
+  retryable: boolean;
+  violations?: string[];
+}
+
+export interface JobContext extends JobMachineInput {
+  attempt: number;
+  output: unknown;
+  failure: Failure | null;
+  retryInMs: number;
+}
+
+export type JobEvent =
+  | AttemptEvent
+  | PlanToJobEvent
+  | { type: 'TIMEOUT' }
+  | { type: 'BACKOFF_DONE' }
+  | { type: 'xstate.done.actor.verify'; output: string[] }
+  | { type: 'xstate.error.actor.verify'; error: unknown };
+
+const currentAttemptId = (c: JobContext) => attemptIdOf(c.jobId, c.attempt);
+
+function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+export const jobMachine = setup({
+  types: {
+    input: {} as JobMachineInput,
+    context: {} as JobContext,
+    events: {} as JobEvent,
+  },
+  actors: {
+    // Placeholders so the machine can be drawn and inspected on its own; the orchestrator
+    // provides the real implementations (src/runtime/attempt-actor.ts).
+    attempt: fromCallback<AttemptAbortEvent, AttemptInput>(({ sendBack }) => {
+      sendBack({
+        type: 'ATTEMPT.FAILED',
+        error: { name: 'Error', message: 'no runner provided' },
+        retryable: false,
+      });
+    }),
+    verify: fromPromise<string[], { jobId: string; attempt: number; output: unknown }>(
+      async () => [],
+    ),
+  },
+  guards: {
+    mayRetry: ({ context, event }) =>
+      (event.type === 'TIMEOUT' || (event.type === 'ATTEMPT.FAILED' && event.retryable)) &&
+      context.attempt < context.firstAttempt + context.retry.maxAttempts - 1,
+    mustVerify: ({ context }) => context.verify,
+  },
+  actions: {
+    reportStarted: sendParent(({ context }) => ({
+      type: 'JOB_STARTED' as const,
+      jobId: context.jobId,
+      attemptId: currentAttemptId(context),
+      attempt: context.attempt,
+    })),
+    reportProgress: sendParent(({ context, event }) => ({
+      type: 'JOB_PROGRESS' as const,
+      jobId: context.jobId,
+      attemptId: currentAttemptId(context),
+      progress: event.type === 'ATTEMPT.PROGRESS' ? event.progress : undefined,
+    })),
+    armTimeout: enqueueActions(({ context, enqueue }) => {
+      if (context.timeoutMs !== null) {
+        enqueue.raise({ type: 'TIMEOUT' }, { id: 'timeout', delay: context.timeoutMs });
+      }
+    }),
+    // Runs on leaving `running`, before the attempt actor is stopped, so that the job's code sees
+    // why its signal was aborted. A finished attempt is not aborted.
+    abortAttempt: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'TIMEOUT') enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: 'timeout' });
+      if (event.type === 'CANCEL') {
+        enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: event.why, detail: event.detail });
+      }
+    }),
+    recordFailure: assign(({ context, event }) => {
+      const failure: Failure =
+        event.type === 'TIMEOUT'
+          ? {
+              kind: 'timeout',
+              retryable: true,
+              error: {
+                name: 'JobTimeoutError',
+                code: 'JOB_TIMEOUT',
+                message: `Job "${context.jobId}" attempt ${context.attempt} timed out after ${context.timeoutMs} ms`,
+              },
+            }
+          : event.type === 'ATTEMPT.FAILED'
+            ? { kind: 'job_failed', retryable: event.retryable, error: event.error }
+            : event.type === 'xstate.done.actor.verify'
+              ? {
+                  kind: 'verification',
+                  retryable: false,
+                  violations: event.output,
+                  error: {
+                    name: 'VerificationError',
+                    code: 'JOB_VERIFICATION',
+                    message: `Job "${context.jobId}" result failed verification: ${event.output.join('; ')}`,
+                  },
+                }
+              : {
+                  kind: 'verification',
+                  retryable: false,
+                  error: toErrorInfo(event.type === 'xstate.error.actor.verify' ? event.error : event),
+                };
+      const failedIndex = context.attempt - context.firstAttempt;
+      return {
+        failure,
+        retryInMs: backoffDelay(context.retry, failedIndex, currentAttemptId(context)),
+      };
+    }),
+    reportFailure: sendParent(({ context }, params: { willRetry: boolean }) => {
+      const failure = context.failure!;
+      return {
+        type: 'JOB_FAILED' as const,
+        jobId: context.jobId,
+        attemptId: currentAttemptId(context),
+        error: failure.error,
+        kind: failure.kind,
+        willRetry: params.willRetry,
+        ...(params.willRetry ? { retryInMs: context.retryInMs } : {}),
+        ...(failure.violations ? { violations: failure.violations } : {}),
+      };
+    }),
+    scheduleBackoff: enqueueActions(({ context, enqueue }) => {
+      enqueue.raise({ type: 'BACKOFF_DONE' }, { id: 'backoff', delay: context.retryInMs });
+    }),
+    reportAttemptDue: sendParent(({ context }) => ({
+      type: 'JOB_ATTEMPT_DUE' as const,
+      jobId: context.jobId,
+      attemptId: attemptIdOf(context.jobId, context.attempt + 1),
+      attempt: context.attempt + 1,
+    })),
+    nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1, failure: null }),
+    keepOutput: assign({
+      output: ({ event }) => (event.type === 'ATTEMPT.SUCCEEDED' ? event.output : undefined),
+    }),
+    reportCompleted: sendParent(({ context }) => ({
+      type: 'JOB_COMPLETED' as const,
+      jobId: context.jobId,
+      attemptId: currentAttemptId(context),
+      output: context.output,
+    })),
+  },
+}).createMachine({
+  id: 'job',
+  context: ({ input }) => ({
+    ...input,
+    attempt: input.firstAttempt,
+    output: undefined,
+    failure: null,
+    retryInMs: 0,
+  }),
+  initial: 'running',
+  on: {
+    CANCEL: '.canceled',
+  },
+  states: {
+    running: {
+      entry: ['reportStarted', 'armTimeout'],
+      // The delayed TIMEOUT is raised by id, so it must be withdrawn by id when the attempt ends.
+      exit: ['abortAttempt', cancel('timeout')],
+      invoke: {
+        id: 'attempt',
+        src: 'attempt',
+        input: ({ context }) => ({
+          jobId: context.jobId,
+          attempt: context.attempt,
+          attemptId: currentAttemptId(context),
+          timeoutMs: context.timeoutMs,
+        }),
+      },
+      on: {
+        'ATTEMPT.PROGRESS': { actions: 'reportProgress' },
+        'ATTEMPT.SUCCEEDED': [
+          { guard: 'mustVerify', target: 'verifying', actions: 'keepOutput' },
+          { target: 'succeeded', actions: 'keepOutput' },
+        ],
+        'ATTEMPT.FAILED': [
+          { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
+          { target: 'failed', actions: 'recordFailure' },
+        ],
+        TIMEOUT: [
+          { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
+          { target: 'failed', actions: 'recordFailure' },
+        ],
+      },
+    },
+    retrying: {
+      entry: [{ type: 'reportFailure', params: { willRetry: true } }, 'scheduleBackoff'],
+      on: { BACKOFF_DONE: 'awaitingStart' },
+    },
+    awaitingStart: {
+      entry: 'reportAttemptDue',
+      on: { START_ATTEMPT: { target: 'running', actions: 'nextAttempt' } },
+    },
+    verifying: {
+      invoke: {
+        id: 'verify',
+        src: 'verify',
+        input: ({ context }) => ({
+          jobId: context.jobId,
+          attempt: context.attempt,
+          output: context.output,
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.length === 0, target: 'succeeded' },
+          { target: 'failed', actions: 'recordFailure' },
+        ],
+        onError: { target: 'failed', actions: 'recordFailure' },
+      },
+    },
+    succeeded: { type: 'final', entry: 'reportCompleted' },
+    failed: { type: 'final', entry: { type: 'reportFailure', params: { willRetry: false } } },
+    canceled: { type: 'final' },
+  },
+});

@@ -1,0 +1,153 @@
+import type { ErrorInfo, FailureKind } from '../errors.js';
+import type { ResolvedRetry } from '../retry.js';
+import type { ReadyQueue } from './ready-queue.js';
+
+export type JobStatus =
+  | 'waiting'
+  | 'queued'
+  | 'running'
+  | 'retrying'
+  | 'succeeded'
+  | 'failed'
+  | 'blocked'
+  | 'skipped'
+  | 'canceled';
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
+  'succeeded',
+  'failed',
+  'blocked',
+  'skipped',
+  'canceled',
+]);
+
+/** A job as the plan machine gets it: the serializable part of a JobSpec, defaults filled in. */
+export interface PlanJobInput {
+  id: string;
+  dependsOn: readonly string[];
+  priority: number;
+  retry: ResolvedRetry;
+  timeoutMs: number | null;
+  verify: boolean;
+}
+
+export interface PlanMachineInput {
+  planId: string;
+  mode: 'autopilot' | 'copilot' | 'supervisor';
+  maxParallel: number;
+  onJobFailure: 'pause' | 'fail' | 'continue';
+  onSkip: 'block' | 'release';
+  /** When true, a pass waits for `COMMITTED` before it starts the attempts it decided. */
+  writeAhead: boolean;
+  jobs: readonly PlanJobInput[];
+}
+
+export interface JobRecord extends PlanJobInput {
+  index: number;
+  dependents: string[];
+  /** Dependencies that have not succeeded yet (the in-degree counter). */
+  waitingOn: number;
+  status: JobStatus;
+  /** Number of the latest attempt (0 before the first). */
+  attempt: number;
+  attemptId: string | null;
+  /** Child actor id while a job actor is alive; ids are reused once their job settled. */
+  slot: string | null;
+  /** True while a retrying job's backoff is over and its next attempt waits for a pass. */
+  due: boolean;
+  output?: unknown;
+  failure?: { kind: FailureKind; error: ErrorInfo; violations?: string[] };
+  blockedBy?: string;
+}
+
+/**
+ * The plan machine's context. Collections are updated in place (one event touches O(out-degree)
+ * entries; copying them per event would make a plan quadratic), and everything stays plain data
+ * so the state can be serialized.
+ */
+export interface PlanContext {
+  planId: string;
+  mode: PlanMachineInput['mode'];
+  maxParallel: number;
+  onJobFailure: PlanMachineInput['onJobFailure'];
+  onSkip: PlanMachineInput['onSkip'];
+  writeAhead: boolean;
+  /** Jobs by id, in a prototype-less object so no id can collide with Object.prototype. */
+  jobs: Record<string, JobRecord>;
+  /** Job ids in declaration order. */
+  order: string[];
+  ready: ReadyQueue;
+  /** Job actors alive or about to be spawned; never above `maxParallel`. */
+  live: number;
+  settled: number;
+  freeSlots: string[];
+  slotCount: number;
+  /** Decided by the current pass, spawned once the decision is durable. */
+  toLaunch: string[];
+  /** Retrying jobs whose next attempt was decided, to be told once the decision is durable. */
+  toStart: string[];
+  /** Retrying jobs whose backoff is over. */
+  due: string[];
+  /** Set by every recorded fact that may let the plan progress; cleared by a pass. */
+  dirty: boolean;
+  commitRequested: number;
+  commitDurable: number;
+  /** Failed jobs that hold the plan at `on_error` (policy `pause`), oldest first. */
+  unresolved: string[];
+  userPaused: boolean;
+  /** False in copilot mode until `APPROVE` at the `start` checkpoint. */
+  startApproved: boolean;
+  /** Set when policy `fail` ends the plan. */
+  failedBy: string | null;
+  /** Set by `CANCEL`. */
+  cancel: { reason?: string } | null;
+}
+
+export function createPlanContext(input: PlanMachineInput): PlanContext {
+  const jobs: Record<string, JobRecord> = Object.create(null);
+  const order: string[] = [];
+  input.jobs.forEach((job, index) => {
+    order.push(job.id);
+    jobs[job.id] = {
+      ...job,
+      dependsOn: [...job.dependsOn],
+      index,
+      dependents: [],
+      waitingOn: job.dependsOn.length,
+      status: 'waiting',
+      attempt: 0,
+      attemptId: null,
+      slot: null,
+      due: false,
+    };
+  });
+  for (const id of order) {
+    for (const dep of jobs[id]!.dependsOn) jobs[dep]!.dependents.push(id);
+  }
+  return {
+    planId: input.planId,
+    mode: input.mode,
+    maxParallel: input.maxParallel,
+    onJobFailure: input.onJobFailure,
+    onSkip: input.onSkip,
+    writeAhead: input.writeAhead,
+    jobs,
+    order,
+    ready: [],
+    live: 0,
+    settled: 0,
+    freeSlots: [],
+    slotCount: 0,
+    toLaunch: [],
+    toStart: [],
+    due: [],
+    dirty: true,
+    commitRequested: 0,
+    commitDurable: 0,
+    unresolved: [],
+    userPaused: false,
+    startApproved: input.mode !== 'copilot',
+    failedBy: null,
+    cancel: null,
+  };
+}

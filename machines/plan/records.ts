@@ -1,0 +1,53 @@
+import type { ErrorInfo, FailureKind } from '../errors.js';
+
+/** Where the plan stopped for a person (or the user) to decide. */
+export type Checkpoint =
+  | { name: 'start' }
+  | { name: 'on_error'; jobId: string; kind: FailureKind; error: ErrorInfo }
+  | { name: 'user' };
+
+/**
+ * The domain records the plan machine emits, one per fact, in order. They feed `events$` and
+ * the journal, and replaying them rebuilds the plan view.
+ */
+export type PlanRecord =
+  | { type: 'plan-started'; planId: string; jobs: number }
+  | { type: 'job-queued'; jobId: string }
+  | { type: 'attempt-started'; jobId: string; attemptId: string; attempt: number }
+  | { type: 'attempt-running'; jobId: string; attemptId: string }
+  | { type: 'job-progress'; jobId: string; attemptId: string; progress: unknown }
+  | {
+      type: 'attempt-failed';
+      jobId: string;
+      attemptId: string;
+      kind: FailureKind;
+      error: ErrorInfo;
+      retryInMs: number;
+    }
+  | { type: 'attempt-due'; jobId: string; attemptId: string }
+  | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown }
+  | {
+      type: 'job-failed';
+      jobId: string;
+      attemptId: string;
+      kind: FailureKind;
+      error: ErrorInfo;
+      violations?: string[];
+    }
+  | { type: 'job-blocked'; jobId: string; by: string }
+  | { type: 'job-unblocked'; jobId: string }
+  | { type: 'job-skipped'; jobId: string; reason?: string }
+  | { type: 'job-canceled'; jobId: string }
+  | { type: 'result-ignored'; jobId: string; attemptId: string; event: string; why: string }
+  | { type: 'command-accepted'; command: PlanCommandRecord }
+  | { type: 'command-rejected'; command: PlanCommandRecord; reason: string }
+  | { type: 'plan-paused'; checkpoint: Checkpoint }
+  | { type: 'plan-resumed' }
+  | { type: 'plan-completed' }
+  | { type: 'plan-failed'; reason: string }
+  | { type: 'plan-canceled'; reason?: string };
+
+/** A command as it appears in the audit log. */
+export type PlanCommandRecord = { type: string } & Record<string, unknown>;
+
+export type PlanRecordType = PlanRecord['type'];

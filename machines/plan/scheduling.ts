@@ -1,0 +1,318 @@
+import { attemptIdOf } from '../retry.js';
+import type { JobToPlanEvent } from '../job.machine.js';
+import type { JobRecord, PlanContext } from './context.js';
+import { popReady, pushReady } from './ready-queue.js';
+import type { PlanRecord } from './records.js';
+
+/**
+ * The plan's bookkeeping. Each function updates the context in place for one fact and appends
+ * the records it produced to `out`. Work is proportional to the jobs the fact touches (a job's
+ * dependents), never to the size of the plan, except for `cancelAll`, which ends the plan.
+ */
+
+type Out = PlanRecord[];
+
+export function queueRoots(ctx: PlanContext, out: Out): void {
+  for (const id of ctx.order) {
+    const job = ctx.jobs[id]!;
+    if (job.status === 'waiting' && job.waitingOn === 0) queue(ctx, job, out);
+  }
+}
+
+function queue(ctx: PlanContext, job: JobRecord, out: Out): void {
+  job.status = 'queued';
+  pushReady(ctx.ready, job.priority, job.index);
+  out.push({ type: 'job-queued', jobId: job.id });
+}
+
+function releaseSlot(ctx: PlanContext, job: JobRecord): void {
+  if (job.slot !== null) ctx.freeSlots.push(job.slot);
+  job.slot = null;
+  job.due = false;
+  ctx.live--;
+}
+
+function settle(ctx: PlanContext, job: JobRecord, status: JobRecord['status']): void {
+  job.status = status;
+  ctx.settled++;
+}
+
+/** One dependency of each dependent is done; dependents with none left become ready. */
+function release(ctx: PlanContext, job: JobRecord, out: Out): void {
+  for (const id of job.dependents) {
+    const dependent = ctx.jobs[id]!;
+    dependent.waitingOn--;
+    if (dependent.waitingOn === 0 && dependent.status === 'waiting') queue(ctx, dependent, out);
+  }
+}
+
+/** Every job that transitively depends on `job` and has not started can no longer succeed. */
+export function blockDependents(ctx: PlanContext, job: JobRecord, out: Out): void {
+  const stack = [job];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const id of current.dependents) {
+      const dependent = ctx.jobs[id]!;
+      if (dependent.status !== 'waiting') continue;
+      settle(ctx, dependent, 'blocked');
+      dependent.blockedBy = job.id;
+      out.push({ type: 'job-blocked', jobId: id, by: job.id });
+      stack.push(dependent);
+    }
+  }
+}
+
+/** A job that can no longer succeed, from the point of view of its dependents. */
+function isDead(ctx: PlanContext, job: JobRecord): boolean {
+  return (
+    job.status === 'failed' ||
+    job.status === 'blocked' ||
+    job.status === 'canceled' ||
+    (job.status === 'skipped' && ctx.onSkip === 'block')
+  );
+}
+
+/** Undoes `blockDependents` for the dependents that no other dead dependency holds back. */
+function unblockDependents(ctx: PlanContext, job: JobRecord, out: Out): void {
+  const stack = [job];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const id of current.dependents) {
+      const dependent = ctx.jobs[id]!;
+      if (dependent.status !== 'blocked') continue;
+      if (dependent.dependsOn.some((dep) => isDead(ctx, ctx.jobs[dep]!))) continue;
+      dependent.status = 'waiting';
+      dependent.blockedBy = undefined;
+      ctx.settled--;
+      out.push({ type: 'job-unblocked', jobId: id });
+      stack.push(dependent);
+    }
+  }
+}
+
+/** True once the job's actor exists (a launch decided by a pass waits for its commit). */
+function isSpawned(ctx: PlanContext, job: JobRecord): boolean {
+  return job.slot !== null && !ctx.toLaunch.includes(job.id);
+}
+
+function reserveSlot(ctx: PlanContext): string {
+  return ctx.freeSlots.pop() ?? `slot-${ctx.slotCount++}`;
+}
+
+/**
+ * One pass: start the next attempt of retrying jobs whose backoff is over, then fill free slots
+ * from the ready queue. The decisions are recorded now and carried out by `takeLaunches` once
+ * they are durable.
+ */
+export function decide(ctx: PlanContext, out: Out): void {
+  ctx.dirty = false;
+  for (const id of ctx.due) {
+    const job = ctx.jobs[id]!;
+    if (job.status !== 'retrying' || !job.due) continue;
+    job.due = false;
+    job.status = 'running';
+    startAttempt(job, out);
+    ctx.toStart.push(id);
+  }
+  ctx.due.length = 0;
+  while (ctx.live < ctx.maxParallel) {
+    const index = popReady(ctx.ready);
+    if (index < 0) break;
+    const job = ctx.jobs[ctx.order[index]!]!;
+    if (job.status !== 'queued') continue;
+    job.status = 'running';
+    job.slot = reserveSlot(ctx);
+    ctx.live++;
+    startAttempt(job, out);
+    ctx.toLaunch.push(job.id);
+  }
+  if (ctx.writeAhead && (ctx.toLaunch.length > 0 || ctx.toStart.length > 0)) {
+    ctx.commitRequested++;
+  }
+}
+
+function startAttempt(job: JobRecord, out: Out): void {
+  job.attempt++;
+  job.attemptId = attemptIdOf(job.id, job.attempt);
+  out.push({ type: 'attempt-started', jobId: job.id, attemptId: job.attemptId, attempt: job.attempt });
+}
+
+export function decisionsDurable(ctx: PlanContext): boolean {
+  return !ctx.writeAhead || ctx.commitDurable >= ctx.commitRequested;
+}
+
+/** Hands the decided launches and starts over to the machine, which spawns and signals. */
+export function takeLaunches(ctx: PlanContext): { launch: JobRecord[]; start: JobRecord[] } {
+  const launch = ctx.toLaunch.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
+  const start = ctx.toStart.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
+  ctx.toLaunch.length = 0;
+  ctx.toStart.length = 0;
+  return { launch, start };
+}
+
+function ignore(out: Out, event: JobToPlanEvent, why: string): void {
+  out.push({
+    type: 'result-ignored',
+    jobId: event.jobId,
+    attemptId: event.attemptId,
+    event: event.type,
+    why,
+  });
+}
+
+/** Why an event from a job is not about the job's current attempt, or null when it is. */
+function staleness(ctx: PlanContext, event: JobToPlanEvent): string | null {
+  const job = ctx.jobs[event.jobId];
+  if (!job) return `no job "${event.jobId}" in this plan`;
+  if (event.type === 'JOB_ATTEMPT_DUE') {
+    return job.status === 'retrying' && event.attempt === job.attempt + 1
+      ? null
+      : `job is ${job.status} at attempt ${job.attempt}`;
+  }
+  if (job.attemptId !== event.attemptId) {
+    return `attempt is not current (current: ${job.attemptId ?? 'none'})`;
+  }
+  if (job.status !== 'running' && job.status !== 'retrying') return `job is already ${job.status}`;
+  return null;
+}
+
+/** Records what a job reported; a fact that may let the plan progress marks it dirty. */
+export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out): void {
+  const stale = staleness(ctx, event);
+  if (stale !== null) return ignore(out, event, stale);
+  const job = ctx.jobs[event.jobId]!;
+  switch (event.type) {
+    case 'JOB_STARTED':
+      out.push({ type: 'attempt-running', jobId: job.id, attemptId: event.attemptId });
+      return;
+    case 'JOB_PROGRESS':
+      out.push({ type: 'job-progress', jobId: job.id, attemptId: event.attemptId, progress: event.progress });
+      return;
+    case 'JOB_ATTEMPT_DUE':
+      job.due = true;
+      ctx.due.push(job.id);
+      ctx.dirty = true;
+      out.push({ type: 'attempt-due', jobId: job.id, attemptId: event.attemptId });
+      return;
+    case 'JOB_COMPLETED':
+      job.output = event.output;
+      releaseSlot(ctx, job);
+      settle(ctx, job, 'succeeded');
+      ctx.dirty = true;
+      out.push({ type: 'job-succeeded', jobId: job.id, attemptId: event.attemptId, output: event.output });
+      release(ctx, job, out);
+      return;
+    case 'JOB_FAILED': {
+      const failure = {
+        kind: event.kind,
+        error: event.error,
+        ...(event.violations ? { violations: event.violations } : {}),
+      };
+      job.failure = failure;
+      if (event.willRetry) {
+        job.status = 'retrying';
+        out.push({
+          type: 'attempt-failed',
+          jobId: job.id,
+          attemptId: event.attemptId,
+          kind: event.kind,
+          error: event.error,
+          retryInMs: event.retryInMs ?? 0,
+        });
+        return;
+      }
+      releaseSlot(ctx, job);
+      settle(ctx, job, 'failed');
+      ctx.dirty = true;
+      out.push({ type: 'job-failed', jobId: job.id, attemptId: event.attemptId, ...failure });
+      onFailure(ctx, job, out);
+      return;
+    }
+  }
+}
+
+function onFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
+  if (ctx.onJobFailure === 'pause') ctx.unresolved.push(job.id);
+  else blockDependents(ctx, job, out);
+  if (ctx.onJobFailure === 'fail' && ctx.failedBy === null) ctx.failedBy = job.id;
+}
+
+/** `RETRY_JOB { from: 'run' }` of a failed job: a fresh retry budget, dependents unblocked. */
+export function retryJob(ctx: PlanContext, job: JobRecord, out: Out): void {
+  removeUnresolved(ctx, job.id);
+  ctx.settled--;
+  job.failure = undefined;
+  queue(ctx, job, out);
+  unblockDependents(ctx, job, out);
+  ctx.dirty = true;
+}
+
+/** `APPROVE` at `on_error`: the failure stands and its dependents are blocked. */
+export function acceptFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
+  removeUnresolved(ctx, job.id);
+  blockDependents(ctx, job, out);
+  ctx.dirty = true;
+}
+
+function removeUnresolved(ctx: PlanContext, jobId: string): void {
+  const at = ctx.unresolved.indexOf(jobId);
+  if (at >= 0) ctx.unresolved.splice(at, 1);
+}
+
+/**
+ * `SKIP_JOB`. Returns the slot of a job actor that must be told, or null. A skipped job counts
+ * as done for its dependents under `onSkip: 'release'` and blocks them under `'block'`.
+ */
+export function skipJob(ctx: PlanContext, job: JobRecord, reason: string | undefined, out: Out): string | null {
+  const slot = isSpawned(ctx, job) ? job.slot : null;
+  if (job.status === 'running' || job.status === 'retrying') releaseSlot(ctx, job);
+  if (job.status === 'failed') {
+    removeUnresolved(ctx, job.id);
+    job.status = 'skipped';
+  } else if (job.status === 'blocked') {
+    job.status = 'skipped';
+  } else {
+    settle(ctx, job, 'skipped');
+  }
+  out.push({ type: 'job-skipped', jobId: job.id, ...(reason ? { reason } : {}) });
+  if (ctx.onSkip === 'release') {
+    unblockDependents(ctx, job, out);
+    release(ctx, job, out);
+  } else {
+    blockDependents(ctx, job, out);
+  }
+  ctx.dirty = true;
+  return slot;
+}
+
+/** Ends every job that has not ended. Returns the slots of the job actors to cancel. */
+export function cancelAll(ctx: PlanContext, out: Out): string[] {
+  const slots: string[] = [];
+  for (const id of ctx.order) {
+    const job = ctx.jobs[id]!;
+    if (job.status === 'running' || job.status === 'retrying') {
+      if (isSpawned(ctx, job)) slots.push(job.slot!);
+      releaseSlot(ctx, job);
+    } else if (job.status !== 'waiting' && job.status !== 'queued') {
+      continue;
+    }
+    settle(ctx, job, 'canceled');
+    out.push({ type: 'job-canceled', jobId: id });
+  }
+  ctx.toLaunch.length = 0;
+  ctx.toStart.length = 0;
+  ctx.ready.length = 0;
+  return slots;
+}
+
+export function allSettled(ctx: PlanContext): boolean {
+  return ctx.settled === ctx.order.length && ctx.live === 0;
+}
+
+/** True when every job succeeded or was skipped. */
+export function allSucceeded(ctx: PlanContext): boolean {
+  return ctx.order.every((id) => {
+    const status = ctx.jobs[id]!.status;
+    return status === 'succeeded' || status === 'skipped';
+  });
+}

@@ -1,0 +1,41 @@
+// The public API. Hand-kept: anything not exported here is internal.
+
+export type { ErrorInfo, FailureKind } from '../machines/errors.js';
+export { jobMachine } from '../machines/job.machine.js';
+export type { JobToPlanEvent } from '../machines/job.machine.js';
+export type { JobStatus } from '../machines/plan/context.js';
+export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/commands.js';
+export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
+export { planMachine } from '../machines/plan.machine.js';
+export { MemoryStore, type Store } from './persistence/store.js';
+export { definePlan } from './plan/define.js';
+export type {
+  FailurePolicy,
+  JobRun,
+  JobRunContext,
+  JobSpec,
+  PlanMode,
+  PlanSpec,
+  RetryPolicy,
+  SkipPolicy,
+  VerifyResult,
+} from './plan/types.js';
+export { validatePlan } from './plan/validate.js';
+export type { Clock } from './runtime/clock.js';
+export {
+  JobAbortedError,
+  JobTimeoutError,
+  NonRetryableError,
+  OrchestratorError,
+  type PlanIssue,
+  type PlanIssueCode,
+  PlanValidationError,
+} from './runtime/errors.js';
+export {
+  type CommandResult,
+  createOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+} from './runtime/orchestrator.js';
+export type { StampedRecord } from './runtime/records.js';
+export type { JobView, PlanView } from './runtime/view.js';

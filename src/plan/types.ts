@@ -1,0 +1,90 @@
+import type { Observable } from 'rxjs';
+
+/** What a job's `run` function receives. */
+export interface JobRunContext<Input = unknown> {
+  readonly jobId: string;
+  /** 1 for the first attempt, counting on across retries and `RETRY_JOB`. */
+  readonly attempt: number;
+  /**
+   * Unique per attempt (`<jobId>#<attempt>`): use it as the idempotency key of any side effect,
+   * because an attempt whose result was lost may run again.
+   */
+  readonly attemptId: string;
+  readonly input: Input;
+  /** Aborted when the attempt times out, the job is skipped or the plan is canceled. */
+  readonly signal: AbortSignal;
+  /** Reports progress; it reaches `events$` as `job-progress`. Ignored once the attempt ended. */
+  report(progress: unknown): void;
+}
+
+/**
+ * A job's work: a function returning a promise (or a value), or an Observable whose last value is
+ * the output and whose every value is reported as progress.
+ */
+export type JobRun<Input = unknown, Output = unknown> = (
+  ctx: JobRunContext<Input>,
+) => Promise<Output> | Observable<Output> | Output;
+
+/** Retry policy of one job. Without one, a job gets exactly one attempt. */
+export interface RetryPolicy {
+  /** Total attempts including the first. Integer, 1 to 1000. */
+  maxAttempts: number;
+  /** Delay before the second attempt, in ms. Integer, 0 to 86,400,000 (one day). Default 1000. */
+  initialDelayMs?: number;
+  /** Multiplier applied to the delay after each failed attempt. 1 to 100. Default 2. */
+  factor?: number;
+  /** Upper bound of any delay, in ms. Integer, at least `initialDelayMs`, at most one day. Default 60,000. */
+  maxDelayMs?: number;
+  /**
+   * Fraction of the delay to randomise, 0 (none) to 1. Default 0. The random part is derived from
+   * the attempt id, so a delay is the same every time the plan is replayed.
+   */
+  jitter?: number;
+}
+
+/** The outcome of `verify`: `true`/nothing when the result is acceptable, or the violations. */
+export type VerifyResult = boolean | undefined | string[];
+
+export interface JobSpec<Input = unknown, Output = unknown> {
+  /** `^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`, unique in the plan. */
+  id: string;
+  /** Ids of the jobs that must succeed before this one starts. */
+  dependsOn?: readonly string[];
+  run: JobRun<Input, Output>;
+  /** JSON value handed to `run` as `ctx.input`. */
+  input?: Input;
+  retry?: RetryPolicy;
+  /** Time limit of one attempt in ms. Integer, 1 to 2,147,483,647. Default: none. */
+  timeoutMs?: number;
+  /** Higher starts first among ready jobs; ties go in declaration order. Finite number. Default 0. */
+  priority?: number;
+  /** Checks a successful result; violations fail the job with kind `verification`. */
+  verify?: (output: Output, ctx: { jobId: string; attempt: number }) => VerifyResult | Promise<VerifyResult>;
+}
+
+export type PlanMode = 'autopilot' | 'copilot' | 'supervisor';
+export type FailurePolicy = 'pause' | 'fail' | 'continue';
+export type SkipPolicy = 'block' | 'release';
+
+export interface PlanSpec {
+  /** Same grammar as a job id. */
+  id: string;
+  name?: string;
+  /** Default `autopilot`. `copilot` waits for `APPROVE` before anything runs. */
+  mode?: PlanMode;
+  /** Jobs running at once. Integer, 1 to 1,000,000. Default 4. */
+  maxParallel?: number;
+  /** What a job failure does to the plan. Default `pause` (the `on_error` checkpoint). */
+  onJobFailure?: FailurePolicy;
+  /**
+   * What skipping a job means to its dependents: `block` (default) makes them `blocked`;
+   * `release` treats the skipped job as done so dependents may run.
+   */
+  onSkip?: SkipPolicy;
+  /** Retry policy of every job that has none of its own. Default: one attempt. */
+  defaultRetry?: RetryPolicy;
+  jobs: readonly JobSpec[];
+}
+
+export const DEFAULT_MAX_PARALLEL = 4;
+export const MAX_MAX_PARALLEL = 1_000_000;

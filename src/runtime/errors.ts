@@ -1,0 +1,68 @@
+/**
+ * Every error this library throws or reports extends `OrchestratorError` and carries a stable
+ * `code`, so callers can branch on it without parsing messages.
+ */
+export class OrchestratorError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One problem found in a plan. `path` points into the spec, e.g. `jobs[2].dependsOn[0]`. */
+export interface PlanIssue {
+  code: PlanIssueCode;
+  path: string;
+  message: string;
+  jobId?: string;
+}
+
+export type PlanIssueCode =
+  | 'INVALID_PLAN'
+  | 'INVALID_ID'
+  | 'DUPLICATE_ID'
+  | 'UNKNOWN_DEPENDENCY'
+  | 'CYCLE'
+  | 'INVALID_OPTION'
+  | 'INVALID_JOB';
+
+/** A plan (or an added job) failed validation; `issues` lists every problem found in one pass. */
+export class PlanValidationError extends OrchestratorError {
+  readonly issues: readonly PlanIssue[];
+
+  constructor(issues: readonly PlanIssue[]) {
+    const head = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    super(
+      'PLAN_INVALID',
+      `Plan is invalid (${head}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Thrown by a job's `run` to fail the job at once, without using its remaining retries. */
+export class NonRetryableError extends OrchestratorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('JOB_NON_RETRYABLE', message, options);
+  }
+}
+
+/** The reason of a job's `signal` when its attempt ran past `timeoutMs`. */
+export class JobTimeoutError extends OrchestratorError {
+  constructor(jobId: string, attempt: number, timeoutMs: number) {
+    super('JOB_TIMEOUT', `Job "${jobId}" attempt ${attempt} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** The reason of a job's `signal` when the job was skipped or the plan canceled. */
+export class JobAbortedError extends OrchestratorError {
+  constructor(jobId: string, why: 'skipped' | 'canceled', detail?: string) {
+    super(
+      why === 'skipped' ? 'JOB_SKIPPED' : 'JOB_CANCELED',
+      `Job "${jobId}" was ${why}${detail ? `: ${detail}` : ''}`,
+    );
+  }
+}

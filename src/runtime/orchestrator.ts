@@ -1,0 +1,219 @@
+import { Observable, Subject } from 'rxjs';
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { jobMachine } from '../../machines/job.machine.js';
+import { type PlanCommand, type PlanStatus, rejectionOf } from '../../machines/plan/commands.js';
+import type { PlanRecord } from '../../machines/plan/records.js';
+import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import type { Store } from '../persistence/store.js';
+import type { PlanSpec } from '../plan/types.js';
+import { findPlanIssues } from '../plan/validate.js';
+import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
+import { type Clock, systemClock } from './clock.js';
+import { PlanValidationError } from './errors.js';
+import type { StampedRecord } from './records.js';
+import { toMachineInput } from './resolve-plan.js';
+import { buildView, type JobTiming, type PlanView } from './view.js';
+
+export interface OrchestratorOptions {
+  /** Source of time for timeouts, retry delays and record stamps. Default: the system clock. */
+  clock?: Clock;
+  /** Passed to XState's `createActor`: receives every actor, event and snapshot of the plan and its jobs. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Receives every record; when given, each pass makes its decisions durable before acting. */
+  store?: Store;
+}
+
+export type CommandResult = { accepted: true } | { accepted: false; reason: string };
+
+export interface Orchestrator {
+  /** Starts the plan. Subscribe to `events$` first to see every record. */
+  start(): Orchestrator;
+  /** Sends a command; the answer says whether it was accepted, and why not. */
+  send(command: PlanCommand): CommandResult;
+  cancel(reason?: string): CommandResult;
+  getView(): PlanView;
+  /** The plan view after each burst of changes (coalesced per microtask); completes at the end. */
+  readonly view$: Observable<PlanView>;
+  /**
+   * Every record, in order. Completes once the plan ended and every attempt it started has
+   * reported, so results that arrive after a cancel are still recorded (as ignored).
+   */
+  readonly events$: Observable<StampedRecord>;
+  /** Resolves with the final view when the plan completed, failed or was canceled. */
+  whenSettled(): Promise<PlanView>;
+  /** The root XState actor (the plan machine), for inspection and advanced use. */
+  readonly actor: Actor<typeof planMachine>;
+}
+
+/** Validates the plan and prepares it to run; throws `PlanValidationError` listing every problem. */
+export function createOrchestrator(plan: PlanSpec, options: OrchestratorOptions = {}): Orchestrator {
+  const issues = findPlanIssues(plan);
+  if (issues.length > 0) throw new PlanValidationError(issues);
+
+  const clock = options.clock ?? systemClock;
+  const store = options.store;
+  const specs = new Map(plan.jobs.map((job) => [job.id, job]));
+  const jobOf = (jobId: string) => specs.get(jobId)!;
+  const events = new Subject<StampedRecord>();
+  const timing = new Map<string, JobTiming>();
+  let seq = 0;
+  let started = false;
+  let outstandingAttempts = 0;
+
+  const publish = (records: readonly PlanRecord[]) => {
+    const stamped = records.map((record) => ({ ...record, seq: ++seq, at: clock.now() }));
+    for (const record of stamped) noteTiming(timing, record);
+    store?.append(stamped);
+    for (const record of stamped) events.next(record);
+  };
+
+  const finishEventsIfDone = () => {
+    if (outstandingAttempts === 0 && actor.getSnapshot().status !== 'active') events.complete();
+  };
+
+  const late: LateResultSink = (event) => {
+    if (actor.getSnapshot().status === 'active') {
+      actor.send(event);
+      return;
+    }
+    publish([
+      {
+        type: 'result-ignored',
+        jobId: event.jobId,
+        attemptId: event.attemptId,
+        event: event.type,
+        why: `plan is already ${planStatusOf(actor.getSnapshot())}`,
+      },
+    ]);
+  };
+
+  const attempts = {
+    started: () => {
+      outstandingAttempts++;
+    },
+    ended: () => {
+      outstandingAttempts--;
+      finishEventsIfDone();
+    },
+  };
+
+  const machine = planMachine.provide({
+    actors: {
+      job: jobMachine.provide({
+        actors: {
+          attempt: createAttemptLogic(jobOf, late, attempts),
+          verify: createVerifyLogic(jobOf),
+        },
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    input: toMachineInput(plan, store !== undefined),
+    clock,
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+
+  actor.on('records', ({ records }) => publish(records));
+  actor.on('commit', ({ upTo }) => {
+    store!.flush().then(
+      () => actor.send({ type: 'COMMITTED', upTo }),
+      (error: unknown) => {
+        // Durable failure handling (pause with a PersistenceError) belongs to the store layer;
+        // until then a plan whose decisions cannot be stored must not go on running.
+        actor.send({ type: 'CANCEL', reason: `store flush failed: ${String(error)}` });
+      },
+    );
+  });
+
+  const getView = (): PlanView => {
+    const snapshot = actor.getSnapshot();
+    const status = planStatusOf(snapshot);
+    const value = snapshot.value;
+    const pass = typeof value === 'object' && 'running' in value ? value.running : null;
+    return buildView(status, pass, checkpointOf(status, snapshot.context), snapshot.context, timing);
+  };
+
+  const view$ = new Observable<PlanView>((subscriber) => {
+    let scheduled = false;
+    subscriber.next(getView());
+    const subscription = actor.subscribe({
+      next: () => {
+        if (scheduled) return;
+        scheduled = true;
+        queueMicrotask(() => {
+          scheduled = false;
+          if (!subscriber.closed) subscriber.next(getView());
+        });
+      },
+      error: (error) => subscriber.error(error),
+      complete: () => {
+        queueMicrotask(() => {
+          subscriber.next(getView());
+          subscriber.complete();
+        });
+      },
+    });
+    return () => subscription.unsubscribe();
+  });
+
+  let settled: Promise<PlanView> | undefined;
+  const whenSettled = () => {
+    settled ??= new Promise<PlanView>((resolve, reject) => {
+      actor.subscribe({ complete: () => resolve(getView()), error: reject });
+    });
+    return settled;
+  };
+
+  const send = (command: PlanCommand): CommandResult => {
+    const snapshot = actor.getSnapshot();
+    const status: PlanStatus = planStatusOf(snapshot);
+    if (!started || snapshot.status !== 'active') {
+      const reason = started
+        ? (rejectionOf(status, snapshot.context, command) ?? `Plan "${plan.id}" is not running`)
+        : `Plan "${plan.id}" has not been started; call start() before sending ${String(command?.type)}`;
+      publish([{ type: 'command-rejected', command: { ...command }, reason }]);
+      return { accepted: false, reason };
+    }
+    const reason = rejectionOf(status, snapshot.context, command);
+    // The machine checks the command again and records the verdict in `events$` (the audit log).
+    actor.send(command);
+    return reason === null ? { accepted: true } : { accepted: false, reason };
+  };
+
+  const orchestrator: Orchestrator = {
+    start() {
+      if (!started) {
+        started = true;
+        actor.subscribe({ complete: finishEventsIfDone, error: (error) => events.error(error) });
+        actor.start();
+      }
+      return orchestrator;
+    },
+    send,
+    cancel: (reason) => send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason }),
+    getView,
+    view$,
+    events$: events.asObservable(),
+    whenSettled,
+    actor,
+  };
+  return orchestrator;
+}
+
+function noteTiming(timing: Map<string, JobTiming>, record: StampedRecord): void {
+  switch (record.type) {
+    case 'attempt-started':
+      timing.set(record.jobId, { startedAt: record.at });
+      return;
+    case 'job-succeeded':
+    case 'job-failed':
+    case 'job-skipped':
+    case 'job-canceled':
+    case 'job-blocked': {
+      const entry = timing.get(record.jobId) ?? {};
+      entry.endedAt = record.at;
+      timing.set(record.jobId, entry);
+      return;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { PlanMachineInput } from '../../machines/plan/context.js';
+import { NO_RETRY, type ResolvedRetry } from '../../machines/retry.js';
+import { DEFAULT_MAX_PARALLEL, type PlanSpec, type RetryPolicy } from '../plan/types.js';
+
+function resolveRetry(policy: RetryPolicy | undefined): ResolvedRetry {
+  if (!policy) return NO_RETRY;
+  return {
+    maxAttempts: policy.maxAttempts,
+    initialDelayMs: policy.initialDelayMs ?? 1000,
+    factor: policy.factor ?? 2,
+    maxDelayMs: policy.maxDelayMs ?? 60_000,
+    jitter: policy.jitter ?? 0,
+  };
+}
+
+/** The serializable machine input of a validated plan, every default filled in. */
+export function toMachineInput(plan: PlanSpec, writeAhead: boolean): PlanMachineInput {
+  return {
+    planId: plan.id,
+    mode: plan.mode ?? 'autopilot',
+    maxParallel: plan.maxParallel ?? DEFAULT_MAX_PARALLEL,
+    onJobFailure: plan.onJobFailure ?? 'pause',
+    onSkip: plan.onSkip ?? 'block',
+    writeAhead,
+    jobs: plan.jobs.map((job) => ({
+      id: job.id,
+      dependsOn: job.dependsOn ?? [],
+      priority: job.priority ?? 0,
+      retry: resolveRetry(job.retry ?? plan.defaultRetry),
+      timeoutMs: job.timeoutMs ?? null,
+      verify: job.verify !== undefined,
+    })),
+  };
+}

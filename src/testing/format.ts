@@ -1,0 +1,56 @@
+import type { PlanRecord } from '../../machines/plan/records.js';
+
+/**
+ * A record as one short line, for event-sequence assertions: `start A#1`, `succeeded A#1`,
+ * `blocked D by B`, `rejected RETRY_JOB A`, `paused on_error A`.
+ */
+export function formatRecord(record: PlanRecord): string {
+  switch (record.type) {
+    case 'plan-started':
+      return 'plan-started';
+    case 'job-queued':
+      return `queued ${record.jobId}`;
+    case 'attempt-started':
+      return `start ${record.attemptId}`;
+    case 'attempt-running':
+      return `running ${record.attemptId}`;
+    case 'job-progress':
+      return `progress ${record.attemptId}`;
+    case 'attempt-failed':
+      return `retry ${record.attemptId} ${record.kind} in ${record.retryInMs}ms`;
+    case 'attempt-due':
+      return `due ${record.attemptId}`;
+    case 'job-succeeded':
+      return `succeeded ${record.attemptId}`;
+    case 'job-failed':
+      return `failed ${record.attemptId} ${record.kind}`;
+    case 'job-blocked':
+      return `blocked ${record.jobId} by ${record.by}`;
+    case 'job-unblocked':
+      return `unblocked ${record.jobId}`;
+    case 'job-skipped':
+      return `skipped ${record.jobId}`;
+    case 'job-canceled':
+      return `canceled ${record.jobId}`;
+    case 'result-ignored':
+      return `ignored ${record.event} ${record.attemptId}`;
+    case 'command-accepted':
+    case 'command-rejected': {
+      const verdict = record.type === 'command-accepted' ? 'accepted' : 'rejected';
+      const jobId = typeof record.command.jobId === 'string' ? ` ${record.command.jobId}` : '';
+      return `${verdict} ${record.command.type}${jobId}`;
+    }
+    case 'plan-paused': {
+      const { checkpoint } = record;
+      return checkpoint.name === 'on_error' ? `paused on_error ${checkpoint.jobId}` : `paused ${checkpoint.name}`;
+    }
+    case 'plan-resumed':
+      return 'resumed';
+    case 'plan-completed':
+      return 'completed';
+    case 'plan-failed':
+      return 'failed';
+    case 'plan-canceled':
+      return 'canceled';
+  }
+}

@@ -1,0 +1,38 @@
+import type { Store } from '../persistence/store.js';
+import type { StampedRecord } from '../runtime/records.js';
+
+/**
+ * A store whose flushes the test completes by hand, to hold a scheduling pass "in flight" while
+ * other events arrive.
+ */
+export class HeldStore implements Store {
+  readonly records: StampedRecord[] = [];
+  private holding = false;
+  private waiting: Array<() => void> = [];
+
+  append(records: readonly StampedRecord[]): void {
+    this.records.push(...records);
+  }
+
+  flush(): Promise<void> {
+    if (!this.holding) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** From now on flushes stay pending until `release`. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Completes the pending flushes; with `keepHolding`, later flushes are held again. */
+  release(keepHolding = false): void {
+    this.holding = keepHolding;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  get pendingFlushes(): number {
+    return this.waiting.length;
+  }
+}

@@ -1,0 +1,12 @@
+export { formatRecord } from './format.js';
+export { HeldStore } from './held-store.js';
+export { assertInvariants, findInvariantViolations, type InvariantInput } from './invariants.js';
+export { TestClock } from './test-clock.js';
+export {
+  type AttemptHandle,
+  createTestOrchestrator,
+  type TestJobSpec,
+  type TestOrchestrator,
+  type TestOrchestratorOptions,
+  type TestPlanSpec,
+} from './test-orchestrator.js';

@@ -1,0 +1,154 @@
+import { TERMINAL_STATUSES } from '../../machines/plan/context.js';
+import { FINISHED_STATUSES } from '../../machines/plan/commands.js';
+import type { PlanRecord } from '../../machines/plan/records.js';
+import { DEFAULT_MAX_PARALLEL } from '../plan/types.js';
+import { replayRecords } from '../runtime/replay.js';
+import type { PlanView } from '../runtime/view.js';
+import type { TestPlanSpec } from './test-orchestrator.js';
+
+export interface InvariantInput {
+  plan: TestPlanSpec;
+  records: readonly PlanRecord[];
+  view: PlanView;
+  /** JOB_* events the plan actor received (from inspection). */
+  jobEventsReceived: number;
+}
+
+const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
+
+/** Records the plan machine makes from one job event each. */
+const JOB_EVENT_RECORDS = new Set([
+  'attempt-running',
+  'job-progress',
+  'attempt-due',
+  'attempt-failed',
+  'job-succeeded',
+  'job-failed',
+]);
+
+/** Checks the invariants of DESIGN §5 on a run so far; returns every violation found. */
+export function findInvariantViolations(input: InvariantInput): string[] {
+  const { plan, records, view } = input;
+  const problems: string[] = [];
+  const finished = FINISHED_STATUSES.has(view.status);
+  const maxParallel = plan.maxParallel ?? DEFAULT_MAX_PARALLEL;
+  const releaseOnSkip = plan.onSkip === 'release';
+  const deps = new Map(plan.jobs.map((job) => [job.id, job.dependsOn ?? []]));
+
+  // 1. No event lost: every job event the plan received became exactly one record.
+  const fromJobEvents = records.filter(
+    (r) =>
+      JOB_EVENT_RECORDS.has(r.type) ||
+      (r.type === 'result-ignored' && !r.why.startsWith('plan is already')),
+  ).length;
+  if (fromJobEvents !== input.jobEventsReceived) {
+    problems.push(`plan received ${input.jobEventsReceived} job events but recorded ${fromJobEvents}`);
+  }
+  // 1 and 6. A finished plan leaves every job in one terminal status; nothing waits forever.
+  if (finished) {
+    for (const job of view.jobs) {
+      if (!TERMINAL_STATUSES.has(job.status)) {
+        problems.push(`plan is ${view.status} but job "${job.id}" is ${job.status}`);
+      }
+    }
+  }
+
+  // 2, 3 and 4, walking the records in order.
+  const done = new Set<string>();
+  const live = new Map<string, string>(); // jobId -> current attemptId ('' during a backoff)
+  const outcomes = new Map<string, number>(); // attemptId -> outcomes
+  let peak = 0;
+  const endAttempt = (jobId: string) => {
+    const attemptId = live.get(jobId);
+    if (attemptId) outcomes.set(attemptId, (outcomes.get(attemptId) ?? 0) + 1);
+    live.delete(jobId);
+  };
+  for (const record of records) {
+    switch (record.type) {
+      case 'attempt-started': {
+        for (const dep of deps.get(record.jobId) ?? []) {
+          if (!done.has(dep)) {
+            problems.push(`${record.attemptId} started before its dependency "${dep}" succeeded`);
+          }
+        }
+        outcomes.set(record.attemptId, outcomes.get(record.attemptId) ?? 0);
+        live.set(record.jobId, record.attemptId);
+        peak = Math.max(peak, live.size);
+        break;
+      }
+      case 'attempt-failed':
+        // The job keeps its slot through the backoff, but this attempt has its outcome.
+        outcomes.set(record.attemptId, (outcomes.get(record.attemptId) ?? 0) + 1);
+        live.set(record.jobId, '');
+        break;
+      case 'job-succeeded':
+        done.add(record.jobId);
+        endAttempt(record.jobId);
+        break;
+      case 'job-failed':
+        endAttempt(record.jobId);
+        break;
+      case 'job-skipped':
+        if (releaseOnSkip) done.add(record.jobId);
+        endAttempt(record.jobId);
+        break;
+      case 'job-canceled':
+        endAttempt(record.jobId);
+        break;
+    }
+  }
+  if (peak > maxParallel) problems.push(`${peak} jobs ran at once with maxParallel ${maxParallel}`);
+  for (const [attemptId, count] of outcomes) {
+    if (count > 1) problems.push(`attempt ${attemptId} has ${count} outcomes`);
+    if (count === 0 && finished) problems.push(`attempt ${attemptId} never got an outcome`);
+  }
+  const running = view.jobs.filter((j) => j.status === 'running' || j.status === 'retrying').length;
+  if (running > maxParallel) problems.push(`${running} jobs running with maxParallel ${maxParallel}`);
+
+  // 5. Replaying the records gives the live state.
+  const replayed = replayRecords(
+    view.jobs.map((j) => j.id),
+    records,
+  );
+  if (replayed.status !== view.status) {
+    problems.push(`replayed plan status ${replayed.status} differs from live ${view.status}`);
+  }
+  for (const job of view.jobs) {
+    const again = replayed.jobs.get(job.id);
+    if (again?.status !== job.status || again.attempt !== job.attempt) {
+      problems.push(
+        `replayed job "${job.id}" is ${again?.status}#${again?.attempt}, live is ${job.status}#${job.attempt}`,
+      );
+    }
+  }
+
+  // 6. While the plan runs, a waiting job never depends on a job that can no longer succeed,
+  // unless the plan is paused for a person to decide about that job.
+  if (!finished) {
+    const byId = new Map(view.jobs.map((j) => [j.id, j]));
+    for (const job of view.jobs) {
+      if (job.status !== 'waiting') continue;
+      for (const dep of job.dependsOn) {
+        const status = byId.get(dep)?.status;
+        const dead = status === 'blocked' || status === 'canceled' || (status === 'skipped' && !releaseOnSkip);
+        const awaitingDecision = status === 'failed' && view.status === 'paused';
+        if (dead || (status === 'failed' && !awaitingDecision)) {
+          problems.push(`job "${job.id}" waits on "${dep}", which is ${status}`);
+        }
+      }
+    }
+  }
+
+  // 7. Whatever the ids, Object.prototype is untouched.
+  if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTOTYPE_KEYS) {
+    problems.push('Object.prototype was modified');
+  }
+  return problems;
+}
+
+export function assertInvariants(input: InvariantInput): void {
+  const problems = findInvariantViolations(input);
+  if (problems.length > 0) {
+    throw new Error(`Plan invariants broken:\n  - ${problems.join('\n  - ')}`);
+  }
+}

@@ -1,0 +1,177 @@
+import type { InspectionEvent } from 'xstate';
+import type { JobToPlanEvent } from '../../machines/job.machine.js';
+import type { PlanCommand } from '../../machines/plan/commands.js';
+import type { Store } from '../persistence/store.js';
+import type { JobRun, JobSpec, PlanSpec } from '../plan/types.js';
+import { type CommandResult, createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import type { StampedRecord } from '../runtime/records.js';
+import type { PlanView } from '../runtime/view.js';
+import { formatRecord } from './format.js';
+import { HeldStore } from './held-store.js';
+import { assertInvariants } from './invariants.js';
+import { TestClock } from './test-clock.js';
+
+/** A job of a test plan: `run` is optional; without it, the test settles each attempt by hand. */
+export type TestJobSpec = Omit<JobSpec, 'run'> & { run?: JobRun };
+export type TestPlanSpec = Omit<PlanSpec, 'jobs'> & { jobs: readonly TestJobSpec[] };
+
+/** One attempt of a hand-controlled job. */
+export interface AttemptHandle {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly attemptId: string;
+  readonly signal: AbortSignal;
+  /** True once `resolve` or `reject` was called. */
+  readonly settled: boolean;
+  resolve(output?: unknown): void;
+  reject(error?: unknown): void;
+  report(progress: unknown): void;
+}
+
+export interface TestOrchestratorOptions {
+  clock?: TestClock;
+  /** `'held'` gives a `HeldStore`, whose flushes the test releases by hand. */
+  store?: Store | 'held';
+}
+
+export interface TestOrchestrator {
+  readonly orchestrator: Orchestrator;
+  readonly clock: TestClock;
+  /** The store when one was given; a `HeldStore` with `store: 'held'`. */
+  readonly store: Store | undefined;
+  readonly heldStore: HeldStore;
+  /** Every record so far, in order. */
+  readonly records: readonly StampedRecord[];
+  /** Starts the plan and lets it settle. */
+  start(): Promise<void>;
+  /** Lets every pending promise callback run (no timers involved). */
+  flush(): Promise<void>;
+  /** The latest attempt of a job (or attempt number `attempt`); throws if it has not started. */
+  attempt(jobId: string, attempt?: number): AttemptHandle;
+  /** Attempts started and not settled by the test, in start order. */
+  pending(): AttemptHandle[];
+  /** Resolves the job's latest attempt, then flushes. */
+  complete(jobId: string, output?: unknown): Promise<void>;
+  /** Rejects the job's latest attempt (default error: `Error('<id> failed')`), then flushes. */
+  fail(jobId: string, error?: unknown): Promise<void>;
+  /** Moves the simulated clock, then flushes. */
+  advance(ms: number): Promise<void>;
+  send(command: PlanCommand): CommandResult;
+  /** Puts a job event straight into the plan's mailbox (e.g. a duplicate result). */
+  deliver(event: JobToPlanEvent): void;
+  view(): PlanView;
+  /** The records as short lines (see `formatRecord`), optionally only those matching `filter`. */
+  sequence(filter?: RegExp): string[];
+  /** Throws an error listing every broken invariant (DESIGN §5). */
+  checkInvariants(): void;
+}
+
+/**
+ * An orchestrator for event-sequence tests: a simulated clock, jobs the test completes, fails or
+ * leaves hanging per attempt, recorded records, and the invariant checker.
+ */
+export function createTestOrchestrator(
+  plan: TestPlanSpec,
+  options: TestOrchestratorOptions = {},
+): TestOrchestrator {
+  const clock = options.clock ?? new TestClock();
+  const heldStore = options.store instanceof HeldStore ? options.store : new HeldStore();
+  const store = options.store === 'held' ? heldStore : options.store;
+  const handles: AttemptHandle[] = [];
+  const records: StampedRecord[] = [];
+  let jobEventsReceived = 0;
+
+  const manualRun: JobRun = (ctx) =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        if (settled) throw new Error(`Attempt ${ctx.attemptId} was already settled by the test`);
+        settled = true;
+      };
+      handles.push({
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        attemptId: ctx.attemptId,
+        signal: ctx.signal,
+        get settled() {
+          return settled;
+        },
+        resolve: (output) => {
+          settle();
+          resolve(output);
+        },
+        reject: (error = new Error(`${ctx.jobId} failed`)) => {
+          settle();
+          reject(error);
+        },
+        report: (progress) => ctx.report(progress),
+      });
+    });
+
+  const inspect = (event: InspectionEvent) => {
+    if (
+      event.type === '@xstate.event' &&
+      event.actorRef === orchestrator.actor &&
+      event.event.type.startsWith('JOB_')
+    ) {
+      jobEventsReceived++;
+    }
+  };
+
+  const orchestrator = createOrchestrator(
+    { ...plan, jobs: plan.jobs.map((job) => ({ ...job, run: job.run ?? manualRun })) },
+    { clock, inspect, ...(store ? { store } : {}) },
+  );
+  orchestrator.events$.subscribe((record) => records.push(record));
+
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  const attempt = (jobId: string, number?: number): AttemptHandle => {
+    const found = handles.filter((h) => h.jobId === jobId && (number === undefined || h.attempt === number));
+    const handle = found[found.length - 1];
+    if (!handle) {
+      const started = handles.map((h) => h.attemptId).join(', ') || 'none';
+      throw new Error(`No attempt ${number ?? ''} of job "${jobId}" has started (started: ${started})`);
+    }
+    return handle;
+  };
+
+  return {
+    orchestrator,
+    clock,
+    store,
+    heldStore,
+    records,
+    async start() {
+      orchestrator.start();
+      await flush();
+    },
+    flush,
+    attempt,
+    pending: () => handles.filter((h) => !h.settled),
+    async complete(jobId, output) {
+      attempt(jobId).resolve(output);
+      await flush();
+    },
+    async fail(jobId, error) {
+      attempt(jobId).reject(error);
+      await flush();
+    },
+    async advance(ms) {
+      clock.advance(ms);
+      await flush();
+    },
+    send: (command) => orchestrator.send(command),
+    deliver: (event) => orchestrator.actor.send(event),
+    view: () => orchestrator.getView(),
+    sequence: (filter) =>
+      records.map(formatRecord).filter((line) => (filter ? filter.test(line) : true)),
+    checkInvariants: () =>
+      assertInvariants({
+        plan,
+        records,
+        view: orchestrator.getView(),
+        jobEventsReceived,
+      }),
+  };
+}

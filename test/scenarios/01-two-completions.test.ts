@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { createTestOrchestrator } from '../../src/testing/index.js';
+import { orderName, permutations } from '../support/orders.js';
+
+const independent = (ids: string[], maxParallel: number) => ({
+  id: 'p',
+  maxParallel,
+  jobs: ids.map((id) => ({ id })),
+});
+
+describe('scenario 1: two completions in one pass', () => {
+  it('re-runs the pass for a completion that arrives while a pass waits for its commit', async () => {
+    // D is queued behind A, B, C (mp 3), so A's completion triggers a pass that must commit D's start.
+    const kit = createTestOrchestrator(independent(['A', 'B', 'C', 'D'], 3), { store: 'held' });
+    const passes: string[] = [];
+    kit.orchestrator.actor.subscribe((snapshot) => {
+      const value = snapshot.value;
+      if (typeof value === 'object' && 'running' in value) passes.push(String(value.running));
+    });
+    kit.heldStore.hold();
+    await kit.start();
+    expect(kit.pending()).toHaveLength(0); // nothing starts before its start is durable
+    kit.heldStore.release(true);
+    await kit.flush();
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['A#1', 'B#1', 'C#1']);
+
+    passes.length = 0;
+    kit.attempt('A').resolve('a');
+    await kit.flush();
+    expect(passes.at(-1)).toBe('reconciling'); // the pass for A waits for its commit
+    expect(kit.heldStore.pendingFlushes).toBe(1);
+
+    kit.attempt('B').resolve('b');
+    await kit.flush();
+    expect(passes.at(-1)).toBe('reconcilePending'); // B is recorded, and a pass is owed
+    expect(kit.view().jobs.find((j) => j.id === 'B')?.status).toBe('succeeded');
+
+    kit.heldStore.release(true);
+    await kit.flush();
+    expect(passes.slice(-3)).toEqual(['idle', 'reconciling', 'idle']); // owed pass ran at once
+    expect(kit.clock.pendingTimers()).toEqual([]); // no timer was involved
+    expect(kit.attempt('D').attemptId).toBe('D#1');
+
+    await kit.complete('C');
+    await kit.complete('D');
+    expect(kit.view().status).toBe('completed');
+    kit.checkInvariants();
+  });
+
+  for (const order of permutations(['A', 'B', 'C'])) {
+    it(`records all three completions landing in one microtask, in order ${orderName(order)}`, async () => {
+      const kit = createTestOrchestrator(independent(['A', 'B', 'C'], 3));
+      await kit.start();
+      for (const id of order) kit.attempt(id).resolve(id.toLowerCase());
+      await kit.flush();
+      expect(kit.sequence(/^succeeded/)).toEqual(order.map((id) => `succeeded ${id}#1`));
+      const view = kit.view();
+      expect(view.status).toBe('completed');
+      expect(view.jobs.map((j) => j.output)).toEqual(['a', 'b', 'c']);
+      kit.checkInvariants();
+    });
+  }
+});
