@@ -1,4 +1,12 @@
-import { assign, cancel, enqueueActions, fromCallback, fromPromise, sendParent, setup } from 'xstate';
+import {
+  assign,
+  cancel,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  sendParent,
+  setup,
+} from 'xstate';
 import type { ErrorInfo, FailureKind } from './errors.js';
 import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
 
@@ -140,7 +148,8 @@ export const jobMachine = setup({
     // Runs on leaving `running`, before the attempt actor is stopped, so that the job's code sees
     // why its signal was aborted. A finished attempt is not aborted.
     abortAttempt: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'TIMEOUT') enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: 'timeout' });
+      if (event.type === 'TIMEOUT')
+        enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: 'timeout' });
       if (event.type === 'CANCEL') {
         enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: event.why, detail: event.detail });
       }
@@ -173,7 +182,9 @@ export const jobMachine = setup({
               : {
                   kind: 'verification',
                   retryable: false,
-                  error: toErrorInfo(event.type === 'xstate.error.actor.verify' ? event.error : event),
+                  error: toErrorInfo(
+                    event.type === 'xstate.error.actor.verify' ? event.error : event,
+                  ),
                 };
       const failedIndex = context.attempt - context.firstAttempt;
       return {

@@ -1,7 +1,12 @@
 import { type AnyMachineSnapshot, assign, enqueueActions, setup } from 'xstate';
 import { type JobToPlanEvent, jobMachine } from './job.machine.js';
-import { createPlanContext, type JobRecord, type PlanContext, type PlanMachineInput } from './plan/context.js';
 import { type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
+import {
+  createPlanContext,
+  type JobRecord,
+  type PlanContext,
+  type PlanMachineInput,
+} from './plan/context.js';
 import type { Checkpoint, PlanRecord } from './plan/records.js';
 import {
   acceptFailure,
@@ -102,7 +107,8 @@ export const planMachine = setup({
         { type: 'plan-started', planId: context.planId, jobs: context.order.length },
       ];
       queueRoots(context, records);
-      if (!context.startApproved) records.push({ type: 'plan-paused', checkpoint: { name: 'start' } });
+      if (!context.startApproved)
+        records.push({ type: 'plan-paused', checkpoint: { name: 'start' } });
       enqueue.emit({ type: 'records', records });
     }),
     recordJobEvent: enqueueActions(({ context, event, enqueue }) => {
@@ -110,6 +116,7 @@ export const planMachine = setup({
       recordJobEvent(context, event as JobToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
+    retireActor: assign({ actors: ({ context }) => context.actors - 1 }),
     recordCommitted: assign({
       commitDurable: ({ context, event }) =>
         Math.max(context.commitDurable, (event as CommittedEvent).upTo),
@@ -129,7 +136,8 @@ export const planMachine = setup({
       switch (command.type) {
         case 'APPROVE':
           if (!context.startApproved) context.startApproved = true;
-          else acceptFailure(context, context.jobs[command.jobId ?? context.unresolved[0]!]!, records);
+          else
+            acceptFailure(context, context.jobs[command.jobId ?? context.unresolved[0]!]!, records);
           break;
         case 'RETRY_JOB':
           retryJob(context, context.jobs[command.jobId]!, records);
@@ -170,9 +178,9 @@ export const planMachine = setup({
       const { launch, start } = takeLaunches(context);
       if (launch.length > 0) {
         // One assign spawns the whole batch: XState copies the children map once per assign.
-        enqueue.assign(({ spawn }) => {
+        enqueue.assign(({ context, spawn }) => {
           for (const job of launch) spawn('job', { id: job.slot!, input: jobActorInput(job) });
-          return {};
+          return { actors: context.actors + launch.length };
         });
       }
       for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
@@ -214,6 +222,7 @@ export const planMachine = setup({
     JOB_FAILED: { actions: 'recordJobEvent' },
     JOB_ATTEMPT_DUE: { actions: 'recordJobEvent' },
     COMMITTED: { actions: 'recordCommitted' },
+    'xstate.done.actor.*': { actions: 'retireActor' },
     APPROVE: { actions: 'handleCommand' },
     RETRY_JOB: { actions: 'handleCommand' },
     SKIP_JOB: { actions: 'handleCommand' },

@@ -1,10 +1,10 @@
 // The public API. Hand-kept: anything not exported here is internal.
 
 export type { ErrorInfo, FailureKind } from '../machines/errors.js';
-export { jobMachine } from '../machines/job.machine.js';
 export type { JobToPlanEvent } from '../machines/job.machine.js';
-export type { JobStatus } from '../machines/plan/context.js';
+export { jobMachine } from '../machines/job.machine.js';
 export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/commands.js';
+export type { JobStatus } from '../machines/plan/context.js';
 export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
 export { planMachine } from '../machines/plan.machine.js';
 export { MemoryStore, type Store } from './persistence/store.js';

@@ -8,7 +8,11 @@ export type PlanStatus =
   | 'failed'
   | 'canceled';
 
-export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set(['completed', 'failed', 'canceled']);
+export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
+  'completed',
+  'failed',
+  'canceled',
+]);
 
 export type CheckpointName = 'start' | 'on_error';
 
@@ -56,7 +60,11 @@ function onErrorDescription(ctx: PlanContext): string {
  * The orchestrator answers `send()` with it and the machine checks it again before applying, so
  * a command is never half-applied and never dropped without a reason.
  */
-export function rejectionOf(status: PlanStatus, ctx: PlanContext, command: PlanCommand): string | null {
+export function rejectionOf(
+  status: PlanStatus,
+  ctx: PlanContext,
+  command: PlanCommand,
+): string | null {
   const type = (command as { type?: unknown }).type;
   if (typeof type !== 'string' || !COMMAND_TYPES.has(type)) {
     return `Unknown command ${JSON.stringify(type)}; expected one of ${[...COMMAND_TYPES].join(', ')}`;
@@ -71,7 +79,9 @@ export function rejectionOf(status: PlanStatus, ctx: PlanContext, command: PlanC
       if (status === 'awaitingApproval') {
         return `Plan "${ctx.planId}" has not started (status: awaitingApproval); PAUSE rejected`;
       }
-      return ctx.userPaused ? `Plan "${ctx.planId}" is already paused by PAUSE; PAUSE rejected` : null;
+      return ctx.userPaused
+        ? `Plan "${ctx.planId}" is already paused by PAUSE; PAUSE rejected`
+        : null;
     case 'RESUME':
       if (ctx.userPaused) return null;
       if (ctx.unresolved.length > 0) {
@@ -118,7 +128,11 @@ function approvalProblem(
   if (command.checkpoint !== undefined && command.checkpoint !== waitingAt) {
     return `Plan "${ctx.planId}" is waiting at "${waitingAt}", not "${command.checkpoint}"; APPROVE rejected`;
   }
-  if (waitingAt === 'on_error' && command.jobId !== undefined && !ctx.unresolved.includes(command.jobId)) {
+  if (
+    waitingAt === 'on_error' &&
+    command.jobId !== undefined &&
+    !ctx.unresolved.includes(command.jobId)
+  ) {
     const status = ctx.jobs[command.jobId]?.status ?? 'not in this plan';
     return `Job "${command.jobId}" is not awaiting approval (status: ${status}); APPROVE rejected`;
   }

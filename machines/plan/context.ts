@@ -77,8 +77,13 @@ export interface PlanContext {
   /** Job ids in declaration order. */
   order: string[];
   ready: ReadyQueue;
-  /** Job actors alive or about to be spawned; never above `maxParallel`. */
+  /** Jobs holding a slot (running, or waiting out a retry delay); never above `maxParallel`. */
   live: number;
+  /**
+   * Job actors spawned and not yet done. A job's result arrives just before its actor ends, so
+   * the plan ends only once this is 0: no actor then reports to a plan that has stopped.
+   */
+  actors: number;
   settled: number;
   freeSlots: string[];
   slotCount: number;
@@ -135,6 +140,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     order,
     ready: [],
     live: 0,
+    actors: 0,
     settled: 0,
     freeSlots: [],
     slotCount: 0,

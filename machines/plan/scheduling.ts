@@ -1,5 +1,5 @@
-import { attemptIdOf } from '../retry.js';
 import type { JobToPlanEvent } from '../job.machine.js';
+import { attemptIdOf } from '../retry.js';
 import type { JobRecord, PlanContext } from './context.js';
 import { popReady, pushReady } from './ready-queue.js';
 import type { PlanRecord } from './records.js';
@@ -134,7 +134,12 @@ export function decide(ctx: PlanContext, out: Out): void {
 function startAttempt(job: JobRecord, out: Out): void {
   job.attempt++;
   job.attemptId = attemptIdOf(job.id, job.attempt);
-  out.push({ type: 'attempt-started', jobId: job.id, attemptId: job.attemptId, attempt: job.attempt });
+  out.push({
+    type: 'attempt-started',
+    jobId: job.id,
+    attemptId: job.attemptId,
+    attempt: job.attempt,
+  });
 }
 
 export function decisionsDurable(ctx: PlanContext): boolean {
@@ -179,14 +184,22 @@ function staleness(ctx: PlanContext, event: JobToPlanEvent): string | null {
 /** Records what a job reported; a fact that may let the plan progress marks it dirty. */
 export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out): void {
   const stale = staleness(ctx, event);
-  if (stale !== null) return ignore(out, event, stale);
+  if (stale !== null) {
+    ignore(out, event, stale);
+    return;
+  }
   const job = ctx.jobs[event.jobId]!;
   switch (event.type) {
     case 'JOB_STARTED':
       out.push({ type: 'attempt-running', jobId: job.id, attemptId: event.attemptId });
       return;
     case 'JOB_PROGRESS':
-      out.push({ type: 'job-progress', jobId: job.id, attemptId: event.attemptId, progress: event.progress });
+      out.push({
+        type: 'job-progress',
+        jobId: job.id,
+        attemptId: event.attemptId,
+        progress: event.progress,
+      });
       return;
     case 'JOB_ATTEMPT_DUE':
       job.due = true;
@@ -199,7 +212,12 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
       releaseSlot(ctx, job);
       settle(ctx, job, 'succeeded');
       ctx.dirty = true;
-      out.push({ type: 'job-succeeded', jobId: job.id, attemptId: event.attemptId, output: event.output });
+      out.push({
+        type: 'job-succeeded',
+        jobId: job.id,
+        attemptId: event.attemptId,
+        output: event.output,
+      });
       release(ctx, job, out);
       return;
     case 'JOB_FAILED': {
@@ -263,7 +281,12 @@ function removeUnresolved(ctx: PlanContext, jobId: string): void {
  * `SKIP_JOB`. Returns the slot of a job actor that must be told, or null. A skipped job counts
  * as done for its dependents under `onSkip: 'release'` and blocks them under `'block'`.
  */
-export function skipJob(ctx: PlanContext, job: JobRecord, reason: string | undefined, out: Out): string | null {
+export function skipJob(
+  ctx: PlanContext,
+  job: JobRecord,
+  reason: string | undefined,
+  out: Out,
+): string | null {
   const slot = isSpawned(ctx, job) ? job.slot : null;
   if (job.status === 'running' || job.status === 'retrying') releaseSlot(ctx, job);
   if (job.status === 'failed') {
@@ -306,7 +329,7 @@ export function cancelAll(ctx: PlanContext, out: Out): string[] {
 }
 
 export function allSettled(ctx: PlanContext): boolean {
-  return ctx.settled === ctx.order.length && ctx.live === 0;
+  return ctx.settled === ctx.order.length && ctx.live === 0 && ctx.actors === 0;
 }
 
 /** True when every job succeeded or was skipped. */

@@ -59,7 +59,10 @@ export interface JobSpec<Input = unknown, Output = unknown> {
   /** Higher starts first among ready jobs; ties go in declaration order. Finite number. Default 0. */
   priority?: number;
   /** Checks a successful result; violations fail the job with kind `verification`. */
-  verify?: (output: Output, ctx: { jobId: string; attempt: number }) => VerifyResult | Promise<VerifyResult>;
+  verify?: (
+    output: Output,
+    ctx: { jobId: string; attempt: number },
+  ) => VerifyResult | Promise<VerifyResult>;
 }
 
 export type PlanMode = 'autopilot' | 'copilot' | 'supervisor';

@@ -23,9 +23,16 @@ export interface AttemptTracker {
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
-  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
+  return {
+    name: 'Error',
+    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
+  };
 }
 
 function abortReason(input: AttemptInput, why: AbortWhy, detail?: string): Error {
@@ -35,13 +42,19 @@ function abortReason(input: AttemptInput, why: AbortWhy, detail?: string): Error
 }
 
 function failed(error: unknown): AttemptEvent {
-  return { type: 'ATTEMPT.FAILED', error: toErrorInfo(error), retryable: !(error instanceof NonRetryableError) };
+  return {
+    type: 'ATTEMPT.FAILED',
+    error: toErrorInfo(error),
+    retryable: !(error instanceof NonRetryableError),
+  };
 }
 
 function toPlanEvent(input: AttemptInput, event: AttemptEvent): JobToPlanEvent {
   const ids = { jobId: input.jobId, attemptId: input.attemptId };
-  if (event.type === 'ATTEMPT.SUCCEEDED') return { type: 'JOB_COMPLETED', ...ids, output: event.output };
-  if (event.type === 'ATTEMPT.PROGRESS') return { type: 'JOB_PROGRESS', ...ids, progress: event.progress };
+  if (event.type === 'ATTEMPT.SUCCEEDED')
+    return { type: 'JOB_COMPLETED', ...ids, output: event.output };
+  if (event.type === 'ATTEMPT.PROGRESS')
+    return { type: 'JOB_PROGRESS', ...ids, progress: event.progress };
   return { type: 'JOB_FAILED', ...ids, error: event.error, kind: 'job_failed', willRetry: false };
 }
 
@@ -127,7 +140,9 @@ export function createVerifyLogic(jobOf: (jobId: string) => JobSpec) {
     async ({ input }) => {
       const verify = jobOf(input.jobId).verify;
       if (!verify) return [];
-      return toViolations(await verify(input.output, { jobId: input.jobId, attempt: input.attempt }));
+      return toViolations(
+        await verify(input.output, { jobId: input.jobId, attempt: input.attempt }),
+      );
     },
   );
 }

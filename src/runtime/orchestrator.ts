@@ -46,7 +46,10 @@ export interface Orchestrator {
 }
 
 /** Validates the plan and prepares it to run; throws `PlanValidationError` listing every problem. */
-export function createOrchestrator(plan: PlanSpec, options: OrchestratorOptions = {}): Orchestrator {
+export function createOrchestrator(
+  plan: PlanSpec,
+  options: OrchestratorOptions = {},
+): Orchestrator {
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
 
@@ -130,7 +133,13 @@ export function createOrchestrator(plan: PlanSpec, options: OrchestratorOptions 
     const status = planStatusOf(snapshot);
     const value = snapshot.value;
     const pass = typeof value === 'object' && 'running' in value ? value.running : null;
-    return buildView(status, pass, checkpointOf(status, snapshot.context), snapshot.context, timing);
+    return buildView(
+      status,
+      pass,
+      checkpointOf(status, snapshot.context),
+      snapshot.context,
+      timing,
+    );
   };
 
   const view$ = new Observable<PlanView>((subscriber) => {
@@ -190,7 +199,8 @@ export function createOrchestrator(plan: PlanSpec, options: OrchestratorOptions 
       return orchestrator;
     },
     send,
-    cancel: (reason) => send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason }),
+    cancel: (reason) =>
+      send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason }),
     getView,
     view$,
     events$: events.asObservable(),

@@ -1,5 +1,5 @@
-import type { JobStatus } from '../../machines/plan/context.js';
 import type { PlanStatus } from '../../machines/plan/commands.js';
+import type { JobStatus } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 
 export interface ReplayedPlan {
@@ -11,7 +11,10 @@ export interface ReplayedPlan {
  * Rebuilds plan and job statuses from records alone. The live view and the replay of its records
  * must agree; the test kit checks it after every behaviour test, and a resumed plan relies on it.
  */
-export function replayRecords(jobIds: readonly string[], records: readonly PlanRecord[]): ReplayedPlan {
+export function replayRecords(
+  jobIds: readonly string[],
+  records: readonly PlanRecord[],
+): ReplayedPlan {
   const jobs = new Map<string, { status: JobStatus; attempt: number }>();
   for (const id of jobIds) jobs.set(id, { status: 'waiting', attempt: 0 });
   let status: PlanStatus = 'running';

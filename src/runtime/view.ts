@@ -1,6 +1,6 @@
 import type { ErrorInfo, FailureKind } from '../../machines/errors.js';
-import type { JobStatus, PlanContext } from '../../machines/plan/context.js';
 import type { PlanStatus } from '../../machines/plan/commands.js';
+import type { JobStatus, PlanContext } from '../../machines/plan/context.js';
 import type { Checkpoint } from '../../machines/plan/records.js';
 
 export interface JobView {

@@ -42,7 +42,9 @@ export function formatRecord(record: PlanRecord): string {
     }
     case 'plan-paused': {
       const { checkpoint } = record;
-      return checkpoint.name === 'on_error' ? `paused on_error ${checkpoint.jobId}` : `paused ${checkpoint.name}`;
+      return checkpoint.name === 'on_error'
+        ? `paused on_error ${checkpoint.jobId}`
+        : `paused ${checkpoint.name}`;
     }
     case 'plan-resumed':
       return 'resumed';

@@ -1,5 +1,5 @@
-import { TERMINAL_STATUSES } from '../../machines/plan/context.js';
 import { FINISHED_STATUSES } from '../../machines/plan/commands.js';
+import { TERMINAL_STATUSES } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { DEFAULT_MAX_PARALLEL } from '../plan/types.js';
 import { replayRecords } from '../runtime/replay.js';
@@ -42,7 +42,9 @@ export function findInvariantViolations(input: InvariantInput): string[] {
       (r.type === 'result-ignored' && !r.why.startsWith('plan is already')),
   ).length;
   if (fromJobEvents !== input.jobEventsReceived) {
-    problems.push(`plan received ${input.jobEventsReceived} job events but recorded ${fromJobEvents}`);
+    problems.push(
+      `plan received ${input.jobEventsReceived} job events but recorded ${fromJobEvents}`,
+    );
   }
   // 1 and 6. A finished plan leaves every job in one terminal status; nothing waits forever.
   if (finished) {
@@ -103,7 +105,8 @@ export function findInvariantViolations(input: InvariantInput): string[] {
     if (count === 0 && finished) problems.push(`attempt ${attemptId} never got an outcome`);
   }
   const running = view.jobs.filter((j) => j.status === 'running' || j.status === 'retrying').length;
-  if (running > maxParallel) problems.push(`${running} jobs running with maxParallel ${maxParallel}`);
+  if (running > maxParallel)
+    problems.push(`${running} jobs running with maxParallel ${maxParallel}`);
 
   // 5. Replaying the records gives the live state.
   const replayed = replayRecords(
@@ -130,7 +133,8 @@ export function findInvariantViolations(input: InvariantInput): string[] {
       if (job.status !== 'waiting') continue;
       for (const dep of job.dependsOn) {
         const status = byId.get(dep)?.status;
-        const dead = status === 'blocked' || status === 'canceled' || (status === 'skipped' && !releaseOnSkip);
+        const dead =
+          status === 'blocked' || status === 'canceled' || (status === 'skipped' && !releaseOnSkip);
         const awaitingDecision = status === 'failed' && view.status === 'paused';
         if (dead || (status === 'failed' && !awaitingDecision)) {
           problems.push(`job "${job.id}" waits on "${dep}", which is ${status}`);

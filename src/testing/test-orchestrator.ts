@@ -3,7 +3,11 @@ import type { JobToPlanEvent } from '../../machines/job.machine.js';
 import type { PlanCommand } from '../../machines/plan/commands.js';
 import type { Store } from '../persistence/store.js';
 import type { JobRun, JobSpec, PlanSpec } from '../plan/types.js';
-import { type CommandResult, createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import {
+  type CommandResult,
+  createOrchestrator,
+  type Orchestrator,
+} from '../runtime/orchestrator.js';
 import type { StampedRecord } from '../runtime/records.js';
 import type { PlanView } from '../runtime/view.js';
 import { formatRecord } from './format.js';
@@ -32,6 +36,8 @@ export interface TestOrchestratorOptions {
   clock?: TestClock;
   /** `'held'` gives a `HeldStore`, whose flushes the test releases by hand. */
   store?: Store | 'held';
+  /** Also receives XState's inspection events (actors, events, microsteps, snapshots). */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 export interface TestOrchestrator {
@@ -116,6 +122,7 @@ export function createTestOrchestrator(
     ) {
       jobEventsReceived++;
     }
+    options.inspect?.(event);
   };
 
   const orchestrator = createOrchestrator(
@@ -127,11 +134,15 @@ export function createTestOrchestrator(
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   const attempt = (jobId: string, number?: number): AttemptHandle => {
-    const found = handles.filter((h) => h.jobId === jobId && (number === undefined || h.attempt === number));
+    const found = handles.filter(
+      (h) => h.jobId === jobId && (number === undefined || h.attempt === number),
+    );
     const handle = found[found.length - 1];
     if (!handle) {
       const started = handles.map((h) => h.attemptId).join(', ') || 'none';
-      throw new Error(`No attempt ${number ?? ''} of job "${jobId}" has started (started: ${started})`);
+      throw new Error(
+        `No attempt ${number ?? ''} of job "${jobId}" has started (started: ${started})`,
+      );
     }
     return handle;
   };

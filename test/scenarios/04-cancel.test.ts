@@ -34,7 +34,9 @@ describe('scenario 4: completion during cancel', () => {
       }
       await kit.flush();
       expect(kit.sequence(/^ignored/)).toEqual(
-        lateOrder.map((id) => (id === 'A' ? 'ignored JOB_COMPLETED A#1' : 'ignored JOB_FAILED B#1')),
+        lateOrder.map((id) =>
+          id === 'A' ? 'ignored JOB_COMPLETED A#1' : 'ignored JOB_FAILED B#1',
+        ),
       );
       expect(kit.view().jobs.map((j) => j.status)).toEqual(['canceled', 'canceled', 'canceled']);
       expect(kit.sequence(/^(canceled|completed|failed)$/)).toEqual(['canceled']);

@@ -5,7 +5,12 @@ import { orderName, permutations } from '../support/orders.js';
 const diamond = (extra: Partial<TestPlanSpec> = {}): TestPlanSpec => ({
   id: 'diamond',
   maxParallel: 4,
-  jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }, { id: 'C', dependsOn: ['A'] }, { id: 'D', dependsOn: ['B', 'C'] }],
+  jobs: [
+    { id: 'A' },
+    { id: 'B', dependsOn: ['A'] },
+    { id: 'C', dependsOn: ['A'] },
+    { id: 'D', dependsOn: ['B', 'C'] },
+  ],
   ...extra,
 });
 
@@ -19,7 +24,10 @@ describe('scenario 6: diamond', () => {
       await kit.complete(order[0]!);
       expect(kit.view().jobs.find((j) => j.id === 'D')?.status).toBe('waiting');
       await kit.complete(order[1]!);
-      expect(kit.sequence(/^(succeeded|start D)/).slice(-2)).toEqual([`succeeded ${order[1]}#1`, 'start D#1']);
+      expect(kit.sequence(/^(succeeded|start D)/).slice(-2)).toEqual([
+        `succeeded ${order[1]}#1`,
+        'start D#1',
+      ]);
       await kit.complete('D');
       expect(kit.view().status).toBe('completed');
       kit.checkInvariants();
@@ -33,7 +41,10 @@ describe('scenario 7: diamond with a failing branch', () => {
     await kit.start();
     await kit.complete('A');
     await kit.fail('B');
-    expect(kit.view()).toMatchObject({ status: 'paused', checkpoint: { name: 'on_error', jobId: 'B' } });
+    expect(kit.view()).toMatchObject({
+      status: 'paused',
+      checkpoint: { name: 'on_error', jobId: 'B' },
+    });
     await kit.complete('C', 'c');
     const view = kit.view();
     expect(view.jobs.find((j) => j.id === 'C')).toMatchObject({ status: 'succeeded', output: 'c' });
@@ -56,7 +67,10 @@ describe('scenario 7: diamond with a failing branch', () => {
       await kit.complete('A');
       await kit.fail('B');
       for (const step of order) {
-        if (step === 'skip') expect(kit.send({ type: 'SKIP_JOB', jobId: 'B', reason: 'not needed' })).toEqual({ accepted: true });
+        if (step === 'skip')
+          expect(kit.send({ type: 'SKIP_JOB', jobId: 'B', reason: 'not needed' })).toEqual({
+            accepted: true,
+          });
         else kit.attempt('C').resolve();
         await kit.flush();
       }
@@ -96,7 +110,10 @@ describe('scenario 7: diamond with a failing branch', () => {
     expect(kit.view().status).toBe('running');
     await kit.complete('C');
     expect(kit.view().status).toBe('failed');
-    expect(kit.records.at(-1)).toMatchObject({ type: 'plan-failed', reason: 'Not every job succeeded: 1 failed, 1 blocked' });
+    expect(kit.records.at(-1)).toMatchObject({
+      type: 'plan-failed',
+      reason: 'Not every job succeeded: 1 failed, 1 blocked',
+    });
     kit.checkInvariants();
   });
 
@@ -110,7 +127,10 @@ describe('scenario 7: diamond with a failing branch', () => {
     expect(view.status).toBe('failed');
     expect(view.jobs.map((j) => j.status)).toEqual(['succeeded', 'failed', 'canceled', 'blocked']);
     expect(c.signal.aborted).toBe(true);
-    expect(kit.records.at(-1)).toMatchObject({ type: 'plan-failed', reason: 'Job "B" failed and the plan\'s policy is "fail"' });
+    expect(kit.records.at(-1)).toMatchObject({
+      type: 'plan-failed',
+      reason: 'Job "B" failed and the plan\'s policy is "fail"',
+    });
     c.resolve();
     await kit.flush();
     kit.checkInvariants();

@@ -3,7 +3,11 @@ import { createTestOrchestrator } from '../../src/testing/index.js';
 
 describe('scenario 13: copilot', () => {
   it('waits in awaitingApproval with nothing running until APPROVE, then rejects a second start approval', async () => {
-    const kit = createTestOrchestrator({ id: 'p', mode: 'copilot', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      mode: 'copilot',
+      jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }],
+    });
     await kit.start();
     expect(kit.view()).toMatchObject({ status: 'awaitingApproval', checkpoint: { name: 'start' } });
     expect(kit.pending()).toEqual([]);
@@ -22,7 +26,8 @@ describe('scenario 13: copilot', () => {
     expect(kit.pending().map((a) => a.attemptId)).toEqual(['A#1']);
     expect(kit.send({ type: 'APPROVE', checkpoint: 'start' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" is not waiting at a checkpoint (status: running); APPROVE { checkpoint: "start" } rejected',
+      reason:
+        'Plan "p" is not waiting at a checkpoint (status: running); APPROVE { checkpoint: "start" } rejected',
     });
     await kit.complete('A');
     await kit.complete('B');
@@ -43,7 +48,10 @@ describe('scenario 13: copilot', () => {
     await kit.start();
     kit.orchestrator.cancel();
     await kit.flush();
-    expect(kit.view()).toMatchObject({ status: 'canceled', jobs: [{ status: 'canceled', attempt: 0 }] });
+    expect(kit.view()).toMatchObject({
+      status: 'canceled',
+      jobs: [{ status: 'canceled', attempt: 0 }],
+    });
     kit.checkInvariants();
   });
 });

@@ -30,7 +30,12 @@ describe('scenario 14: maxParallel saturation', () => {
       // Both complete in one tick: D and E start together, still two at a time.
       for (const id of order) kit.attempt(id).resolve();
       await kit.flush();
-      expect(kit.pending().map((a) => a.jobId).sort()).toEqual(['D', 'E']);
+      expect(
+        kit
+          .pending()
+          .map((a) => a.jobId)
+          .sort(),
+      ).toEqual(['D', 'E']);
       await kit.complete('D');
       await kit.complete('E');
       expect(kit.view().status).toBe('completed');

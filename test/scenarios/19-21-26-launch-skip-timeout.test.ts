@@ -21,10 +21,22 @@ describe('scenario 19: launch failure', () => {
     const view = kit.view();
     expect(view).toMatchObject({
       status: 'paused',
-      checkpoint: { name: 'on_error', jobId: 'A', kind: 'job_failed', error: { message: 'spawn ENOENT: no-such-binary' } },
+      checkpoint: {
+        name: 'on_error',
+        jobId: 'A',
+        kind: 'job_failed',
+        error: { message: 'spawn ENOENT: no-such-binary' },
+      },
     });
-    // The slot was freed: B took it before the plan paused.
+    expect(view.jobs.map((j) => j.status)).toEqual(['failed', 'queued']);
+    expect(view.counts.running).toBe(0);
+    kit.checkInvariants();
+    // The slot was freed: once A is skipped, B takes it.
+    expect(kit.send({ type: 'SKIP_JOB', jobId: 'A' })).toEqual({ accepted: true });
+    await kit.flush();
     expect(kit.pending().map((a) => a.attemptId)).toEqual(['B#1']);
+    await kit.complete('B');
+    expect(kit.view().status).toBe('completed');
     kit.checkInvariants();
   });
 });
@@ -32,10 +44,16 @@ describe('scenario 19: launch failure', () => {
 describe('scenario 21: skipping a running job', () => {
   for (const onSkip of ['block', 'release'] as const) {
     it(`aborts A's signal, marks it skipped, ignores its late result (onSkip ${onSkip})`, async () => {
-      const kit = createTestOrchestrator({ id: 'p', onSkip, jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] });
+      const kit = createTestOrchestrator({
+        id: 'p',
+        onSkip,
+        jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }],
+      });
       await kit.start();
       const a = kit.attempt('A');
-      expect(kit.send({ type: 'SKIP_JOB', jobId: 'A', reason: 'flaky' })).toEqual({ accepted: true });
+      expect(kit.send({ type: 'SKIP_JOB', jobId: 'A', reason: 'flaky' })).toEqual({
+        accepted: true,
+      });
       await kit.flush();
       expect(a.signal.aborted).toBe(true);
       expect(a.signal.reason).toBeInstanceOf(JobAbortedError);
@@ -44,17 +62,26 @@ describe('scenario 21: skipping a running job', () => {
       await kit.flush();
       expect(kit.sequence(/^ignored/)).toEqual(['ignored JOB_COMPLETED A#1']);
       if (onSkip === 'block') {
-        expect(kit.view()).toMatchObject({ status: 'failed', jobs: [{ status: 'skipped' }, { status: 'blocked', blockedBy: 'A' }] });
+        expect(kit.view()).toMatchObject({
+          status: 'failed',
+          jobs: [{ status: 'skipped' }, { status: 'blocked', blockedBy: 'A' }],
+        });
       } else {
         await kit.complete('B');
-        expect(kit.view()).toMatchObject({ status: 'completed', jobs: [{ status: 'skipped' }, { status: 'succeeded' }] });
+        expect(kit.view()).toMatchObject({
+          status: 'completed',
+          jobs: [{ status: 'skipped' }, { status: 'succeeded' }],
+        });
       }
       kit.checkInvariants();
     });
   }
 
   it('rejects skipping a job that already succeeded', async () => {
-    const kit = createTestOrchestrator({ id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }],
+    });
     await kit.start();
     await kit.complete('A');
     expect(kit.send({ type: 'SKIP_JOB', jobId: 'A' })).toEqual({
@@ -68,7 +95,11 @@ describe('scenario 21: skipping a running job', () => {
 
 describe('scenario 26: timeout', () => {
   it('aborts the signal at the deadline, counts a timeout, and ignores a later resolve', async () => {
-    const kit = createTestOrchestrator({ id: 'p', onJobFailure: 'continue', jobs: [{ id: 'A', timeoutMs: 5000 }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      onJobFailure: 'continue',
+      jobs: [{ id: 'A', timeoutMs: 5000 }],
+    });
     await kit.start();
     const a = kit.attempt('A');
     await kit.advance(4999);
@@ -76,11 +107,21 @@ describe('scenario 26: timeout', () => {
     await kit.advance(1);
     expect(a.signal.aborted).toBe(true);
     expect(a.signal.reason).toBeInstanceOf(JobTimeoutError);
-    expect((a.signal.reason as JobTimeoutError).message).toBe('Job "A" attempt 1 timed out after 5000 ms');
-    expect(kit.view()).toMatchObject({ status: 'failed', jobs: [{ status: 'failed', failure: { kind: 'timeout' } }] });
+    expect((a.signal.reason as JobTimeoutError).message).toBe(
+      'Job "A" attempt 1 timed out after 5000 ms',
+    );
+    expect(kit.view()).toMatchObject({
+      status: 'failed',
+      jobs: [{ status: 'failed', failure: { kind: 'timeout' } }],
+    });
     a.resolve('too late');
     await kit.flush();
-    expect(kit.sequence(/A#1/)).toEqual(['start A#1', 'running A#1', 'failed A#1 timeout', 'ignored JOB_COMPLETED A#1']);
+    expect(kit.sequence(/A#1/)).toEqual([
+      'start A#1',
+      'running A#1',
+      'failed A#1 timeout',
+      'ignored JOB_COMPLETED A#1',
+    ]);
     kit.checkInvariants();
   });
 
@@ -91,7 +132,11 @@ describe('scenario 26: timeout', () => {
     });
     await kit.start();
     await kit.advance(100);
-    expect(kit.records.at(-1)).toMatchObject({ type: 'attempt-failed', kind: 'timeout', retryInMs: 50 });
+    expect(kit.records.at(-1)).toMatchObject({
+      type: 'attempt-failed',
+      kind: 'timeout',
+      retryInMs: 50,
+    });
     await kit.advance(50);
     expect(kit.attempt('A').attemptId).toBe('A#2');
     await kit.complete('A');
