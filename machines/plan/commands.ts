@@ -65,7 +65,7 @@ export function rejectionOf(
   ctx: PlanContext,
   command: PlanCommand,
 ): string | null {
-  const type = (command as { type?: unknown }).type;
+  const type = (command as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !COMMAND_TYPES.has(type)) {
     return `Unknown command ${JSON.stringify(type)}; expected one of ${[...COMMAND_TYPES].join(', ')}`;
   }

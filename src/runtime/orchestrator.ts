@@ -1,7 +1,12 @@
 import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { jobMachine } from '../../machines/job.machine.js';
-import { type PlanCommand, type PlanStatus, rejectionOf } from '../../machines/plan/commands.js';
+import {
+  COMMAND_TYPES,
+  type PlanCommand,
+  type PlanStatus,
+  rejectionOf,
+} from '../../machines/plan/commands.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import type { Store } from '../persistence/store.js';
@@ -176,7 +181,8 @@ export function createOrchestrator(
   const send = (command: PlanCommand): CommandResult => {
     const snapshot = actor.getSnapshot();
     const status: PlanStatus = planStatusOf(snapshot);
-    if (!started || snapshot.status !== 'active') {
+    if (!started || snapshot.status !== 'active' || !COMMAND_TYPES.has(command?.type)) {
+      // The machine never sees these: answer and record them here.
       const reason = started
         ? (rejectionOf(status, snapshot.context, command) ?? `Plan "${plan.id}" is not running`)
         : `Plan "${plan.id}" has not been started; call start() before sending ${String(command?.type)}`;
