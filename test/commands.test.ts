@@ -36,7 +36,8 @@ describe('PAUSE and RESUME', () => {
     await kit.fail('A');
     expect(kit.send({ type: 'RESUME' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" is paused at on_error for job "A" (job_failed); retry, skip or approve it (RESUME rejected)',
+      reason:
+        'Plan "p" is paused at on_error for job "A" (job_failed); retry, skip or approve it (RESUME rejected)',
     });
     expect(kit.send({ type: 'PAUSE' })).toEqual({ accepted: true });
     kit.send({ type: 'RETRY_JOB', jobId: 'A' });
@@ -55,7 +56,8 @@ describe('command answers', () => {
     await kit.start();
     expect(kit.send({ type: 'RESTART' } as never)).toEqual({
       accepted: false,
-      reason: 'Unknown command "RESTART"; expected one of APPROVE, RETRY_JOB, SKIP_JOB, PAUSE, RESUME, CANCEL',
+      reason:
+        'Unknown command "RESTART"; expected one of APPROVE, RETRY_JOB, SKIP_JOB, PAUSE, RESUME, CANCEL',
     });
     expect(kit.send({ type: 'SKIP_JOB' } as never)).toEqual({
       accepted: false,
@@ -80,7 +82,8 @@ describe('command answers', () => {
     await kit.fail('A');
     expect(kit.send({ type: 'RETRY_JOB', jobId: 'A', from: 'verify' } as never)).toEqual({
       accepted: false,
-      reason: 'RETRY_JOB from "verify" is not possible for job "A" (failure: job_failed); use from: "run"',
+      reason:
+        'RETRY_JOB from "verify" is not possible for job "A" (failure: job_failed); use from: "run"',
     });
   });
 });

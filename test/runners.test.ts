@@ -22,7 +22,11 @@ describe('job runners', () => {
     });
     await kit.start();
     expect(kit.view()).toMatchObject({ status: 'completed', jobs: [{ output: 3 }] });
-    expect(kit.records.filter((r) => r.type === 'job-progress').map((r) => r.type === 'job-progress' && r.progress)).toEqual([1, 2, 3]);
+    expect(
+      kit.records
+        .filter((r) => r.type === 'job-progress')
+        .map((r) => r.type === 'job-progress' && r.progress),
+    ).toEqual([1, 2, 3]);
     kit.checkInvariants();
   });
 
@@ -37,7 +41,10 @@ describe('job runners', () => {
       ],
     });
     await kit.start();
-    expect(kit.view().jobs[0]).toMatchObject({ status: 'failed', failure: { error: { message: 'stream broke' } } });
+    expect(kit.view().jobs[0]).toMatchObject({
+      status: 'failed',
+      failure: { error: { message: 'stream broke' } },
+    });
     kit.send({ type: 'SKIP_JOB', jobId: 'endless' });
     await kit.flush();
     expect(unsubscribed).toBe(1);
@@ -63,7 +70,12 @@ describe('job runners', () => {
     });
     await kit.start();
     expect(seen).toEqual([['A', 1, 'A#1', { n: 2 }]]);
-    expect(kit.sequence(/A#1/)).toEqual(['start A#1', 'running A#1', 'progress A#1', 'succeeded A#1']);
+    expect(kit.sequence(/A#1/)).toEqual([
+      'start A#1',
+      'running A#1',
+      'progress A#1',
+      'succeeded A#1',
+    ]);
   });
 
   it('verifies a result: violations fail the job with kind verification, listing them', async () => {
