@@ -6,4 +6,9 @@ export interface ErrorInfo {
 }
 
 /** Why an attempt or job failed. */
-export type FailureKind = 'job_failed' | 'timeout' | 'verification';
+export type FailureKind =
+  | 'job_failed'
+  | 'timeout'
+  | 'verification'
+  | 'integration_conflict'
+  | 'check_failed';

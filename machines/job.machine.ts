@@ -23,6 +23,8 @@ export interface JobMachineInput {
   retry: ResolvedRetry;
   timeoutMs: number | null;
   verify: boolean;
+  /** Set to check a kept result again (`RETRY_JOB { from: 'verify' }`) without running the job. */
+  reverify?: { output: unknown };
 }
 
 /** What the attempt actor (the job's work) receives. */
@@ -57,6 +59,7 @@ export type PlanToJobEvent =
 export type JobToPlanEvent =
   | { type: 'JOB_STARTED'; jobId: string; attemptId: string; attempt: number }
   | { type: 'JOB_PROGRESS'; jobId: string; attemptId: string; progress: unknown }
+  | { type: 'JOB_VERIFYING'; jobId: string; attemptId: string }
   | { type: 'JOB_COMPLETED'; jobId: string; attemptId: string; output: unknown }
   | {
       type: 'JOB_FAILED';
@@ -68,6 +71,8 @@ export type JobToPlanEvent =
       willRetry: boolean;
       retryInMs?: number;
       violations?: string[];
+      /** The rejected result of a verification failure, so that `APPROVE` can accept it. */
+      output?: unknown;
     }
   /** The backoff after a failed attempt is over; the job waits for `START_ATTEMPT`. */
   | { type: 'JOB_ATTEMPT_DUE'; jobId: string; attemptId: string; attempt: number };
@@ -203,6 +208,7 @@ export const jobMachine = setup({
         willRetry: params.willRetry,
         ...(params.willRetry ? { retryInMs: context.retryInMs } : {}),
         ...(failure.violations ? { violations: failure.violations } : {}),
+        ...(failure.kind === 'verification' ? { output: context.output } : {}),
       };
     }),
     scheduleBackoff: enqueueActions(({ context, enqueue }) => {
@@ -218,6 +224,11 @@ export const jobMachine = setup({
     keepOutput: assign({
       output: ({ event }) => (event.type === 'ATTEMPT.SUCCEEDED' ? event.output : undefined),
     }),
+    reportVerifying: sendParent(({ context }) => ({
+      type: 'JOB_VERIFYING' as const,
+      jobId: context.jobId,
+      attemptId: currentAttemptId(context),
+    })),
     reportCompleted: sendParent(({ context }) => ({
       type: 'JOB_COMPLETED' as const,
       jobId: context.jobId,
@@ -230,15 +241,21 @@ export const jobMachine = setup({
   context: ({ input }) => ({
     ...input,
     attempt: input.firstAttempt,
-    output: undefined,
+    output: input.reverify?.output,
     failure: null,
     retryInMs: 0,
   }),
-  initial: 'running',
+  initial: 'starting',
   on: {
     CANCEL: '.canceled',
   },
   states: {
+    starting: {
+      always: [
+        { guard: ({ context }) => context.reverify !== undefined, target: 'verifying' },
+        { target: 'running' },
+      ],
+    },
     running: {
       entry: ['reportStarted', 'armTimeout'],
       // The delayed TIMEOUT is raised by id, so it must be withdrawn by id when the attempt ends.
@@ -278,6 +295,7 @@ export const jobMachine = setup({
       on: { START_ATTEMPT: { target: 'running', actions: 'nextAttempt' } },
     },
     verifying: {
+      entry: 'reportVerifying',
       invoke: {
         id: 'verify',
         src: 'verify',

@@ -1,22 +1,36 @@
-import { type AnyMachineSnapshot, assign, enqueueActions, setup } from 'xstate';
+import { type AnyMachineSnapshot, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import type { ErrorInfo } from './errors.js';
+import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import { type JobToPlanEvent, jobMachine } from './job.machine.js';
+import { addJob, reorder } from './plan/changes.js';
+import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
+
+export { checkpointOf };
+
 import { type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
 import {
   createPlanContext,
   type JobRecord,
+  type JobStatus,
   type PlanContext,
   type PlanMachineInput,
 } from './plan/context.js';
-import type { Checkpoint, PlanRecord } from './plan/records.js';
 import {
-  acceptFailure,
+  advanceIntegration,
+  integrationIdOf,
+  recordIntegrationEvent,
+} from './plan/integration-queue.js';
+import type { PlanRecord } from './plan/records.js';
+import {
   allSettled,
   allSucceeded,
+  approveFailure,
   cancelAll,
   decide,
   decisionsDurable,
   queueRoots,
   recordJobEvent,
+  requestCommit,
   retryJob,
   skipJob,
   takeLaunches,
@@ -34,7 +48,13 @@ import {
  */
 
 export type CommittedEvent = { type: 'COMMITTED'; upTo: number };
-export type PlanEvent = JobToPlanEvent | PlanCommand | CommittedEvent;
+export type PlanEvent = JobToPlanEvent | IntegrationToPlanEvent | PlanCommand | CommittedEvent;
+
+/** What `finalize` receives: every job's final status and output. */
+export interface PlanSummary {
+  planId: string;
+  jobs: Array<{ id: string; status: JobStatus; output: unknown }>;
+}
 
 /** What the machine emits: its records, and requests to make them durable. */
 export type PlanEmitted =
@@ -47,18 +67,6 @@ export function planStatusOf(snapshot: AnyMachineSnapshot): PlanStatus {
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as PlanStatus;
 }
 
-/** Where the plan waits, derived from its context. */
-export function checkpointOf(status: PlanStatus, ctx: PlanContext): Checkpoint | null {
-  if (status === 'awaitingApproval') return { name: 'start' };
-  if (status !== 'paused') return null;
-  const failed = ctx.unresolved[0];
-  if (failed !== undefined) {
-    const failure = ctx.jobs[failed]!.failure!;
-    return { name: 'on_error', jobId: failed, kind: failure.kind, error: failure.error };
-  }
-  return { name: 'user' };
-}
-
 function jobActorInput(job: JobRecord) {
   return {
     jobId: job.id,
@@ -66,8 +74,52 @@ function jobActorInput(job: JobRecord) {
     retry: job.retry,
     timeoutMs: job.timeoutMs,
     verify: job.verify,
+    ...(job.reverify ? { reverify: { output: job.output } } : {}),
   };
 }
+
+function integrationInput(ctx: PlanContext, job: JobRecord) {
+  const settings = ctx.integration!;
+  return {
+    jobId: job.id,
+    integrationId: integrationIdOf(job),
+    output: job.output,
+    check: settings.check,
+    rollback: settings.rollback,
+    rollbackFirst: false,
+    checkTimeoutMs: settings.checkTimeoutMs,
+  };
+}
+
+function summaryOf(ctx: PlanContext): PlanSummary {
+  return {
+    planId: ctx.planId,
+    jobs: ctx.order.map((id) => {
+      const job = ctx.jobs[id]!;
+      return { id, status: job.status, output: job.output };
+    }),
+  };
+}
+
+function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** Commands handled at the root, in every state: the machine checks each before applying it. */
+const COMMAND_HANDLERS = Object.fromEntries(
+  [
+    'APPROVE',
+    'RETRY_JOB',
+    'RETRY_FINALIZE',
+    'SKIP_JOB',
+    'ADD_JOB',
+    'REORDER',
+    'PAUSE',
+    'RESUME',
+    'CANCEL',
+  ].map((type) => [type, { actions: 'handleCommand' as const }]),
+);
 
 function failureReason(ctx: PlanContext): string {
   if (ctx.failedBy !== null) return `Job "${ctx.failedBy}" failed and the plan's policy is "fail"`;
@@ -89,17 +141,30 @@ export const planMachine = setup({
     events: {} as PlanEvent,
     emitted: {} as PlanEmitted,
   },
-  actors: { job: jobMachine },
+  actors: {
+    job: jobMachine,
+    integration: integrationMachine,
+    // A placeholder; the orchestrator provides the plan's `finalize` hook.
+    finalize: fromPromise<unknown, PlanSummary>(async () => undefined),
+  },
   guards: {
     dirty: ({ context }) => context.dirty,
     durable: ({ context }) => decisionsDurable(context),
     cancelRequested: ({ context }) => context.cancel !== null,
     failing: ({ context }) => context.failedBy !== null,
-    mustPause: ({ context }) => context.userPaused || context.unresolved.length > 0,
-    mayResume: ({ context }) => !context.userPaused && context.unresolved.length === 0,
+    mustPause: ({ context }) => holdingCheckpoint(context) !== null,
+    mayResume: ({ context }) => holdingCheckpoint(context) === null,
     startApproved: ({ context }) => context.startApproved,
+    needsPreFinalize: ({ context }) =>
+      context.mode === 'supervisor' &&
+      !context.finalize.approved &&
+      allSettled(context) &&
+      allSucceeded(context),
+    readyToFinalize: ({ context }) =>
+      context.finalize.enabled && allSettled(context) && allSucceeded(context),
     allSucceeded: ({ context }) => allSettled(context) && allSucceeded(context),
     allSettled: ({ context }) => allSettled(context),
+    pauseOnFinalizeFailure: ({ context }) => context.onJobFailure === 'pause',
   },
   actions: {
     begin: enqueueActions(({ context, enqueue }) => {
@@ -116,6 +181,11 @@ export const planMachine = setup({
       recordJobEvent(context, event as JobToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
+    recordIntegrationEvent: enqueueActions(({ context, event, enqueue }) => {
+      const records: PlanRecord[] = [];
+      recordIntegrationEvent(context, event as IntegrationToPlanEvent, records);
+      enqueue.emit({ type: 'records', records });
+    }),
     retireActor: assign({ actors: ({ context }) => context.actors - 1 }),
     recordCommitted: assign({
       commitDurable: ({ context, event }) =>
@@ -124,7 +194,8 @@ export const planMachine = setup({
     handleCommand: enqueueActions(({ context, event, self, enqueue }) => {
       const command = event as PlanCommand;
       // `self` still holds the snapshot from before this event: the state the command met.
-      const reason = rejectionOf(planStatusOf(self.getSnapshot()), context, command);
+      const status = planStatusOf(self.getSnapshot());
+      const reason = rejectionOf(status, context, command);
       const records: PlanRecord[] = [];
       if (reason !== null) {
         records.push({ type: 'command-rejected', command: { ...command }, reason });
@@ -135,18 +206,31 @@ export const planMachine = setup({
       const cancelSlots: Array<{ slot: string; why: 'skipped' | 'canceled'; detail?: string }> = [];
       switch (command.type) {
         case 'APPROVE':
-          if (!context.startApproved) context.startApproved = true;
-          else
-            acceptFailure(context, context.jobs[command.jobId ?? context.unresolved[0]!]!, records);
+          approve(status, context, command.jobId, records);
           break;
         case 'RETRY_JOB':
-          retryJob(context, context.jobs[command.jobId]!, records);
+          retryJob(context, context.jobs[command.jobId]!, command.from ?? 'run', records);
+          break;
+        case 'RETRY_FINALIZE':
+          context.finalize.failure = null;
           break;
         case 'SKIP_JOB': {
           const slot = skipJob(context, context.jobs[command.jobId]!, command.reason, records);
           if (slot !== null) cancelSlots.push({ slot, why: 'skipped', detail: command.reason });
           break;
         }
+        case 'ADD_JOB':
+          if (context.mode === 'supervisor') {
+            context.proposed.push(command.job);
+            records.push({ type: 'change-proposed', jobId: command.job.id });
+          } else {
+            addJob(context, command.job, records);
+          }
+          break;
+        case 'REORDER':
+          reorder(context, command.jobIds);
+          context.dirty = true;
+          break;
         case 'PAUSE':
           context.userPaused = true;
           break;
@@ -167,23 +251,29 @@ export const planMachine = setup({
     }),
     decide: enqueueActions(({ context, enqueue }) => {
       const records: PlanRecord[] = [];
-      const requested = context.commitRequested;
       decide(context, records);
+      advanceIntegration(context, records);
       if (records.length > 0) enqueue.emit({ type: 'records', records });
-      if (context.commitRequested !== requested) {
-        enqueue.emit({ type: 'commit', upTo: context.commitRequested });
-      }
+      if (requestCommit(context)) enqueue.emit({ type: 'commit', upTo: context.commitRequested });
     }),
     launch: enqueueActions(({ context, enqueue }) => {
-      const { launch, start } = takeLaunches(context);
-      if (launch.length > 0) {
+      const { launch, start, integrate } = takeLaunches(context);
+      if (launch.length > 0 || integrate) {
         // One assign spawns the whole batch: XState copies the children map once per assign.
         enqueue.assign(({ context, spawn }) => {
           for (const job of launch) spawn('job', { id: job.slot!, input: jobActorInput(job) });
-          return { actors: context.actors + launch.length };
+          if (integrate)
+            spawn('integration', {
+              id: 'integration',
+              input: integrationInput(context, integrate),
+            });
+          return { actors: context.actors + launch.length + (integrate ? 1 : 0) };
         });
       }
       for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
+    }),
+    openPreFinalize: enqueueActions(({ context }) => {
+      context.gate = { name: 'pre_finalize' };
     }),
     recordPaused: enqueueActions(({ context, enqueue }) => {
       const checkpoint = checkpointOf('paused', context)!;
@@ -191,6 +281,18 @@ export const planMachine = setup({
     }),
     recordResumed: enqueueActions(({ enqueue }) => {
       enqueue.emit({ type: 'records', records: [{ type: 'plan-resumed' }] });
+    }),
+    recordFinalizeStarted: enqueueActions(({ enqueue }) => {
+      enqueue.emit({ type: 'records', records: [{ type: 'finalize-started' }] });
+    }),
+    recordFinalized: enqueueActions(({ event, enqueue }) => {
+      const output = (event as { output?: unknown }).output;
+      enqueue.emit({ type: 'records', records: [{ type: 'finalize-succeeded', output }] });
+    }),
+    recordFinalizeFailure: enqueueActions(({ context, event, enqueue }) => {
+      const error = toErrorInfo((event as { error?: unknown }).error);
+      if (context.onJobFailure === 'pause') context.finalize.failure = error;
+      enqueue.emit({ type: 'records', records: [{ type: 'finalize-failed', error }] });
     }),
     finishCompleted: enqueueActions(({ enqueue }) => {
       enqueue.emit({ type: 'records', records: [{ type: 'plan-completed' }] });
@@ -218,17 +320,15 @@ export const planMachine = setup({
   on: {
     JOB_STARTED: { actions: 'recordJobEvent' },
     JOB_PROGRESS: { actions: 'recordJobEvent' },
+    JOB_VERIFYING: { actions: 'recordJobEvent' },
     JOB_COMPLETED: { actions: 'recordJobEvent' },
     JOB_FAILED: { actions: 'recordJobEvent' },
     JOB_ATTEMPT_DUE: { actions: 'recordJobEvent' },
+    INTEGRATION_DONE: { actions: 'recordIntegrationEvent' },
+    INTEGRATION_FAILED: { actions: 'recordIntegrationEvent' },
     COMMITTED: { actions: 'recordCommitted' },
     'xstate.done.actor.*': { actions: 'retireActor' },
-    APPROVE: { actions: 'handleCommand' },
-    RETRY_JOB: { actions: 'handleCommand' },
-    SKIP_JOB: { actions: 'handleCommand' },
-    PAUSE: { actions: 'handleCommand' },
-    RESUME: { actions: 'handleCommand' },
-    CANCEL: { actions: 'handleCommand' },
+    ...COMMAND_HANDLERS,
   },
   states: {
     awaitingApproval: {
@@ -245,6 +345,8 @@ export const planMachine = setup({
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
             { guard: 'mustPause', target: '#plan.paused' },
+            { guard: 'needsPreFinalize', target: '#plan.paused', actions: 'openPreFinalize' },
+            { guard: 'readyToFinalize', target: '#plan.finalizing' },
             { guard: 'allSucceeded', target: '#plan.completed' },
             { guard: 'allSettled', target: '#plan.failed' },
             { guard: 'dirty', target: 'reconciling' },
@@ -277,8 +379,52 @@ export const planMachine = setup({
         { guard: 'mayResume', target: 'running', actions: 'recordResumed' },
       ],
     },
+    finalizing: {
+      entry: 'recordFinalizeStarted',
+      always: { guard: 'cancelRequested', target: 'canceled' },
+      invoke: {
+        src: 'finalize',
+        input: ({ context }) => summaryOf(context),
+        onDone: { target: 'completed', actions: 'recordFinalized' },
+        onError: [
+          { guard: 'pauseOnFinalizeFailure', target: 'paused', actions: 'recordFinalizeFailure' },
+          { target: 'failed', actions: 'recordFinalizeFailure' },
+        ],
+      },
+    },
     completed: { type: 'final', entry: 'finishCompleted' },
     failed: { type: 'final', entry: 'finishFailed' },
     canceled: { type: 'final', entry: 'finishCanceled' },
   },
 });
+
+/** `APPROVE` at whatever checkpoint the plan holds at. */
+function approve(
+  status: PlanStatus,
+  ctx: PlanContext,
+  jobId: string | undefined,
+  out: PlanRecord[],
+): void {
+  const checkpoint = checkpointOf(status, ctx)!;
+  switch (checkpoint.name) {
+    case 'start':
+      ctx.startApproved = true;
+      return;
+    case 'on_error':
+      // A failed finalize is not approvable (see rejectionOf): this names a job.
+      if ('jobId' in checkpoint) approveFailure(ctx, ctx.jobs[jobId ?? checkpoint.jobId]!, out);
+      return;
+    case 'pre_change':
+      for (const job of ctx.proposed.splice(0)) addJob(ctx, job, out);
+      return;
+    case 'pre_integrate':
+      ctx.jobs[checkpoint.jobId]!.integrateApproved = true;
+      ctx.gate = null;
+      ctx.dirty = true;
+      return;
+    case 'pre_finalize':
+      ctx.finalize.approved = true;
+      ctx.gate = null;
+      return;
+  }
+}

@@ -37,7 +37,7 @@ describe('PAUSE and RESUME', () => {
     expect(kit.send({ type: 'RESUME' })).toEqual({
       accepted: false,
       reason:
-        'Plan "p" is paused at on_error for job "A" (job_failed); retry, skip or approve it (RESUME rejected)',
+        'Plan "p" is paused at on_error for job "A" (job_failed); approve, retry or skip to go on (RESUME rejected)',
     });
     expect(kit.send({ type: 'PAUSE' })).toEqual({ accepted: true });
     kit.send({ type: 'RETRY_JOB', jobId: 'A' });
@@ -57,7 +57,7 @@ describe('command answers', () => {
     expect(kit.send({ type: 'RESTART' } as never)).toEqual({
       accepted: false,
       reason:
-        'Unknown command "RESTART"; expected one of APPROVE, RETRY_JOB, SKIP_JOB, PAUSE, RESUME, CANCEL',
+        'Unknown command "RESTART"; expected one of APPROVE, RETRY_JOB, RETRY_FINALIZE, SKIP_JOB, ADD_JOB, REORDER, PAUSE, RESUME, CANCEL',
     });
     expect(kit.send({ type: 'SKIP_JOB' } as never)).toEqual({
       accepted: false,

@@ -1,9 +1,11 @@
-import type { PlanContext } from './context.js';
+import { checkpointOf } from './checkpoint.js';
+import type { PlanContext, PlanJobInput } from './context.js';
 
 export type PlanStatus =
   | 'awaitingApproval'
   | 'running'
   | 'paused'
+  | 'finalizing'
   | 'completed'
   | 'failed'
   | 'canceled';
@@ -14,13 +16,18 @@ export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
   'canceled',
 ]);
 
-export type CheckpointName = 'start' | 'on_error';
+export type CheckpointName = 'start' | 'on_error' | 'pre_integrate' | 'pre_finalize' | 'pre_change';
 
-/** Commands a person or program sends to a plan. Each is accepted or rejected with a reason. */
+export type RetryFrom = 'run' | 'verify' | 'integrate';
+
+/** Commands as the plan machine receives them. */
 export type PlanCommand =
   | { type: 'APPROVE'; checkpoint?: CheckpointName; jobId?: string }
-  | { type: 'RETRY_JOB'; jobId: string; from?: 'run' }
+  | { type: 'RETRY_JOB'; jobId: string; from?: RetryFrom }
+  | { type: 'RETRY_FINALIZE' }
   | { type: 'SKIP_JOB'; jobId: string; reason?: string }
+  | { type: 'ADD_JOB'; job: PlanJobInput }
+  | { type: 'REORDER'; jobIds: readonly string[] }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
   | { type: 'CANCEL'; reason?: string };
@@ -28,11 +35,21 @@ export type PlanCommand =
 export const COMMAND_TYPES: ReadonlySet<string> = new Set([
   'APPROVE',
   'RETRY_JOB',
+  'RETRY_FINALIZE',
   'SKIP_JOB',
+  'ADD_JOB',
+  'REORDER',
   'PAUSE',
   'RESUME',
   'CANCEL',
 ]);
+
+/** The failure kinds each `RETRY_JOB { from }` can retry. */
+const RETRYABLE_FROM: Record<RetryFrom, readonly string[]> = {
+  run: ['job_failed', 'timeout', 'verification', 'integration_conflict', 'check_failed'],
+  verify: ['verification'],
+  integrate: ['integration_conflict', 'check_failed'],
+};
 
 function jobLabel(ctx: PlanContext, jobId: string): string {
   const job = ctx.jobs[jobId]!;
@@ -50,9 +67,17 @@ function jobProblem(ctx: PlanContext, command: { type: string; jobId?: unknown }
   return null;
 }
 
-function onErrorDescription(ctx: PlanContext): string {
-  const jobId = ctx.unresolved[0]!;
-  return `on_error for job "${jobId}" (${ctx.jobs[jobId]!.failure?.kind ?? 'job_failed'})`;
+function describeCheckpoint(status: PlanStatus, ctx: PlanContext): string {
+  const checkpoint = checkpointOf(status, ctx);
+  if (!checkpoint) return 'no checkpoint';
+  if (checkpoint.name === 'on_error') {
+    return 'jobId' in checkpoint
+      ? `on_error for job "${checkpoint.jobId}" (${checkpoint.kind})`
+      : `on_error (${checkpoint.kind})`;
+  }
+  return 'jobId' in checkpoint
+    ? `${checkpoint.name} for job "${checkpoint.jobId}"`
+    : checkpoint.name;
 }
 
 /**
@@ -76,32 +101,26 @@ export function rejectionOf(
     case 'CANCEL':
       return null;
     case 'PAUSE':
-      if (status === 'awaitingApproval') {
-        return `Plan "${ctx.planId}" has not started (status: awaitingApproval); PAUSE rejected`;
+      if (status === 'awaitingApproval' || status === 'finalizing') {
+        return `Plan "${ctx.planId}" cannot pause now (status: ${status}); PAUSE rejected`;
       }
       return ctx.userPaused
         ? `Plan "${ctx.planId}" is already paused by PAUSE; PAUSE rejected`
         : null;
     case 'RESUME':
       if (ctx.userPaused) return null;
-      if (ctx.unresolved.length > 0) {
-        return `Plan "${ctx.planId}" is paused at ${onErrorDescription(ctx)}; retry, skip or approve it (RESUME rejected)`;
+      if (status === 'paused') {
+        return `Plan "${ctx.planId}" is paused at ${describeCheckpoint(status, ctx)}; approve, retry or skip to go on (RESUME rejected)`;
       }
       return `Plan "${ctx.planId}" is not paused (status: ${status}); RESUME rejected`;
     case 'APPROVE':
       return approvalProblem(status, ctx, command);
-    case 'RETRY_JOB': {
-      const problem = jobProblem(ctx, command);
-      if (problem) return problem;
-      const job = ctx.jobs[command.jobId]!;
-      if (job.status !== 'failed') {
-        return `${jobLabel(ctx, job.id)} is not failed (status: ${job.status}); RETRY_JOB rejected`;
-      }
-      if (command.from !== undefined && command.from !== 'run') {
-        return `RETRY_JOB from ${JSON.stringify(command.from)} is not possible for job "${job.id}" (failure: ${job.failure?.kind}); use from: "run"`;
-      }
-      return null;
-    }
+    case 'RETRY_JOB':
+      return retryProblem(ctx, command);
+    case 'RETRY_FINALIZE':
+      return ctx.finalize.failure === null
+        ? `Plan "${ctx.planId}" has no failed finalize to retry (status: ${status}); RETRY_FINALIZE rejected`
+        : null;
     case 'SKIP_JOB': {
       const problem = jobProblem(ctx, command);
       if (problem) return problem;
@@ -109,9 +128,69 @@ export function rejectionOf(
       if (job.status === 'succeeded' || job.status === 'skipped' || job.status === 'canceled') {
         return `${jobLabel(ctx, job.id)} is already ${job.status}; SKIP_JOB rejected`;
       }
+      if (job.status === 'integrating') {
+        return `${jobLabel(ctx, job.id)} is integrating; wait for its integration to end (SKIP_JOB rejected)`;
+      }
       return null;
     }
+    case 'ADD_JOB': {
+      const id = (command.job as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string' && ctx.jobs[id]) {
+        return `Job id "${id}" is already in plan "${ctx.planId}"; ADD_JOB rejected`;
+      }
+      return status === 'finalizing'
+        ? `Plan "${ctx.planId}" is finalizing; ADD_JOB rejected`
+        : null;
+    }
+    case 'REORDER':
+      return reorderProblem(ctx, command.jobIds);
   }
+}
+
+function retryProblem(
+  ctx: PlanContext,
+  command: Extract<PlanCommand, { type: 'RETRY_JOB' }>,
+): string | null {
+  const problem = jobProblem(ctx, command);
+  if (problem) return problem;
+  const job = ctx.jobs[command.jobId]!;
+  if (job.status !== 'failed') {
+    return `${jobLabel(ctx, job.id)} is not failed (status: ${job.status}); RETRY_JOB rejected`;
+  }
+  const from = command.from ?? 'run';
+  const kinds = RETRYABLE_FROM[from as RetryFrom];
+  if (!kinds) {
+    return `RETRY_JOB from ${JSON.stringify(from)} is unknown; use "run", "verify" or "integrate"`;
+  }
+  const kind = job.failure?.kind ?? 'job_failed';
+  if (!kinds.includes(kind)) {
+    return `RETRY_JOB from "${from}" is not possible for job "${job.id}" (failure: ${kind}); use from: "run"`;
+  }
+  return null;
+}
+
+function reorderProblem(ctx: PlanContext, jobIds: unknown): string | null {
+  if (!ctx.integration)
+    return `Plan "${ctx.planId}" has no integration stage to reorder; REORDER rejected`;
+  if (!Array.isArray(jobIds) || jobIds.length === 0) {
+    return `REORDER needs jobIds, a non-empty array of job ids; got ${JSON.stringify(jobIds)}`;
+  }
+  const listed = new Set<string>();
+  for (const id of jobIds) {
+    const job = typeof id === 'string' ? ctx.jobs[id] : undefined;
+    if (!job) return `No job ${JSON.stringify(id)} in plan "${ctx.planId}"; REORDER rejected`;
+    if (['integrating', 'succeeded', 'skipped', 'canceled'].includes(job.status)) {
+      return `Job "${id}" is ${job.status} and cannot be reordered; REORDER rejected`;
+    }
+    for (const dep of job.dependsOn) {
+      const depStatus = ctx.jobs[dep]!.status;
+      if (depStatus !== 'succeeded' && depStatus !== 'skipped' && !listed.has(dep)) {
+        return `Job "${id}" cannot integrate before its dependency "${dep}" (status: ${depStatus}); REORDER rejected`;
+      }
+    }
+    listed.add(id);
+  }
+  return null;
 }
 
 function approvalProblem(
@@ -119,22 +198,29 @@ function approvalProblem(
   ctx: PlanContext,
   command: Extract<PlanCommand, { type: 'APPROVE' }>,
 ): string | null {
-  const waitingAt: CheckpointName | null =
-    status === 'awaitingApproval' ? 'start' : ctx.unresolved.length > 0 ? 'on_error' : null;
+  const checkpoint = checkpointOf(status, ctx);
+  const waitingAt = checkpoint && checkpoint.name !== 'user' ? checkpoint.name : null;
   if (waitingAt === null) {
     const named = command.checkpoint ? ` { checkpoint: "${command.checkpoint}" }` : '';
     return `Plan "${ctx.planId}" is not waiting at a checkpoint (status: ${status}); APPROVE${named} rejected`;
   }
-  if (command.checkpoint !== undefined && command.checkpoint !== waitingAt) {
-    return `Plan "${ctx.planId}" is waiting at "${waitingAt}", not "${command.checkpoint}"; APPROVE rejected`;
+  if (checkpoint?.name === 'on_error' && !('jobId' in checkpoint)) {
+    return `Plan "${ctx.planId}" is paused because finalize failed; send RETRY_FINALIZE or CANCEL (APPROVE rejected)`;
   }
-  if (
-    waitingAt === 'on_error' &&
-    command.jobId !== undefined &&
-    !ctx.unresolved.includes(command.jobId)
-  ) {
-    const status = ctx.jobs[command.jobId]?.status ?? 'not in this plan';
-    return `Job "${command.jobId}" is not awaiting approval (status: ${status}); APPROVE rejected`;
+  if (command.checkpoint !== undefined && command.checkpoint !== waitingAt) {
+    return `Plan "${ctx.planId}" is waiting at ${describeCheckpoint(status, ctx)}, not "${command.checkpoint}"; APPROVE rejected`;
+  }
+  if (command.jobId !== undefined) {
+    const awaiting =
+      waitingAt === 'on_error'
+        ? ctx.unresolved.includes(command.jobId)
+        : waitingAt === 'pre_integrate'
+          ? ctx.gate?.name === 'pre_integrate' && ctx.gate.jobId === command.jobId
+          : waitingAt === 'pre_change' && ctx.proposed.some((job) => job.id === command.jobId);
+    if (!awaiting) {
+      const jobStatus = ctx.jobs[command.jobId]?.status ?? 'not in this plan';
+      return `Job "${command.jobId}" is not awaiting approval at ${waitingAt} (status: ${jobStatus}); APPROVE rejected`;
+    }
   }
   return null;
 }

@@ -1,12 +1,15 @@
 import type { ErrorInfo, FailureKind } from '../errors.js';
 import type { ResolvedRetry } from '../retry.js';
-import type { ReadyQueue } from './ready-queue.js';
+import { popReady, pushReady, type ReadyQueue } from './ready-queue.js';
 
 export type JobStatus =
   | 'waiting'
   | 'queued'
   | 'running'
   | 'retrying'
+  | 'verifying'
+  | 'awaitingIntegration'
+  | 'integrating'
   | 'succeeded'
   | 'failed'
   | 'blocked'
@@ -31,6 +34,14 @@ export interface PlanJobInput {
   verify: boolean;
 }
 
+/** The serial integration stage, when the plan has one. */
+export interface IntegrationSettings {
+  order: 'strict' | 'completion';
+  check: boolean;
+  rollback: boolean;
+  checkTimeoutMs: number | null;
+}
+
 export interface PlanMachineInput {
   planId: string;
   mode: 'autopilot' | 'copilot' | 'supervisor';
@@ -39,8 +50,13 @@ export interface PlanMachineInput {
   onSkip: 'block' | 'release';
   /** When true, a pass waits for `COMMITTED` before it starts the attempts it decided. */
   writeAhead: boolean;
+  integration: IntegrationSettings | null;
+  finalize: boolean;
   jobs: readonly PlanJobInput[];
 }
+
+/** A gate where a supervisor approves before the plan goes on. */
+export type Gate = { name: 'pre_integrate'; jobId: string } | { name: 'pre_finalize' };
 
 export interface JobRecord extends PlanJobInput {
   index: number;
@@ -58,6 +74,14 @@ export interface JobRecord extends PlanJobInput {
   output?: unknown;
   failure?: { kind: FailureKind; error: ErrorInfo; violations?: string[] };
   blockedBy?: string;
+  /** The next launch checks the kept output again instead of running the job. */
+  reverify: boolean;
+  /** Integrations started for this job (numbers its integration ids). */
+  integrations: number;
+  /** A supervisor approved this job's integration (the gate is never asked twice). */
+  integrateApproved: boolean;
+  /** Place in the integration queue (completion order, or a `REORDER`). */
+  rank: number | null;
 }
 
 /**
@@ -106,6 +130,59 @@ export interface PlanContext {
   failedBy: string | null;
   /** Set by `CANCEL`. */
   cancel: { reason?: string } | null;
+  integration: IntegrationSettings | null;
+  /** Jobs awaiting integration, by rank. */
+  awaiting: ReadyQueue;
+  /** Integrations so far: the rank of the next completion in `completion` order. */
+  completions: number;
+  /** `strict` order: every job, dependencies first, otherwise in declaration order. */
+  strictOrder: string[];
+  /** Position in `strictOrder` before which every job is integrated or can never be. */
+  strictNext: number;
+  /** The job integrating now (or decided to, waiting for the commit). */
+  integrating: string | null;
+  toIntegrate: string | null;
+  gate: Gate | null;
+  /** Jobs added in supervisor mode, applied at `APPROVE { checkpoint: 'pre_change' }`. */
+  proposed: PlanJobInput[];
+  finalize: { enabled: boolean; approved: boolean; failure: ErrorInfo | null };
+}
+
+export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
+  return {
+    ...job,
+    dependsOn: [...job.dependsOn],
+    index,
+    dependents: [],
+    waitingOn: job.dependsOn.length,
+    status: 'waiting',
+    attempt: 0,
+    attemptId: null,
+    slot: null,
+    due: false,
+    reverify: false,
+    integrations: 0,
+    integrateApproved: false,
+    rank: null,
+  };
+}
+
+/** Dependencies first, otherwise declaration order (Kahn's algorithm on a min-heap of indices). */
+function strictOrderOf(order: readonly string[], jobs: Record<string, JobRecord>): string[] {
+  const waiting = new Map(order.map((id) => [id, jobs[id]!.dependsOn.length]));
+  const heap: ReadyQueue = [];
+  for (const id of order) if (waiting.get(id) === 0) pushReady(heap, 0, jobs[id]!.index);
+  const result: string[] = [];
+  for (let index = popReady(heap); index >= 0; index = popReady(heap)) {
+    const job = jobs[order[index]!]!;
+    result.push(job.id);
+    for (const dependent of job.dependents) {
+      const left = waiting.get(dependent)! - 1;
+      waiting.set(dependent, left);
+      if (left === 0) pushReady(heap, 0, jobs[dependent]!.index);
+    }
+  }
+  return result;
 }
 
 export function createPlanContext(input: PlanMachineInput): PlanContext {
@@ -113,18 +190,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
   const order: string[] = [];
   input.jobs.forEach((job, index) => {
     order.push(job.id);
-    jobs[job.id] = {
-      ...job,
-      dependsOn: [...job.dependsOn],
-      index,
-      dependents: [],
-      waitingOn: job.dependsOn.length,
-      status: 'waiting',
-      attempt: 0,
-      attemptId: null,
-      slot: null,
-      due: false,
-    };
+    jobs[job.id] = newJobRecord(job, index);
   });
   for (const id of order) {
     for (const dep of jobs[id]!.dependsOn) jobs[dep]!.dependents.push(id);
@@ -155,5 +221,15 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     startApproved: input.mode !== 'copilot',
     failedBy: null,
     cancel: null,
+    integration: input.integration,
+    awaiting: [],
+    completions: 0,
+    strictOrder: input.integration?.order === 'strict' ? strictOrderOf(order, jobs) : [],
+    strictNext: 0,
+    integrating: null,
+    toIntegrate: null,
+    gate: null,
+    proposed: [],
+    finalize: { enabled: input.finalize, approved: false, failure: null },
   };
 }

@@ -4,6 +4,10 @@ import type { ErrorInfo, FailureKind } from '../errors.js';
 export type Checkpoint =
   | { name: 'start' }
   | { name: 'on_error'; jobId: string; kind: FailureKind; error: ErrorInfo }
+  | { name: 'on_error'; kind: 'finalize_failed'; error: ErrorInfo }
+  | { name: 'pre_integrate'; jobId: string }
+  | { name: 'pre_finalize' }
+  | { name: 'pre_change'; jobIds: string[] }
   | { name: 'user' };
 
 /**
@@ -16,6 +20,15 @@ export type PlanRecord =
   | { type: 'attempt-started'; jobId: string; attemptId: string; attempt: number }
   | { type: 'attempt-running'; jobId: string; attemptId: string }
   | { type: 'job-progress'; jobId: string; attemptId: string; progress: unknown }
+  | { type: 'job-verifying'; jobId: string; attemptId: string }
+  /** `RETRY_JOB { from: 'verify' }` started checking the kept result again. */
+  | { type: 'verify-started'; jobId: string; attemptId: string }
+  /** The job's work succeeded; with an integration stage it now awaits integration. */
+  | { type: 'job-ran'; jobId: string; attemptId: string; output: unknown }
+  | { type: 'integration-started'; jobId: string; integrationId: string }
+  | { type: 'job-integrated'; jobId: string; integrationId: string; changed: boolean }
+  /** `RETRY_JOB { from: 'integrate' }`: the job awaits integration again. */
+  | { type: 'integration-requeued'; jobId: string }
   | {
       type: 'attempt-failed';
       jobId: string;
@@ -34,6 +47,8 @@ export type PlanRecord =
       error: ErrorInfo;
       violations?: string[];
     }
+  | { type: 'job-added'; jobId: string; dependsOn: readonly string[] }
+  | { type: 'change-proposed'; jobId: string }
   | { type: 'job-blocked'; jobId: string; by: string }
   | { type: 'job-unblocked'; jobId: string }
   | { type: 'job-skipped'; jobId: string; reason?: string }
@@ -43,6 +58,9 @@ export type PlanRecord =
   | { type: 'command-rejected'; command: PlanCommandRecord; reason: string }
   | { type: 'plan-paused'; checkpoint: Checkpoint }
   | { type: 'plan-resumed' }
+  | { type: 'finalize-started' }
+  | { type: 'finalize-failed'; error: ErrorInfo }
+  | { type: 'finalize-succeeded'; output: unknown }
   | { type: 'plan-completed' }
   | { type: 'plan-failed'; reason: string }
   | { type: 'plan-canceled'; reason?: string };

@@ -1,6 +1,6 @@
 import type { JobToPlanEvent } from '../job.machine.js';
 import { attemptIdOf } from '../retry.js';
-import type { JobRecord, PlanContext } from './context.js';
+import { type JobRecord, type PlanContext, TERMINAL_STATUSES } from './context.js';
 import { popReady, pushReady } from './ready-queue.js';
 import type { PlanRecord } from './records.js';
 
@@ -19,10 +19,15 @@ export function queueRoots(ctx: PlanContext, out: Out): void {
   }
 }
 
-function queue(ctx: PlanContext, job: JobRecord, out: Out): void {
+export function queue(ctx: PlanContext, job: JobRecord, out: Out): void {
   job.status = 'queued';
   pushReady(ctx.ready, job.priority, job.index);
   out.push({ type: 'job-queued', jobId: job.id });
+}
+
+/** A job whose actor holds a slot. */
+export function isLive(job: JobRecord): boolean {
+  return job.status === 'running' || job.status === 'retrying' || job.status === 'verifying';
 }
 
 function releaseSlot(ctx: PlanContext, job: JobRecord): void {
@@ -32,7 +37,7 @@ function releaseSlot(ctx: PlanContext, job: JobRecord): void {
   ctx.live--;
 }
 
-function settle(ctx: PlanContext, job: JobRecord, status: JobRecord['status']): void {
+export function settle(ctx: PlanContext, job: JobRecord, status: JobRecord['status']): void {
   job.status = status;
   ctx.settled++;
 }
@@ -63,7 +68,7 @@ export function blockDependents(ctx: PlanContext, job: JobRecord, out: Out): voi
 }
 
 /** A job that can no longer succeed, from the point of view of its dependents. */
-function isDead(ctx: PlanContext, job: JobRecord): boolean {
+export function isDead(ctx: PlanContext, job: JobRecord): boolean {
   return (
     job.status === 'failed' ||
     job.status === 'blocked' ||
@@ -100,9 +105,9 @@ function reserveSlot(ctx: PlanContext): string {
 }
 
 /**
- * One pass: start the next attempt of retrying jobs whose backoff is over, then fill free slots
- * from the ready queue. The decisions are recorded now and carried out by `takeLaunches` once
- * they are durable.
+ * The launching part of a pass: start the next attempt of retrying jobs whose backoff is over,
+ * then fill free slots from the ready queue. The decisions are recorded now and carried out by
+ * `takeLaunches` once they are durable.
  */
 export function decide(ctx: PlanContext, out: Out): void {
   ctx.dirty = false;
@@ -120,15 +125,25 @@ export function decide(ctx: PlanContext, out: Out): void {
     if (index < 0) break;
     const job = ctx.jobs[ctx.order[index]!]!;
     if (job.status !== 'queued') continue;
-    job.status = 'running';
     job.slot = reserveSlot(ctx);
     ctx.live++;
-    startAttempt(job, out);
+    if (job.reverify) {
+      job.status = 'verifying';
+      out.push({ type: 'verify-started', jobId: job.id, attemptId: job.attemptId! });
+    } else {
+      job.status = 'running';
+      startAttempt(job, out);
+    }
     ctx.toLaunch.push(job.id);
   }
-  if (ctx.writeAhead && (ctx.toLaunch.length > 0 || ctx.toStart.length > 0)) {
-    ctx.commitRequested++;
-  }
+}
+
+/** With write-ahead, asks for the pass's decisions to be made durable; true when it asked. */
+export function requestCommit(ctx: PlanContext): boolean {
+  const decided = ctx.toLaunch.length > 0 || ctx.toStart.length > 0 || ctx.toIntegrate !== null;
+  if (!ctx.writeAhead || !decided) return false;
+  ctx.commitRequested++;
+  return true;
 }
 
 function startAttempt(job: JobRecord, out: Out): void {
@@ -146,13 +161,19 @@ export function decisionsDurable(ctx: PlanContext): boolean {
   return !ctx.writeAhead || ctx.commitDurable >= ctx.commitRequested;
 }
 
-/** Hands the decided launches and starts over to the machine, which spawns and signals. */
-export function takeLaunches(ctx: PlanContext): { launch: JobRecord[]; start: JobRecord[] } {
-  const launch = ctx.toLaunch.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
+/** Hands the decided launches, starts and integration over to the machine to carry out. */
+export function takeLaunches(ctx: PlanContext): {
+  launch: JobRecord[];
+  start: JobRecord[];
+  integrate: JobRecord | null;
+} {
+  const launch = ctx.toLaunch.map((id) => ctx.jobs[id]!).filter(isLive);
   const start = ctx.toStart.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
+  const integrating = ctx.toIntegrate === null ? null : ctx.jobs[ctx.toIntegrate]!;
   ctx.toLaunch.length = 0;
   ctx.toStart.length = 0;
-  return { launch, start };
+  ctx.toIntegrate = null;
+  return { launch, start, integrate: integrating?.status === 'integrating' ? integrating : null };
 }
 
 function ignore(out: Out, event: JobToPlanEvent, why: string): void {
@@ -177,7 +198,7 @@ function staleness(ctx: PlanContext, event: JobToPlanEvent): string | null {
   if (job.attemptId !== event.attemptId) {
     return `attempt is not current (current: ${job.attemptId ?? 'none'})`;
   }
-  if (job.status !== 'running' && job.status !== 'retrying') return `job is already ${job.status}`;
+  if (!isLive(job)) return `job is already ${job.status}`;
   return null;
 }
 
@@ -201,6 +222,10 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
         progress: event.progress,
       });
       return;
+    case 'JOB_VERIFYING':
+      job.status = 'verifying';
+      out.push({ type: 'job-verifying', jobId: job.id, attemptId: event.attemptId });
+      return;
     case 'JOB_ATTEMPT_DUE':
       job.due = true;
       ctx.due.push(job.id);
@@ -210,15 +235,7 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
     case 'JOB_COMPLETED':
       job.output = event.output;
       releaseSlot(ctx, job);
-      settle(ctx, job, 'succeeded');
-      ctx.dirty = true;
-      out.push({
-        type: 'job-succeeded',
-        jobId: job.id,
-        attemptId: event.attemptId,
-        output: event.output,
-      });
-      release(ctx, job, out);
+      finishRun(ctx, job, out);
       return;
     case 'JOB_FAILED': {
       const failure = {
@@ -239,14 +256,50 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
         });
         return;
       }
+      if (event.kind === 'verification') job.output = event.output;
       releaseSlot(ctx, job);
-      settle(ctx, job, 'failed');
-      ctx.dirty = true;
-      out.push({ type: 'job-failed', jobId: job.id, attemptId: event.attemptId, ...failure });
-      onFailure(ctx, job, out);
+      failJob(ctx, job, event.attemptId, failure, out);
       return;
     }
   }
+}
+
+/**
+ * A job's work is done and accepted: it succeeds, or, with an integration stage, waits for its
+ * turn to integrate. Its dependents are released only when it succeeded.
+ */
+export function finishRun(ctx: PlanContext, job: JobRecord, out: Out): void {
+  const attemptId = job.attemptId!;
+  ctx.dirty = true;
+  if (ctx.integration) {
+    job.status = 'awaitingIntegration';
+    job.rank ??= ctx.completions++;
+    pushReady(ctx.awaiting, -job.rank, job.index);
+    out.push({ type: 'job-ran', jobId: job.id, attemptId, output: job.output });
+    return;
+  }
+  out.push({ type: 'job-succeeded', jobId: job.id, attemptId, output: job.output });
+  succeed(ctx, job, out);
+}
+
+export function succeed(ctx: PlanContext, job: JobRecord, out: Out): void {
+  settle(ctx, job, 'succeeded');
+  ctx.dirty = true;
+  release(ctx, job, out);
+}
+
+export function failJob(
+  ctx: PlanContext,
+  job: JobRecord,
+  attemptId: string,
+  failure: NonNullable<JobRecord['failure']>,
+  out: Out,
+): void {
+  job.failure = failure;
+  settle(ctx, job, 'failed');
+  ctx.dirty = true;
+  out.push({ type: 'job-failed', jobId: job.id, attemptId, ...failure });
+  onFailure(ctx, job, out);
 }
 
 function onFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
@@ -255,24 +308,52 @@ function onFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
   if (ctx.onJobFailure === 'fail' && ctx.failedBy === null) ctx.failedBy = job.id;
 }
 
-/** `RETRY_JOB { from: 'run' }` of a failed job: a fresh retry budget, dependents unblocked. */
-export function retryJob(ctx: PlanContext, job: JobRecord, out: Out): void {
+/**
+ * `RETRY_JOB` of a failed job, from the step named: `run` (a fresh retry budget), `verify` (check
+ * the kept result again) or `integrate`. Its blocked dependents wait again.
+ */
+export function retryJob(
+  ctx: PlanContext,
+  job: JobRecord,
+  from: 'run' | 'verify' | 'integrate',
+  out: Out,
+): void {
   removeUnresolved(ctx, job.id);
   ctx.settled--;
   job.failure = undefined;
-  queue(ctx, job, out);
+  if (from === 'integrate') {
+    job.status = 'awaitingIntegration';
+    pushReady(ctx.awaiting, -(job.rank ?? 0), job.index);
+    if (ctx.integration?.order === 'strict') {
+      ctx.strictNext = Math.min(ctx.strictNext, ctx.strictOrder.indexOf(job.id));
+    }
+    out.push({ type: 'integration-requeued', jobId: job.id });
+  } else {
+    job.reverify = from === 'verify';
+    if (from === 'run') job.output = undefined;
+    queue(ctx, job, out);
+  }
   unblockDependents(ctx, job, out);
   ctx.dirty = true;
 }
 
-/** `APPROVE` at `on_error`: the failure stands and its dependents are blocked. */
-export function acceptFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
+/**
+ * `APPROVE` at `on_error`. A result that failed verification is accepted as it is; any other
+ * failure stands, and the job's dependents are blocked.
+ */
+export function approveFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
   removeUnresolved(ctx, job.id);
-  blockDependents(ctx, job, out);
   ctx.dirty = true;
+  if (job.failure?.kind === 'verification') {
+    ctx.settled--;
+    job.failure = undefined;
+    finishRun(ctx, job, out);
+    return;
+  }
+  blockDependents(ctx, job, out);
 }
 
-function removeUnresolved(ctx: PlanContext, jobId: string): void {
+export function removeUnresolved(ctx: PlanContext, jobId: string): void {
   const at = ctx.unresolved.indexOf(jobId);
   if (at >= 0) ctx.unresolved.splice(at, 1);
 }
@@ -288,7 +369,7 @@ export function skipJob(
   out: Out,
 ): string | null {
   const slot = isSpawned(ctx, job) ? job.slot : null;
-  if (job.status === 'running' || job.status === 'retrying') releaseSlot(ctx, job);
+  if (isLive(job)) releaseSlot(ctx, job);
   if (job.status === 'failed') {
     removeUnresolved(ctx, job.id);
     job.status = 'skipped';
@@ -313,10 +394,10 @@ export function cancelAll(ctx: PlanContext, out: Out): string[] {
   const slots: string[] = [];
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
-    if (job.status === 'running' || job.status === 'retrying') {
+    if (isLive(job)) {
       if (isSpawned(ctx, job)) slots.push(job.slot!);
       releaseSlot(ctx, job);
-    } else if (job.status !== 'waiting' && job.status !== 'queued') {
+    } else if (TERMINAL_STATUSES.has(job.status)) {
       continue;
     }
     settle(ctx, job, 'canceled');
@@ -325,6 +406,9 @@ export function cancelAll(ctx: PlanContext, out: Out): string[] {
   ctx.toLaunch.length = 0;
   ctx.toStart.length = 0;
   ctx.ready.length = 0;
+  ctx.awaiting.length = 0;
+  ctx.integrating = null;
+  ctx.toIntegrate = null;
   return slots;
 }
 

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { PlanSummary } from '../../machines/plan.machine.js';
 
 /** What a job's `run` function receives. */
 export interface JobRunContext<Input = unknown> {
@@ -65,6 +66,50 @@ export interface JobSpec<Input = unknown, Output = unknown> {
   ) => VerifyResult | Promise<VerifyResult>;
 }
 
+/** What integration hooks and `finalize` receive besides their subject. */
+export interface HookContext {
+  readonly planId: string;
+  /** Aborted when the plan is canceled (or, for `check`, at `checkTimeoutMs`). */
+  readonly signal: AbortSignal;
+}
+
+/** The job an integration hook acts on. */
+export interface IntegrationSubject<Output = unknown> {
+  readonly jobId: string;
+  /** `<jobId>@<n>`: the n-th integration of this job; an idempotency key for the hooks. */
+  readonly integrationId: string;
+  readonly output: Output;
+}
+
+/** `integrate` may report that there was nothing to integrate; that counts as integrated. */
+export type IntegrateResult = { changed: boolean } | undefined;
+
+/**
+ * The serial integration stage (a merge train). After a job's work succeeds it waits for its
+ * turn; one job integrates at a time, and its dependents start only once it is integrated.
+ */
+export interface IntegrationSpec {
+  /** Brings the job's result in. A throw fails the job with kind `integration_conflict`. */
+  integrate: (
+    job: IntegrationSubject,
+    ctx: HookContext,
+  ) => Promise<IntegrateResult | undefined> | IntegrateResult | undefined;
+  /**
+   * Checks the integrated state (e.g. runs the tests). A throw, `false` or a timeout rolls the
+   * integration back and fails the job with kind `check_failed`.
+   */
+  check?: (
+    job: IntegrationSubject,
+    ctx: HookContext,
+  ) => Promise<boolean | undefined> | boolean | undefined;
+  /** Undoes an integration whose check failed, before anything else integrates. */
+  rollback?: (job: IntegrationSubject, ctx: HookContext) => Promise<void> | undefined;
+  /** `completion` (default): in the order jobs finish; `strict`: in plan order, each waiting for the ones before it. */
+  order?: 'strict' | 'completion';
+  /** Time limit of one `check` in ms. Integer, 1 to 2,147,483,647. Default: none. */
+  checkTimeoutMs?: number;
+}
+
 export type PlanMode = 'autopilot' | 'copilot' | 'supervisor';
 export type FailurePolicy = 'pause' | 'fail' | 'continue';
 export type SkipPolicy = 'block' | 'release';
@@ -86,6 +131,12 @@ export interface PlanSpec {
   onSkip?: SkipPolicy;
   /** Retry policy of every job that has none of its own. Default: one attempt. */
   defaultRetry?: RetryPolicy;
+  integration?: IntegrationSpec;
+  /**
+   * Runs once after every job succeeded (e.g. opens the pull request). A failure pauses the plan
+   * at `on_error` (policy `pause`; `RETRY_FINALIZE` runs it again) or fails it.
+   */
+  finalize?: (summary: PlanSummary, ctx: HookContext) => Promise<unknown> | unknown;
   jobs: readonly JobSpec[];
 }
 

@@ -13,8 +13,11 @@ const PLAN_KEYS = [
   'onJobFailure',
   'onSkip',
   'defaultRetry',
+  'integration',
+  'finalize',
   'jobs',
 ];
+const INTEGRATION_KEYS = ['integrate', 'check', 'rollback', 'order', 'checkTimeoutMs'];
 const JOB_KEYS = ['id', 'dependsOn', 'run', 'input', 'retry', 'timeoutMs', 'priority', 'verify'];
 const RETRY_KEYS = ['maxAttempts', 'initialDelayMs', 'factor', 'maxDelayMs', 'jitter'];
 const ONE_DAY_MS = 86_400_000;
@@ -164,6 +167,38 @@ function checkRetry(value: unknown, path: string, issues: Issues, jobId?: string
   }
 }
 
+function checkIntegration(value: unknown, issues: Issues): void {
+  if (value === undefined) return;
+  if (!isObject(value)) {
+    issues.add(
+      'INVALID_OPTION',
+      'integration',
+      `integration must be an object with an integrate function; got ${describeValue(value)}`,
+    );
+    return;
+  }
+  checkKeys(value, INTEGRATION_KEYS, 'integration', issues);
+  for (const hook of ['integrate', 'check', 'rollback']) {
+    const fn = value[hook];
+    if ((hook === 'integrate' || fn !== undefined) && typeof fn !== 'function') {
+      issues.add(
+        'INVALID_OPTION',
+        `integration.${hook}`,
+        `integration.${hook} must be a function; got ${describeValue(fn)}`,
+      );
+    }
+  }
+  checkChoice(value.order, ['strict', 'completion'], 'integration.order', issues);
+  if (value.checkTimeoutMs !== undefined) {
+    checkNumber(
+      value.checkTimeoutMs,
+      { integer: true, min: 1, max: MAX_TIMER_MS },
+      'integration.checkTimeoutMs',
+      issues,
+    );
+  }
+}
+
 /** Checks one job on its own; returns its id when the id is valid. */
 function checkJob(job: unknown, path: string, issues: Issues): string | undefined {
   if (!isObject(job)) {
@@ -296,6 +331,14 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
     );
   }
   checkRetry(spec.defaultRetry, 'defaultRetry', issues);
+  checkIntegration(spec.integration, issues);
+  if (spec.finalize !== undefined && typeof spec.finalize !== 'function') {
+    issues.add(
+      'INVALID_OPTION',
+      'finalize',
+      `finalize must be a function; got ${describeValue(spec.finalize)}`,
+    );
+  }
   if (!Array.isArray(spec.jobs)) {
     issues.add(
       'INVALID_PLAN',

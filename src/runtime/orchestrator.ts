@@ -7,16 +7,17 @@ import {
   type PlanStatus,
   rejectionOf,
 } from '../../machines/plan/commands.js';
-import type { PlanRecord } from '../../machines/plan/records.js';
+import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import type { Store } from '../persistence/store.js';
-import type { PlanSpec } from '../plan/types.js';
-import { findPlanIssues } from '../plan/validate.js';
+import type { JobSpec, PlanSpec } from '../plan/types.js';
+import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
 import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
 import { type Clock, systemClock } from './clock.js';
-import { PlanValidationError } from './errors.js';
+import { type PlanIssue, PlanValidationError } from './errors.js';
+import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
 import type { StampedRecord } from './records.js';
-import { toMachineInput } from './resolve-plan.js';
+import { toJobInput, toMachineInput } from './resolve-plan.js';
 import { buildView, type JobTiming, type PlanView } from './view.js';
 
 export interface OrchestratorOptions {
@@ -28,13 +29,18 @@ export interface OrchestratorOptions {
   store?: Store;
 }
 
-export type CommandResult = { accepted: true } | { accepted: false; reason: string };
+/** A command as `send()` takes it: `ADD_JOB` carries a full job spec, functions included. */
+export type Command = Exclude<PlanCommand, { type: 'ADD_JOB' }> | { type: 'ADD_JOB'; job: JobSpec };
+
+export type CommandResult =
+  | { accepted: true }
+  | { accepted: false; reason: string; issues?: readonly PlanIssue[] };
 
 export interface Orchestrator {
   /** Starts the plan. Subscribe to `events$` first to see every record. */
   start(): Orchestrator;
   /** Sends a command; the answer says whether it was accepted, and why not. */
-  send(command: PlanCommand): CommandResult;
+  send(command: Command): CommandResult;
   cancel(reason?: string): CommandResult;
   getView(): PlanView;
   /** The plan view after each burst of changes (coalesced per microtask); completes at the end. */
@@ -113,6 +119,8 @@ export function createOrchestrator(
           verify: createVerifyLogic(jobOf),
         },
       }),
+      integration: createIntegrationLogic(plan.id, plan.integration),
+      finalize: createFinalizeLogic(plan),
     },
   });
   const actor = createActor(machine, {
@@ -178,20 +186,47 @@ export function createOrchestrator(
     return settled;
   };
 
-  const send = (command: PlanCommand): CommandResult => {
+  const reject = (
+    command: unknown,
+    reason: string,
+    issues?: readonly PlanIssue[],
+  ): CommandResult => {
+    publish([{ type: 'command-rejected', command: { ...(command as PlanCommandRecord) }, reason }]);
+    return issues ? { accepted: false, reason, issues } : { accepted: false, reason };
+  };
+
+  /** An added job is validated exactly like a plan's job; its spec is kept for its attempts. */
+  const toMachineCommand = (command: Command): PlanCommand | CommandResult => {
+    if (command.type !== 'ADD_JOB') return command;
+    const issues = findAddedJobIssues({ ...plan, jobs: [...specs.values()] }, command.job);
+    if (issues.length > 0) {
+      const reason = `ADD_JOB rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+      return reject(
+        { type: 'ADD_JOB', jobId: (command.job as { id?: unknown })?.id },
+        reason,
+        issues,
+      );
+    }
+    return { type: 'ADD_JOB', job: toJobInput(command.job, plan.defaultRetry) };
+  };
+
+  const send = (command: Command): CommandResult => {
     const snapshot = actor.getSnapshot();
     const status: PlanStatus = planStatusOf(snapshot);
     if (!started || snapshot.status !== 'active' || !COMMAND_TYPES.has(command?.type)) {
       // The machine never sees these: answer and record them here.
       const reason = started
-        ? (rejectionOf(status, snapshot.context, command) ?? `Plan "${plan.id}" is not running`)
+        ? (rejectionOf(status, snapshot.context, command as PlanCommand) ??
+          `Plan "${plan.id}" is not running`)
         : `Plan "${plan.id}" has not been started; call start() before sending ${String(command?.type)}`;
-      publish([{ type: 'command-rejected', command: { ...command }, reason }]);
-      return { accepted: false, reason };
+      return reject(command, reason);
     }
-    const reason = rejectionOf(status, snapshot.context, command);
+    const machineCommand = toMachineCommand(command);
+    if ('accepted' in machineCommand) return machineCommand;
+    const reason = rejectionOf(status, snapshot.context, machineCommand);
+    if (reason === null && command.type === 'ADD_JOB') specs.set(command.job.id, command.job);
     // The machine checks the command again and records the verdict in `events$` (the audit log).
-    actor.send(command);
+    actor.send(machineCommand);
     return reason === null ? { accepted: true } : { accepted: false, reason };
   };
 

@@ -36,6 +36,29 @@ export function replayRecords(
       case 'attempt-failed':
         set(record.jobId, 'retrying');
         break;
+      case 'job-verifying':
+      case 'verify-started':
+        set(record.jobId, 'verifying');
+        break;
+      case 'job-ran':
+      case 'integration-requeued':
+        set(record.jobId, 'awaitingIntegration');
+        break;
+      case 'integration-started':
+        set(record.jobId, 'integrating');
+        break;
+      case 'job-integrated':
+        set(record.jobId, 'succeeded');
+        break;
+      case 'job-added':
+        jobs.set(record.jobId, { status: 'waiting', attempt: 0 });
+        break;
+      case 'finalize-started':
+        status = 'finalizing';
+        break;
+      case 'finalize-failed':
+        status = 'paused';
+        break;
       case 'job-succeeded':
         set(record.jobId, 'succeeded');
         break;

@@ -1,6 +1,11 @@
-import type { PlanMachineInput } from '../../machines/plan/context.js';
+import type { PlanJobInput, PlanMachineInput } from '../../machines/plan/context.js';
 import { NO_RETRY, type ResolvedRetry } from '../../machines/retry.js';
-import { DEFAULT_MAX_PARALLEL, type PlanSpec, type RetryPolicy } from '../plan/types.js';
+import {
+  DEFAULT_MAX_PARALLEL,
+  type JobSpec,
+  type PlanSpec,
+  type RetryPolicy,
+} from '../plan/types.js';
 
 function resolveRetry(policy: RetryPolicy | undefined): ResolvedRetry {
   if (!policy) return NO_RETRY;
@@ -22,13 +27,27 @@ export function toMachineInput(plan: PlanSpec, writeAhead: boolean): PlanMachine
     onJobFailure: plan.onJobFailure ?? 'pause',
     onSkip: plan.onSkip ?? 'block',
     writeAhead,
-    jobs: plan.jobs.map((job) => ({
-      id: job.id,
-      dependsOn: job.dependsOn ?? [],
-      priority: job.priority ?? 0,
-      retry: resolveRetry(job.retry ?? plan.defaultRetry),
-      timeoutMs: job.timeoutMs ?? null,
-      verify: job.verify !== undefined,
-    })),
+    integration: plan.integration
+      ? {
+          order: plan.integration.order ?? 'completion',
+          check: plan.integration.check !== undefined,
+          rollback: plan.integration.rollback !== undefined,
+          checkTimeoutMs: plan.integration.checkTimeoutMs ?? null,
+        }
+      : null,
+    finalize: plan.finalize !== undefined,
+    jobs: plan.jobs.map((job) => toJobInput(job, plan.defaultRetry)),
+  };
+}
+
+/** The serializable part of a job, defaults filled in. */
+export function toJobInput(job: JobSpec, defaultRetry: RetryPolicy | undefined): PlanJobInput {
+  return {
+    id: job.id,
+    dependsOn: job.dependsOn ?? [],
+    priority: job.priority ?? 0,
+    retry: resolveRetry(job.retry ?? defaultRetry),
+    timeoutMs: job.timeoutMs ?? null,
+    verify: job.verify !== undefined,
   };
 }

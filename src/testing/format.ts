@@ -42,10 +42,34 @@ export function formatRecord(record: PlanRecord): string {
     }
     case 'plan-paused': {
       const { checkpoint } = record;
+      if ('jobId' in checkpoint) return `paused ${checkpoint.name} ${checkpoint.jobId}`;
+      if ('jobIds' in checkpoint) return `paused ${checkpoint.name} ${checkpoint.jobIds.join(',')}`;
       return checkpoint.name === 'on_error'
-        ? `paused on_error ${checkpoint.jobId}`
+        ? `paused on_error ${checkpoint.kind}`
         : `paused ${checkpoint.name}`;
     }
+    case 'job-verifying':
+      return `verifying ${record.attemptId}`;
+    case 'verify-started':
+      return `reverify ${record.attemptId}`;
+    case 'job-ran':
+      return `ran ${record.attemptId}`;
+    case 'integration-started':
+      return `integrate ${record.integrationId}`;
+    case 'job-integrated':
+      return `integrated ${record.integrationId}${record.changed ? '' : ' (no change)'}`;
+    case 'integration-requeued':
+      return `requeued ${record.jobId}`;
+    case 'job-added':
+      return `added ${record.jobId}`;
+    case 'change-proposed':
+      return `proposed ${record.jobId}`;
+    case 'finalize-started':
+      return 'finalize';
+    case 'finalize-failed':
+      return 'finalize-failed';
+    case 'finalize-succeeded':
+      return 'finalized';
     case 'plan-resumed':
       return 'resumed';
     case 'plan-completed':

@@ -20,6 +20,7 @@ const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join(
 const JOB_EVENT_RECORDS = new Set([
   'attempt-running',
   'job-progress',
+  'job-verifying',
   'attempt-due',
   'attempt-failed',
   'job-succeeded',
@@ -55,11 +56,13 @@ export function findInvariantViolations(input: InvariantInput): string[] {
     }
   }
 
-  // 2, 3 and 4, walking the records in order.
+  // 2, 3 and 4, walking the records in order (with an integration stage, a dependency is done
+  // once it is integrated).
   const done = new Set<string>();
   const live = new Map<string, string>(); // jobId -> current attemptId ('' during a backoff)
   const outcomes = new Map<string, number>(); // attemptId -> outcomes
   let peak = 0;
+  let integrating: string | null = null;
   const endAttempt = (jobId: string) => {
     const attemptId = live.get(jobId);
     if (attemptId) outcomes.set(attemptId, (outcomes.get(attemptId) ?? 0) + 1);
@@ -87,7 +90,21 @@ export function findInvariantViolations(input: InvariantInput): string[] {
         done.add(record.jobId);
         endAttempt(record.jobId);
         break;
+      case 'job-ran':
+        endAttempt(record.jobId);
+        break;
+      case 'integration-started':
+        if (integrating !== null) {
+          problems.push(`${record.integrationId} started while ${integrating} was integrating`);
+        }
+        integrating = record.integrationId;
+        break;
+      case 'job-integrated':
+        done.add(record.jobId);
+        integrating = null;
+        break;
       case 'job-failed':
+        if (record.attemptId === integrating) integrating = null;
         endAttempt(record.jobId);
         break;
       case 'job-skipped':
@@ -104,7 +121,9 @@ export function findInvariantViolations(input: InvariantInput): string[] {
     if (count > 1) problems.push(`attempt ${attemptId} has ${count} outcomes`);
     if (count === 0 && finished) problems.push(`attempt ${attemptId} never got an outcome`);
   }
-  const running = view.jobs.filter((j) => j.status === 'running' || j.status === 'retrying').length;
+  const running = view.jobs.filter((j) =>
+    ['running', 'retrying', 'verifying'].includes(j.status),
+  ).length;
   if (running > maxParallel)
     problems.push(`${running} jobs running with maxParallel ${maxParallel}`);
 

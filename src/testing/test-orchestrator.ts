@@ -1,9 +1,9 @@
 import type { InspectionEvent } from 'xstate';
 import type { JobToPlanEvent } from '../../machines/job.machine.js';
-import type { PlanCommand } from '../../machines/plan/commands.js';
 import type { Store } from '../persistence/store.js';
 import type { JobRun, JobSpec, PlanSpec } from '../plan/types.js';
 import {
+  type Command,
   type CommandResult,
   createOrchestrator,
   type Orchestrator,
@@ -18,6 +18,10 @@ import { TestClock } from './test-clock.js';
 /** A job of a test plan: `run` is optional; without it, the test settles each attempt by hand. */
 export type TestJobSpec = Omit<JobSpec, 'run'> & { run?: JobRun };
 export type TestPlanSpec = Omit<PlanSpec, 'jobs'> & { jobs: readonly TestJobSpec[] };
+
+export type TestCommand =
+  | Exclude<Command, { type: 'ADD_JOB' }>
+  | { type: 'ADD_JOB'; job: TestJobSpec };
 
 /** One attempt of a hand-controlled job. */
 export interface AttemptHandle {
@@ -62,7 +66,8 @@ export interface TestOrchestrator {
   fail(jobId: string, error?: unknown): Promise<void>;
   /** Moves the simulated clock, then flushes. */
   advance(ms: number): Promise<void>;
-  send(command: PlanCommand): CommandResult;
+  /** Sends a command; an added job without `run` is settled by hand like the others. */
+  send(command: TestCommand): CommandResult;
   /** Puts a job event straight into the plan's mailbox (e.g. a duplicate result). */
   deliver(event: JobToPlanEvent): void;
   view(): PlanView;
@@ -172,7 +177,12 @@ export function createTestOrchestrator(
       clock.advance(ms);
       await flush();
     },
-    send: (command) => orchestrator.send(command),
+    send: (command) =>
+      orchestrator.send(
+        command.type === 'ADD_JOB'
+          ? { ...command, job: { ...command.job, run: command.job.run ?? manualRun } }
+          : command,
+      ),
     deliver: (event) => orchestrator.actor.send(event),
     view: () => orchestrator.getView(),
     sequence: (filter) =>

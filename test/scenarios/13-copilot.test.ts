@@ -13,11 +13,11 @@ describe('scenario 13: copilot', () => {
     expect(kit.pending()).toEqual([]);
     expect(kit.send({ type: 'PAUSE' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" has not started (status: awaitingApproval); PAUSE rejected',
+      reason: 'Plan "p" cannot pause now (status: awaitingApproval); PAUSE rejected',
     });
     expect(kit.send({ type: 'APPROVE', checkpoint: 'on_error' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" is waiting at "start", not "on_error"; APPROVE rejected',
+      reason: 'Plan "p" is waiting at start, not "on_error"; APPROVE rejected',
     });
 
     expect(kit.send({ type: 'APPROVE', checkpoint: 'start' })).toEqual({ accepted: true });
