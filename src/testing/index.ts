@@ -1,10 +1,13 @@
 export { formatRecord } from './format.js';
 export { HeldStore } from './held-store.js';
 export { assertInvariants, findInvariantViolations, type InvariantInput } from './invariants.js';
+export type { Settlable } from './settlable.js';
 export { TestClock } from './test-clock.js';
 export {
   type AttemptHandle,
   createTestOrchestrator,
+  type HookCall,
+  type TestCommand,
   type TestJobSpec,
   type TestOrchestrator,
   type TestOrchestratorOptions,

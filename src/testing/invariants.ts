@@ -10,17 +10,19 @@ export interface InvariantInput {
   plan: TestPlanSpec;
   records: readonly PlanRecord[];
   view: PlanView;
-  /** JOB_* events the plan actor received (from inspection). */
+  /** JOB_* and INTEGRATION_* events the plan actor received (from inspection). */
   jobEventsReceived: number;
 }
 
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
 
-/** Records the plan machine makes from one job event each. */
+/** Records the plan machine makes from one job or integration event each. */
 const JOB_EVENT_RECORDS = new Set([
+  'job-integrated',
   'attempt-running',
   'job-progress',
   'job-verifying',
+  'job-ran',
   'attempt-due',
   'attempt-failed',
   'job-succeeded',

@@ -1,7 +1,14 @@
 import type { InspectionEvent } from 'xstate';
 import type { JobToPlanEvent } from '../../machines/job.machine.js';
 import type { Store } from '../persistence/store.js';
-import type { JobRun, JobSpec, PlanSpec } from '../plan/types.js';
+import type {
+  HookContext,
+  IntegrationSpec,
+  IntegrationSubject,
+  JobRun,
+  JobSpec,
+  PlanSpec,
+} from '../plan/types.js';
 import {
   type Command,
   type CommandResult,
@@ -13,26 +20,46 @@ import type { PlanView } from '../runtime/view.js';
 import { formatRecord } from './format.js';
 import { HeldStore } from './held-store.js';
 import { assertInvariants } from './invariants.js';
+import { createSettlable, type Settlable } from './settlable.js';
 import { TestClock } from './test-clock.js';
 
 /** A job of a test plan: `run` is optional; without it, the test settles each attempt by hand. */
 export type TestJobSpec = Omit<JobSpec, 'run'> & { run?: JobRun };
-export type TestPlanSpec = Omit<PlanSpec, 'jobs'> & { jobs: readonly TestJobSpec[] };
+
+type Manual<F> = F | 'manual';
+type HookName = 'integrate' | 'check' | 'rollback' | 'finalize';
+
+/** A test plan's hooks may be `'manual'`: each call then waits for the test to settle it. */
+export type TestPlanSpec = Omit<PlanSpec, 'jobs' | 'integration' | 'finalize'> & {
+  jobs: readonly TestJobSpec[];
+  integration?: Omit<IntegrationSpec, 'integrate' | 'check' | 'rollback'> & {
+    integrate: Manual<IntegrationSpec['integrate']>;
+    check?: Manual<NonNullable<IntegrationSpec['check']>>;
+    rollback?: Manual<NonNullable<IntegrationSpec['rollback']>>;
+  };
+  finalize?: Manual<NonNullable<PlanSpec['finalize']>>;
+};
+
+/** One call of a manual hook. */
+export interface HookCall extends Settlable {
+  readonly hook: HookName;
+  /** The job for integration hooks; null for `finalize`. */
+  readonly jobId: string | null;
+  /** What the hook received: the job's id, integration id and output, or the plan summary. */
+  readonly subject: unknown;
+  readonly signal: AbortSignal;
+}
 
 export type TestCommand =
   | Exclude<Command, { type: 'ADD_JOB' }>
   | { type: 'ADD_JOB'; job: TestJobSpec };
 
 /** One attempt of a hand-controlled job. */
-export interface AttemptHandle {
+export interface AttemptHandle extends Settlable {
   readonly jobId: string;
   readonly attempt: number;
   readonly attemptId: string;
   readonly signal: AbortSignal;
-  /** True once `resolve` or `reject` was called. */
-  readonly settled: boolean;
-  resolve(output?: unknown): void;
-  reject(error?: unknown): void;
   report(progress: unknown): void;
 }
 
@@ -60,6 +87,10 @@ export interface TestOrchestrator {
   attempt(jobId: string, attempt?: number): AttemptHandle;
   /** Attempts started and not settled by the test, in start order. */
   pending(): AttemptHandle[];
+  /** The latest call of a manual hook (for a job); throws if there is none. */
+  hookCall(hook: HookName, jobId?: string): HookCall;
+  /** Manual hook calls not settled yet, in call order. */
+  pendingHooks(): HookCall[];
   /** Resolves the job's latest attempt, then flushes. */
   complete(jobId: string, output?: unknown): Promise<void>;
   /** Rejects the job's latest attempt (default error: `Error('<id> failed')`), then flushes. */
@@ -89,41 +120,46 @@ export function createTestOrchestrator(
   const heldStore = options.store instanceof HeldStore ? options.store : new HeldStore();
   const store = options.store === 'held' ? heldStore : options.store;
   const handles: AttemptHandle[] = [];
+  const hookCalls: HookCall[] = [];
   const records: StampedRecord[] = [];
   let jobEventsReceived = 0;
 
-  const manualRun: JobRun = (ctx) =>
-    new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = () => {
-        if (settled) throw new Error(`Attempt ${ctx.attemptId} was already settled by the test`);
-        settled = true;
-      };
-      handles.push({
+  const manualRun: JobRun = (ctx) => {
+    const { promise, controls } = createSettlable(`Attempt ${ctx.attemptId}`);
+    handles.push(
+      Object.assign(controls, {
         jobId: ctx.jobId,
         attempt: ctx.attempt,
         attemptId: ctx.attemptId,
         signal: ctx.signal,
-        get settled() {
-          return settled;
-        },
-        resolve: (output) => {
-          settle();
-          resolve(output);
-        },
-        reject: (error = new Error(`${ctx.jobId} failed`)) => {
-          settle();
-          reject(error);
-        },
-        report: (progress) => ctx.report(progress),
-      });
-    });
+        report: (progress: unknown) => ctx.report(progress),
+      }),
+    );
+    return promise;
+  };
+
+  const manualHook = (hook: HookName) => (subject: unknown, ctx: HookContext) => {
+    const jobId = hook === 'finalize' ? null : (subject as IntegrationSubject).jobId;
+    const { promise, controls } = createSettlable(`${hook}${jobId ? ` of ${jobId}` : ''}`);
+    hookCalls.push(Object.assign(controls, { hook, jobId, subject, signal: ctx.signal }));
+    return promise as Promise<never>;
+  };
+  const manual = <F>(hook: HookName, given: F | 'manual' | undefined): F | undefined =>
+    given === 'manual' ? (manualHook(hook) as F) : given;
+  const { integration: hooks, finalize, ...rest } = plan;
+  const integration: IntegrationSpec | undefined = hooks && {
+    integrate: manual('integrate', hooks.integrate)!,
+    ...(hooks.check ? { check: manual('check', hooks.check) } : {}),
+    ...(hooks.rollback ? { rollback: manual('rollback', hooks.rollback) } : {}),
+    ...(hooks.order ? { order: hooks.order } : {}),
+    ...(hooks.checkTimeoutMs ? { checkTimeoutMs: hooks.checkTimeoutMs } : {}),
+  };
 
   const inspect = (event: InspectionEvent) => {
     if (
       event.type === '@xstate.event' &&
       event.actorRef === orchestrator.actor &&
-      event.event.type.startsWith('JOB_')
+      /^(JOB|INTEGRATION)_/.test(event.event.type)
     ) {
       jobEventsReceived++;
     }
@@ -131,7 +167,12 @@ export function createTestOrchestrator(
   };
 
   const orchestrator = createOrchestrator(
-    { ...plan, jobs: plan.jobs.map((job) => ({ ...job, run: job.run ?? manualRun })) },
+    {
+      ...rest,
+      jobs: plan.jobs.map((job) => ({ ...job, run: job.run ?? manualRun })),
+      ...(integration ? { integration } : {}),
+      ...(finalize ? { finalize: manual('finalize', finalize)! } : {}),
+    },
     { clock, inspect, ...(store ? { store } : {}) },
   );
   orchestrator.events$.subscribe((record) => records.push(record));
@@ -165,6 +206,13 @@ export function createTestOrchestrator(
     flush,
     attempt,
     pending: () => handles.filter((h) => !h.settled),
+    hookCall(hook, jobId) {
+      const calls = hookCalls.filter((c) => c.hook === hook && (jobId === undefined || c.jobId === jobId));
+      const call = calls[calls.length - 1];
+      if (!call) throw new Error(`No ${hook} call${jobId ? ` for job "${jobId}"` : ''} so far`);
+      return call;
+    },
+    pendingHooks: () => hookCalls.filter((c) => !c.settled),
     async complete(jobId, output) {
       attempt(jobId).resolve(output);
       await flush();
