@@ -23,8 +23,11 @@ export type PlanRecord =
   | { type: 'job-verifying'; jobId: string; attemptId: string }
   /** `RETRY_JOB { from: 'verify' }` started checking the kept result again. */
   | { type: 'verify-started'; jobId: string; attemptId: string }
-  /** The job's work succeeded; with an integration stage it now awaits integration. */
-  | { type: 'job-ran'; jobId: string; attemptId: string; output: unknown }
+  /**
+   * The job's work succeeded; with an integration stage it now awaits integration. `approved`
+   * marks a result that failed verification and was accepted by `APPROVE`.
+   */
+  | { type: 'job-ran'; jobId: string; attemptId: string; output: unknown; approved?: true }
   | { type: 'integration-started'; jobId: string; integrationId: string }
   | { type: 'job-integrated'; jobId: string; integrationId: string; changed: boolean }
   /** `RETRY_JOB { from: 'integrate' }`: the job awaits integration again. */
@@ -38,7 +41,7 @@ export type PlanRecord =
       retryInMs: number;
     }
   | { type: 'attempt-due'; jobId: string; attemptId: string }
-  | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown }
+  | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown; approved?: true }
   | {
       type: 'job-failed';
       jobId: string;

@@ -268,17 +268,22 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
  * A job's work is done and accepted: it succeeds, or, with an integration stage, waits for its
  * turn to integrate. Its dependents are released only when it succeeded.
  */
-export function finishRun(ctx: PlanContext, job: JobRecord, out: Out): void {
-  const attemptId = job.attemptId!;
+export function finishRun(ctx: PlanContext, job: JobRecord, out: Out, approved = false): void {
+  const result = {
+    jobId: job.id,
+    attemptId: job.attemptId!,
+    output: job.output,
+    ...(approved ? { approved: true as const } : {}),
+  };
   ctx.dirty = true;
   if (ctx.integration) {
     job.status = 'awaitingIntegration';
     job.rank ??= ctx.completions++;
     pushReady(ctx.awaiting, -job.rank, job.index);
-    out.push({ type: 'job-ran', jobId: job.id, attemptId, output: job.output });
+    out.push({ type: 'job-ran', ...result });
     return;
   }
-  out.push({ type: 'job-succeeded', jobId: job.id, attemptId, output: job.output });
+  out.push({ type: 'job-succeeded', ...result });
   succeed(ctx, job, out);
 }
 
@@ -347,7 +352,7 @@ export function approveFailure(ctx: PlanContext, job: JobRecord, out: Out): void
   if (job.failure?.kind === 'verification') {
     ctx.settled--;
     job.failure = undefined;
-    finishRun(ctx, job, out);
+    finishRun(ctx, job, out, true);
     return;
   }
   blockDependents(ctx, job, out);

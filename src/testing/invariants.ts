@@ -41,7 +41,7 @@ export function findInvariantViolations(input: InvariantInput): string[] {
   // 1. No event lost: every job event the plan received became exactly one record.
   const fromJobEvents = records.filter(
     (r) =>
-      JOB_EVENT_RECORDS.has(r.type) ||
+      (JOB_EVENT_RECORDS.has(r.type) && !('approved' in r)) ||
       (r.type === 'result-ignored' && !r.why.startsWith('plan is already')),
   ).length;
   if (fromJobEvents !== input.jobEventsReceived) {

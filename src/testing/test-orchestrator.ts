@@ -207,7 +207,9 @@ export function createTestOrchestrator(
     attempt,
     pending: () => handles.filter((h) => !h.settled),
     hookCall(hook, jobId) {
-      const calls = hookCalls.filter((c) => c.hook === hook && (jobId === undefined || c.jobId === jobId));
+      const calls = hookCalls.filter(
+        (c) => c.hook === hook && (jobId === undefined || c.jobId === jobId),
+      );
       const call = calls[calls.length - 1];
       if (!call) throw new Error(`No ${hook} call${jobId ? ` for job "${jobId}"` : ''} so far`);
       return call;

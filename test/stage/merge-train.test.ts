@@ -3,7 +3,11 @@ import { createTestOrchestrator, type TestPlanSpec } from '../../src/testing/ind
 import { orderName, permutations } from '../support/orders.js';
 
 type Stage = NonNullable<TestPlanSpec['integration']>;
-const withStage = (jobs: TestPlanSpec['jobs'], stage: Partial<Stage> = {}, extra: Partial<TestPlanSpec> = {}): TestPlanSpec => ({
+const withStage = (
+  jobs: TestPlanSpec['jobs'],
+  stage: Partial<Stage> = {},
+  extra: Partial<TestPlanSpec> = {},
+): TestPlanSpec => ({
   id: 'train',
   maxParallel: 4,
   jobs,
@@ -28,7 +32,11 @@ describe('scenario 1 with an integration stage', () => {
       kit.hookCall('integrate', 'C').resolve();
       await kit.flush();
       expect(kit.view().status).toBe('completed');
-      expect(kit.sequence(/^integrated/)).toEqual([`integrated ${order[0]}@1`, `integrated ${order[1]}@1`, 'integrated C@1']);
+      expect(kit.sequence(/^integrated/)).toEqual([
+        `integrated ${order[0]}@1`,
+        `integrated ${order[1]}@1`,
+        'integrated C@1',
+      ]);
       kit.checkInvariants();
     });
   }
@@ -58,7 +66,12 @@ describe('scenario 3 with an integration stage', () => {
 });
 
 describe('scenarios 6 and 7 with an integration stage', () => {
-  const diamond = [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }, { id: 'C', dependsOn: ['A'] }, { id: 'D', dependsOn: ['B', 'C'] }];
+  const diamond = [
+    { id: 'A' },
+    { id: 'B', dependsOn: ['A'] },
+    { id: 'C', dependsOn: ['A'] },
+    { id: 'D', dependsOn: ['B', 'C'] },
+  ];
 
   it('starts B and C only after A is integrated, and D only after both are', async () => {
     const kit = createTestOrchestrator(withStage(diamond));
@@ -87,7 +100,12 @@ describe('scenarios 6 and 7 with an integration stage', () => {
     await kit.flush();
     await kit.fail('B');
     await kit.complete('C');
-    expect(kit.view().jobs.map((j) => j.status)).toEqual(['succeeded', 'failed', 'awaitingIntegration', 'waiting']);
+    expect(kit.view().jobs.map((j) => j.status)).toEqual([
+      'succeeded',
+      'failed',
+      'awaitingIntegration',
+      'waiting',
+    ]);
     expect(kit.pendingHooks()).toEqual([]);
     kit.send({ type: 'RETRY_JOB', jobId: 'B' });
     await kit.flush();
@@ -114,10 +132,17 @@ describe('scenario 10: integration conflict', () => {
     await kit.flush();
     expect(kit.view()).toMatchObject({
       status: 'paused',
-      checkpoint: { name: 'on_error', jobId: 'B', kind: 'integration_conflict', error: { message: 'merge conflict in src/app.ts' } },
+      checkpoint: {
+        name: 'on_error',
+        jobId: 'B',
+        kind: 'integration_conflict',
+        error: { message: 'merge conflict in src/app.ts' },
+      },
       jobs: [{ status: 'succeeded' }, { status: 'failed', attempt: 1 }],
     });
-    expect(kit.send({ type: 'RETRY_JOB', jobId: 'B', from: 'integrate' })).toEqual({ accepted: true });
+    expect(kit.send({ type: 'RETRY_JOB', jobId: 'B', from: 'integrate' })).toEqual({
+      accepted: true,
+    });
     await kit.flush();
     expect(kit.pending()).toEqual([]); // B's work is not run again
     kit.hookCall('integrate', 'B').resolve();
@@ -140,7 +165,11 @@ describe('scenario 11: check failure', () => {
   for (const how of ['throws', 'returns false', 'times out'] as const) {
     it(`rolls back before anything else integrates when check ${how}; the job fails check_failed`, async () => {
       const kit = createTestOrchestrator(
-        withStage([{ id: 'A' }, { id: 'B' }], { check: 'manual', rollback: 'manual', checkTimeoutMs: 30_000 }),
+        withStage([{ id: 'A' }, { id: 'B' }], {
+          check: 'manual',
+          rollback: 'manual',
+          checkTimeoutMs: 30_000,
+        }),
       );
       await kit.start();
       kit.attempt('A').resolve();
@@ -159,10 +188,19 @@ describe('scenario 11: check failure', () => {
       kit.hookCall('rollback', 'A').resolve();
       await kit.flush();
       const view = kit.view();
-      expect(view).toMatchObject({ status: 'paused', checkpoint: { name: 'on_error', jobId: 'A', kind: 'check_failed' } });
+      expect(view).toMatchObject({
+        status: 'paused',
+        checkpoint: { name: 'on_error', jobId: 'A', kind: 'check_failed' },
+      });
       expect(view.jobs[1]?.status).toBe('awaitingIntegration'); // B never integrated meanwhile
       const message = view.jobs[0]?.failure?.error.message;
-      expect(message).toBe({ throws: '2 tests failed', 'returns false': 'check returned false', 'times out': 'check timed out' }[how]);
+      expect(message).toBe(
+        {
+          throws: '2 tests failed',
+          'returns false': 'check returned false',
+          'times out': 'check timed out',
+        }[how],
+      );
       kit.checkInvariants();
     });
   }
@@ -185,7 +223,9 @@ describe('scenario 22: head-of-line policy', () => {
   });
 
   it('completion order: B integrates first', async () => {
-    const kit = createTestOrchestrator(withStage([{ id: 'A' }, { id: 'B' }], { order: 'completion' }));
+    const kit = createTestOrchestrator(
+      withStage([{ id: 'A' }, { id: 'B' }], { order: 'completion' }),
+    );
     await kit.start();
     await kit.complete('B');
     expect(kit.pendingHooks().map((c) => c.jobId)).toEqual(['B']);
@@ -199,7 +239,12 @@ describe('scenario 22: head-of-line policy', () => {
     await kit.fail('A', new Error('compile error'));
     expect(kit.view()).toMatchObject({
       status: 'paused',
-      checkpoint: { name: 'on_error', jobId: 'A', kind: 'job_failed', error: { message: 'compile error' } },
+      checkpoint: {
+        name: 'on_error',
+        jobId: 'A',
+        kind: 'job_failed',
+        error: { message: 'compile error' },
+      },
     });
     // Accepting A's failure lets B integrate.
     kit.send({ type: 'APPROVE', checkpoint: 'on_error', jobId: 'A' });
@@ -212,7 +257,9 @@ describe('scenario 22: head-of-line policy', () => {
   });
 
   it('strict order under onJobFailure "continue" passes over a failed job', async () => {
-    const kit = createTestOrchestrator(withStage([{ id: 'A' }, { id: 'B' }], { order: 'strict' }, { onJobFailure: 'continue' }));
+    const kit = createTestOrchestrator(
+      withStage([{ id: 'A' }, { id: 'B' }], { order: 'strict' }, { onJobFailure: 'continue' }),
+    );
     await kit.start();
     await kit.complete('B');
     await kit.fail('A');
@@ -223,7 +270,9 @@ describe('scenario 22: head-of-line policy', () => {
 
 describe('scenario 23: a result that changes nothing', () => {
   it('counts as integrated, without running check', async () => {
-    const kit = createTestOrchestrator(withStage([{ id: 'A' }, { id: 'B', dependsOn: ['A'] }], { check: 'manual' }));
+    const kit = createTestOrchestrator(
+      withStage([{ id: 'A' }, { id: 'B', dependsOn: ['A'] }], { check: 'manual' }),
+    );
     await kit.start();
     await kit.complete('A');
     kit.hookCall('integrate', 'A').resolve({ changed: false });

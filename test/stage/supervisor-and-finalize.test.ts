@@ -16,11 +16,15 @@ describe('scenario 12: supervisor', () => {
     const kit = createTestOrchestrator(supervised());
     await kit.start();
     await kit.complete('A');
-    expect(kit.view()).toMatchObject({ status: 'paused', checkpoint: { name: 'pre_integrate', jobId: 'A' } });
+    expect(kit.view()).toMatchObject({
+      status: 'paused',
+      checkpoint: { name: 'pre_integrate', jobId: 'A' },
+    });
     expect(kit.pendingHooks()).toEqual([]);
     expect(kit.send({ type: 'APPROVE', checkpoint: 'pre_integrate', jobId: 'B' })).toEqual({
       accepted: false,
-      reason: 'Job "B" is not awaiting approval at pre_integrate (status: running); APPROVE rejected',
+      reason:
+        'Job "B" is not awaiting approval at pre_integrate (status: running); APPROVE rejected',
     });
     expect(kit.send({ type: 'APPROVE', checkpoint: 'pre_integrate' })).toEqual({ accepted: true });
     await kit.flush();
@@ -55,16 +59,23 @@ describe('scenario 12: supervisor', () => {
       'finalized',
       'completed',
     ]);
-    expect(kit.records.find((r) => r.type === 'finalize-succeeded')).toMatchObject({ output: 'https://example.test/pull/1' });
+    expect(kit.records.find((r) => r.type === 'finalize-succeeded')).toMatchObject({
+      output: 'https://example.test/pull/1',
+    });
     kit.checkInvariants();
   });
 
   it('applies a job added in supervisor mode only when approved', async () => {
     const kit = createTestOrchestrator(supervised({ integration: undefined, finalize: undefined }));
     await kit.start();
-    expect(kit.send({ type: 'ADD_JOB', job: { id: 'C', dependsOn: ['A'] } })).toEqual({ accepted: true });
+    expect(kit.send({ type: 'ADD_JOB', job: { id: 'C', dependsOn: ['A'] } })).toEqual({
+      accepted: true,
+    });
     await kit.flush();
-    expect(kit.view()).toMatchObject({ status: 'paused', checkpoint: { name: 'pre_change', jobIds: ['C'] } });
+    expect(kit.view()).toMatchObject({
+      status: 'paused',
+      checkpoint: { name: 'pre_change', jobIds: ['C'] },
+    });
     expect(kit.view().jobs.map((j) => j.id)).toEqual(['A', 'B']);
     kit.send({ type: 'APPROVE', checkpoint: 'pre_change' });
     await kit.flush();
@@ -100,17 +111,23 @@ describe('scenario 24: finalize failure', () => {
     await kit.complete('A');
     expect(kit.view()).toMatchObject({
       status: 'paused',
-      checkpoint: { name: 'on_error', kind: 'finalize_failed', error: { message: 'GitHub API returned 502' } },
+      checkpoint: {
+        name: 'on_error',
+        kind: 'finalize_failed',
+        error: { message: 'GitHub API returned 502' },
+      },
     });
     expect(kit.send({ type: 'APPROVE' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" is paused because finalize failed; send RETRY_FINALIZE or CANCEL (APPROVE rejected)',
+      reason:
+        'Plan "p" is paused because finalize failed; send RETRY_FINALIZE or CANCEL (APPROVE rejected)',
     });
     expect(kit.send({ type: 'RETRY_JOB', jobId: 'A' })).toMatchObject({ accepted: false });
     expect(kit.send({ type: 'RETRY_FINALIZE' })).toEqual({ accepted: true });
     expect(kit.send({ type: 'RETRY_FINALIZE' })).toEqual({
       accepted: false,
-      reason: 'Plan "p" has no failed finalize to retry (status: finalizing); RETRY_FINALIZE rejected',
+      reason:
+        'Plan "p" has no failed finalize to retry (status: finalizing); RETRY_FINALIZE rejected',
     });
     await kit.flush();
     expect(kit.view().status).toBe('completed');
@@ -120,7 +137,12 @@ describe('scenario 24: finalize failure', () => {
   });
 
   it('fails the plan when finalize fails under onJobFailure "fail"', async () => {
-    const kit = createTestOrchestrator({ id: 'p', onJobFailure: 'fail', jobs: [{ id: 'A' }], finalize: 'manual' });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      onJobFailure: 'fail',
+      jobs: [{ id: 'A' }],
+      finalize: 'manual',
+    });
     await kit.start();
     await kit.complete('A');
     kit.hookCall('finalize').reject(new Error('nope'));
