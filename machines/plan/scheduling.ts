@@ -77,6 +77,16 @@ export function isDead(ctx: PlanContext, job: JobRecord): boolean {
   );
 }
 
+/**
+ * A job that `strict` integration order had passed over (it had failed or was blocked) needs
+ * integrating again: move the order's position back to it.
+ */
+function rewindStrictOrder(ctx: PlanContext, job: JobRecord): void {
+  if (ctx.integration?.order !== 'strict') return;
+  const position = ctx.strictOrder.indexOf(job.id);
+  if (position < ctx.strictNext) ctx.strictNext = position;
+}
+
 /** Undoes `blockDependents` for the dependents that no other dead dependency holds back. */
 function unblockDependents(ctx: PlanContext, job: JobRecord, out: Out): void {
   const stack = [job];
@@ -89,6 +99,7 @@ function unblockDependents(ctx: PlanContext, job: JobRecord, out: Out): void {
       dependent.status = 'waiting';
       dependent.blockedBy = undefined;
       ctx.settled--;
+      rewindStrictOrder(ctx, dependent);
       out.push({ type: 'job-unblocked', jobId: id });
       stack.push(dependent);
     }
@@ -326,12 +337,10 @@ export function retryJob(
   removeUnresolved(ctx, job.id);
   ctx.settled--;
   job.failure = undefined;
+  rewindStrictOrder(ctx, job);
   if (from === 'integrate') {
     job.status = 'awaitingIntegration';
     pushReady(ctx.awaiting, -(job.rank ?? 0), job.index);
-    if (ctx.integration?.order === 'strict') {
-      ctx.strictNext = Math.min(ctx.strictNext, ctx.strictOrder.indexOf(job.id));
-    }
     out.push({ type: 'integration-requeued', jobId: job.id });
   } else {
     job.reverify = from === 'verify';

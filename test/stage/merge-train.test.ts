@@ -268,6 +268,33 @@ describe('scenario 22: head-of-line policy', () => {
   });
 });
 
+describe('strict order after a retry', () => {
+  it('integrates a job that the order had passed over once it is retried', async () => {
+    const kit = createTestOrchestrator(
+      withStage(
+        [{ id: 'A' }, { id: 'B' }],
+        { order: 'strict' },
+        { onJobFailure: 'continue', maxParallel: 1 },
+      ),
+    );
+    await kit.start();
+    await kit.complete('A');
+    kit.hookCall('integrate', 'A').reject(new Error('conflict'));
+    await kit.flush();
+    kit.send({ type: 'RETRY_JOB', jobId: 'A' });
+    await kit.flush();
+    await kit.complete('B');
+    await kit.complete('A');
+    expect(kit.pendingHooks().map((c) => c.jobId)).toEqual(['A']);
+    kit.hookCall('integrate', 'A').resolve();
+    await kit.flush();
+    kit.hookCall('integrate', 'B').resolve();
+    await kit.flush();
+    expect(kit.view().status).toBe('completed');
+    kit.checkInvariants();
+  });
+});
+
 describe('scenario 23: a result that changes nothing', () => {
   it('counts as integrated, without running check', async () => {
     const kit = createTestOrchestrator(
