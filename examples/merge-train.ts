@@ -60,7 +60,11 @@ const plan = definePlan({
   jobs: [
     { id: 'parser', run: writeModule('parser', 'export const parse = (s) => s.split(",");\n') },
     { id: 'lexer', run: writeModule('lexer', 'export const lex = (s) => [...s];\n') },
-    { id: 'printer', dependsOn: ['parser'], run: writeModule('printer', 'export const print = String;\n') },
+    {
+      id: 'printer',
+      dependsOn: ['parser'],
+      run: writeModule('printer', 'export const print = String;\n'),
+    },
     // The first attempt writes an empty file: the check fails, and the integration is rolled back.
     { id: 'docs', dependsOn: ['parser', 'lexer'], run: writeModule('README', '', '# Modules\n') },
   ],
@@ -84,9 +88,12 @@ orchestrator.events$.subscribe((record) => {
       // Decide outside the plan's own step, as a person or another program would.
       if (checkpoint.name === 'on_error' && 'jobId' in checkpoint) {
         console.log(`⏸ ${checkpoint.jobId} failed: the supervisor has it run again`);
-        queueMicrotask(() => orchestrator.send({ type: 'RETRY_JOB', jobId: checkpoint.jobId, from: 'run' }));
+        queueMicrotask(() =>
+          orchestrator.send({ type: 'RETRY_JOB', jobId: checkpoint.jobId, from: 'run' }),
+        );
         return;
       }
+      if (checkpoint.name === 'user') return;
       const about = 'jobId' in checkpoint ? ` for ${checkpoint.jobId}` : '';
       console.log(`⏸ checkpoint ${checkpoint.name}${about}: the supervisor approves`);
       queueMicrotask(() => orchestrator.send({ type: 'APPROVE', checkpoint: checkpoint.name }));
@@ -99,6 +106,8 @@ orchestrator.events$.subscribe((record) => {
 
 orchestrator.start();
 const view = await orchestrator.whenSettled();
-console.log(`\nPlan "${view.planId}" ${view.status}. Shared folder: ${(await readdir(shared)).sort().join(', ')}`);
+console.log(
+  `\nPlan "${view.planId}" ${view.status}. Shared folder: ${(await readdir(shared)).sort().join(', ')}`,
+);
 await rm(root, { recursive: true, force: true });
 process.exitCode = view.status === 'completed' ? 0 : 1;

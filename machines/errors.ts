@@ -12,3 +12,19 @@ export type FailureKind =
   | 'verification'
   | 'integration_conflict'
   | 'check_failed';
+
+/** Describes anything thrown, keeping a string `code` when the error has one. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return {
+    name: 'Error',
+    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
+  };
+}

@@ -1,5 +1,5 @@
 import { assign, cancel, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
-import type { ErrorInfo } from './errors.js';
+import { type ErrorInfo, toErrorInfo } from './errors.js';
 
 /**
  * One job's passage through the serial integration stage (a merge train): `integrate`, then
@@ -40,11 +40,6 @@ export type IntegrationToPlanEvent =
 export interface IntegrationContext extends IntegrationInput {
   changed: boolean;
   failure: { kind: IntegrationFailureKind; error: ErrorInfo } | null;
-}
-
-function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
 }
 
 const hookInput = ({ context }: { context: IntegrationContext }): HookInput => ({

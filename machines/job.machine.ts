@@ -7,7 +7,7 @@ import {
   sendParent,
   setup,
 } from 'xstate';
-import type { ErrorInfo, FailureKind } from './errors.js';
+import { type ErrorInfo, type FailureKind, toErrorInfo } from './errors.js';
 import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
 
 /**
@@ -100,11 +100,6 @@ export type JobEvent =
   | { type: 'xstate.error.actor.verify'; error: unknown };
 
 const currentAttemptId = (c: JobContext) => attemptIdOf(c.jobId, c.attempt);
-
-function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
-}
 
 export const jobMachine = setup({
   types: {

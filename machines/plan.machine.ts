@@ -1,5 +1,5 @@
 import { type AnyMachineSnapshot, assign, enqueueActions, fromPromise, setup } from 'xstate';
-import type { ErrorInfo } from './errors.js';
+import { toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import { type JobToPlanEvent, jobMachine } from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
@@ -7,7 +7,7 @@ import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
 export { checkpointOf };
 
-import { type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
+import { COMMAND_TYPES, type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
 import {
   createPlanContext,
   type JobRecord,
@@ -101,25 +101,10 @@ function summaryOf(ctx: PlanContext): PlanSummary {
   };
 }
 
-function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
-}
-
 /** Commands handled at the root, in every state: the machine checks each before applying it. */
 const COMMAND_HANDLERS = Object.fromEntries(
-  [
-    'APPROVE',
-    'RETRY_JOB',
-    'RETRY_FINALIZE',
-    'SKIP_JOB',
-    'ADD_JOB',
-    'REORDER',
-    'PAUSE',
-    'RESUME',
-    'CANCEL',
-  ].map((type) => [type, { actions: 'handleCommand' as const }]),
-);
+  [...COMMAND_TYPES].map((type) => [type, { actions: 'handleCommand' as const }]),
+) as Record<PlanCommand['type'], { actions: 'handleCommand' }>;
 
 function failureReason(ctx: PlanContext): string {
   if (ctx.failedBy !== null) return `Job "${ctx.failedBy}" failed and the plan's policy is "fail"`;

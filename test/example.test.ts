@@ -35,8 +35,12 @@ describe('examples', () => {
     expect(stdout).toContain('✖ docs: check_failed: check returned false');
     expect(stdout).toContain('⏸ docs failed: the supervisor has it run again');
     expect(stdout.match(/⏸ checkpoint pre_integrate for docs/g)).toHaveLength(1);
-    expect(stdout).toContain('Plan "merge-train" completed. Shared folder: README.txt, lexer.txt, parser.txt, printer.txt');
-    const integrating = stdout.split('\n').filter((line) => /integrating|integrated|check_failed/.test(line));
+    expect(stdout).toContain(
+      'Plan "merge-train" completed. Shared folder: README.txt, lexer.txt, parser.txt, printer.txt',
+    );
+    const integrating = stdout
+      .split('\n')
+      .filter((line) => /integrating|integrated|check_failed/.test(line));
     // Never two integrations at once: each "integrating" is followed by its own outcome.
     for (let i = 0; i < integrating.length; i += 2) {
       const job = integrating[i]!.split(' ')[1];

@@ -1,6 +1,6 @@
 import { isObservable, type Subscription } from 'rxjs';
 import { fromCallback, fromPromise } from 'xstate';
-import type { ErrorInfo } from '../../machines/errors.js';
+import { toErrorInfo } from '../../machines/errors.js';
 import type {
   AbortWhy,
   AttemptAbortEvent,
@@ -18,21 +18,6 @@ export type LateResultSink = (event: JobToPlanEvent) => void;
 export interface AttemptTracker {
   started(): void;
   ended(): void;
-}
-
-export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      name: error.name,
-      message: error.message,
-      ...(typeof code === 'string' ? { code } : {}),
-    };
-  }
-  return {
-    name: 'Error',
-    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
-  };
 }
 
 function abortReason(input: AttemptInput, why: AbortWhy, detail?: string): Error {
