@@ -93,7 +93,7 @@ orchestrator.events$.subscribe((record) => {
         );
         return;
       }
-      if (checkpoint.name === 'user') return;
+      if (checkpoint.name === 'user' || checkpoint.name === 'persistence') return;
       const about = 'jobId' in checkpoint ? ` for ${checkpoint.jobId}` : '';
       console.log(`⏸ checkpoint ${checkpoint.name}${about}: the supervisor approves`);
       queueMicrotask(() => orchestrator.send({ type: 'APPROVE', checkpoint: checkpoint.name }));

@@ -25,6 +25,8 @@ export interface JobMachineInput {
   verify: boolean;
   /** Set to check a kept result again (`RETRY_JOB { from: 'verify' }`) without running the job. */
   reverify?: { output: unknown };
+  /** Set after a restart: wait this long (what was left of a retry delay) before the next attempt. */
+  waitMs?: number;
 }
 
 /** What the attempt actor (the job's work) receives. */
@@ -238,7 +240,7 @@ export const jobMachine = setup({
     attempt: input.firstAttempt,
     output: input.reverify?.output,
     failure: null,
-    retryInMs: 0,
+    retryInMs: input.waitMs ?? 0,
   }),
   initial: 'starting',
   on: {
@@ -248,6 +250,7 @@ export const jobMachine = setup({
     starting: {
       always: [
         { guard: ({ context }) => context.reverify !== undefined, target: 'verifying' },
+        { guard: ({ context }) => context.waitMs !== undefined, target: 'backingOff' },
         { target: 'running' },
       ],
     },
@@ -282,7 +285,11 @@ export const jobMachine = setup({
       },
     },
     retrying: {
-      entry: [{ type: 'reportFailure', params: { willRetry: true } }, 'scheduleBackoff'],
+      entry: { type: 'reportFailure', params: { willRetry: true } },
+      always: 'backingOff',
+    },
+    backingOff: {
+      entry: 'scheduleBackoff',
       on: { BACKOFF_DONE: 'awaitingStart' },
     },
     awaitingStart: {

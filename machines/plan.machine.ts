@@ -1,5 +1,5 @@
 import { type AnyMachineSnapshot, assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { toErrorInfo } from './errors.js';
+import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import { type JobToPlanEvent, jobMachine } from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
@@ -48,7 +48,14 @@ import {
  */
 
 export type CommittedEvent = { type: 'COMMITTED'; upTo: number };
-export type PlanEvent = JobToPlanEvent | IntegrationToPlanEvent | PlanCommand | CommittedEvent;
+/** The store could not make the plan's decisions durable. */
+export type CommitFailedEvent = { type: 'COMMIT_FAILED'; error: ErrorInfo };
+export type PlanEvent =
+  | JobToPlanEvent
+  | IntegrationToPlanEvent
+  | PlanCommand
+  | CommittedEvent
+  | CommitFailedEvent;
 
 /** What `finalize` receives: every job's final status and output. */
 export interface PlanSummary {
@@ -75,6 +82,7 @@ function jobActorInput(job: JobRecord) {
     timeoutMs: job.timeoutMs,
     verify: job.verify,
     ...(job.reverify ? { reverify: { output: job.output } } : {}),
+    ...(job.waitMs !== null ? { waitMs: job.waitMs } : {}),
   };
 }
 
@@ -86,7 +94,7 @@ function integrationInput(ctx: PlanContext, job: JobRecord) {
     output: job.output,
     check: settings.check,
     rollback: settings.rollback,
-    rollbackFirst: false,
+    rollbackFirst: job.rollbackFirst,
     checkTimeoutMs: settings.checkTimeoutMs,
   };
 }
@@ -146,13 +154,17 @@ export const planMachine = setup({
       allSettled(context) &&
       allSucceeded(context),
     readyToFinalize: ({ context }) =>
-      context.finalize.enabled && allSettled(context) && allSucceeded(context),
+      context.finalize.enabled &&
+      !context.finalize.done &&
+      allSettled(context) &&
+      allSucceeded(context),
     allSucceeded: ({ context }) => allSettled(context) && allSucceeded(context),
     allSettled: ({ context }) => allSettled(context),
     pauseOnFinalizeFailure: ({ context }) => context.onJobFailure === 'pause',
   },
   actions: {
     begin: enqueueActions(({ context, enqueue }) => {
+      if (context.resumed) return; // the orchestrator recorded how it resumed
       const records: PlanRecord[] = [
         { type: 'plan-started', planId: context.planId, jobs: context.order.length },
       ];
@@ -172,6 +184,11 @@ export const planMachine = setup({
       enqueue.emit({ type: 'records', records });
     }),
     retireActor: assign({ actors: ({ context }) => context.actors - 1 }),
+    recordCommitFailure: enqueueActions(({ context, event, enqueue }) => {
+      const { error } = event as CommitFailedEvent;
+      context.persistenceFailure = error;
+      enqueue.emit({ type: 'records', records: [{ type: 'persistence-failed', error }] });
+    }),
     recordCommitted: assign({
       commitDurable: ({ context, event }) =>
         Math.max(context.commitDurable, (event as CommittedEvent).upTo),
@@ -207,7 +224,7 @@ export const planMachine = setup({
         case 'ADD_JOB':
           if (context.mode === 'supervisor') {
             context.proposed.push(command.job);
-            records.push({ type: 'change-proposed', jobId: command.job.id });
+            records.push({ type: 'change-proposed', jobId: command.job.id, job: command.job });
           } else {
             addJob(context, command.job, records);
           }
@@ -220,7 +237,14 @@ export const planMachine = setup({
           context.userPaused = true;
           break;
         case 'RESUME':
-          context.userPaused = false;
+          if (context.persistenceFailure) {
+            // Try the write again; the decisions it carries are still pending.
+            context.persistenceFailure = null;
+            context.commitRequested++;
+            enqueue.emit({ type: 'commit', upTo: context.commitRequested });
+          } else {
+            context.userPaused = false;
+          }
           break;
         case 'CANCEL':
           context.cancel = command.reason === undefined ? {} : { reason: command.reason };
@@ -270,7 +294,8 @@ export const planMachine = setup({
     recordFinalizeStarted: enqueueActions(({ enqueue }) => {
       enqueue.emit({ type: 'records', records: [{ type: 'finalize-started' }] });
     }),
-    recordFinalized: enqueueActions(({ event, enqueue }) => {
+    recordFinalized: enqueueActions(({ context, event, enqueue }) => {
+      context.finalize.done = true;
       const output = (event as { output?: unknown }).output;
       enqueue.emit({ type: 'records', records: [{ type: 'finalize-succeeded', output }] });
     }),
@@ -312,6 +337,7 @@ export const planMachine = setup({
     INTEGRATION_DONE: { actions: 'recordIntegrationEvent' },
     INTEGRATION_FAILED: { actions: 'recordIntegrationEvent' },
     COMMITTED: { actions: 'recordCommitted' },
+    COMMIT_FAILED: { actions: 'recordCommitFailure' },
     'xstate.done.actor.*': { actions: 'retireActor' },
     ...COMMAND_HANDLERS,
   },
@@ -391,6 +417,13 @@ function approve(
   out: PlanRecord[],
 ): void {
   const checkpoint = checkpointOf(status, ctx)!;
+  if (checkpoint.name === 'user' || checkpoint.name === 'persistence') return; // see rejectionOf
+  const about = jobId ?? ('jobId' in checkpoint ? checkpoint.jobId : undefined);
+  out.push({
+    type: 'approved',
+    checkpoint: checkpoint.name,
+    ...(about !== undefined ? { jobId: about } : {}),
+  });
   switch (checkpoint.name) {
     case 'start':
       ctx.startApproved = true;

@@ -4,10 +4,17 @@ import { createTestOrchestrator } from '../src/testing/index.js';
 
 describe('view$ and events$', () => {
   it('view$ emits the current view, one view per burst of changes, and the final view before completing', async () => {
-    const kit = createTestOrchestrator({ id: 'p', maxParallel: 3, jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      maxParallel: 3,
+      jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }],
+    });
     const views: PlanView[] = [];
     let completed = false;
-    kit.orchestrator.view$.subscribe({ next: (v) => views.push(v), complete: () => (completed = true) });
+    kit.orchestrator.view$.subscribe({
+      next: (v) => views.push(v),
+      complete: () => (completed = true),
+    });
     expect(views.map((v) => v.jobs.length)).toEqual([3]); // the current view, before start
     await kit.start();
     const afterStart = views.length;
@@ -20,7 +27,10 @@ describe('view$ and events$', () => {
   });
 
   it('events$ numbers records in order and stamps them with the clock', async () => {
-    const kit = createTestOrchestrator({ id: 'p', jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 250 } }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 250 } }],
+    });
     await kit.start();
     await kit.fail('A');
     await kit.advance(250);

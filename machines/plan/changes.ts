@@ -12,7 +12,7 @@ export function addJob(ctx: PlanContext, input: PlanJobInput, out: PlanRecord[])
   ctx.jobs[job.id] = job;
   ctx.order.push(job.id);
   if (ctx.integration?.order === 'strict') ctx.strictOrder.push(job.id);
-  out.push({ type: 'job-added', jobId: job.id, dependsOn: job.dependsOn });
+  out.push({ type: 'job-added', jobId: job.id, job: input });
   job.waitingOn = 0;
   let deadDependency: string | undefined;
   for (const id of job.dependsOn) {

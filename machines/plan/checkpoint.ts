@@ -4,6 +4,7 @@ import type { Checkpoint } from './records.js';
 
 /** Why the plan holds, in the order a person must deal with them. */
 export function holdingCheckpoint(ctx: PlanContext): Checkpoint | null {
+  if (ctx.persistenceFailure) return { name: 'persistence', error: ctx.persistenceFailure };
   const failed = ctx.unresolved[0];
   if (failed !== undefined) {
     const failure = ctx.jobs[failed]!.failure!;

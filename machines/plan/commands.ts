@@ -108,7 +108,7 @@ export function rejectionOf(
         ? `Plan "${ctx.planId}" is already paused by PAUSE; PAUSE rejected`
         : null;
     case 'RESUME':
-      if (ctx.userPaused) return null;
+      if (ctx.userPaused || ctx.persistenceFailure) return null;
       if (status === 'paused') {
         return `Plan "${ctx.planId}" is paused at ${describeCheckpoint(status, ctx)}; approve, retry or skip to go on (RESUME rejected)`;
       }
@@ -199,10 +199,16 @@ function approvalProblem(
   command: Extract<PlanCommand, { type: 'APPROVE' }>,
 ): string | null {
   const checkpoint = checkpointOf(status, ctx);
-  const waitingAt = checkpoint && checkpoint.name !== 'user' ? checkpoint.name : null;
+  const waitingAt =
+    checkpoint && checkpoint.name !== 'user' && checkpoint.name !== 'persistence'
+      ? checkpoint.name
+      : null;
   if (waitingAt === null) {
     const named = command.checkpoint ? ` { checkpoint: "${command.checkpoint}" }` : '';
     return `Plan "${ctx.planId}" is not waiting at a checkpoint (status: ${status}); APPROVE${named} rejected`;
+  }
+  if (checkpoint?.name === 'persistence') {
+    return `Plan "${ctx.planId}" is paused because its state could not be written (${checkpoint.error.message}); send RESUME to try again (APPROVE rejected)`;
   }
   if (checkpoint?.name === 'on_error' && !('jobId' in checkpoint)) {
     return `Plan "${ctx.planId}" is paused because finalize failed; send RETRY_FINALIZE or CANCEL (APPROVE rejected)`;

@@ -53,6 +53,8 @@ export interface PlanMachineInput {
   integration: IntegrationSettings | null;
   finalize: boolean;
   jobs: readonly PlanJobInput[];
+  /** The state of a plan resumed from its journal (see src/persistence/restore.ts). */
+  restored?: PlanContext;
 }
 
 /** A gate where a supervisor approves before the plan goes on. */
@@ -80,6 +82,10 @@ export interface JobRecord extends PlanJobInput {
   integrations: number;
   /** A supervisor approved this job's integration (the gate is never asked twice). */
   integrateApproved: boolean;
+  /** After a restart: the rest of a retry delay to wait out before the next attempt. */
+  waitMs: number | null;
+  /** After a restart mid-integration: roll back before integrating again. */
+  rollbackFirst: boolean;
   /** Place in the integration queue (completion order, or a `REORDER`). */
   rank: number | null;
 }
@@ -145,7 +151,11 @@ export interface PlanContext {
   gate: Gate | null;
   /** Jobs added in supervisor mode, applied at `APPROVE { checkpoint: 'pre_change' }`. */
   proposed: PlanJobInput[];
-  finalize: { enabled: boolean; approved: boolean; failure: ErrorInfo | null };
+  finalize: { enabled: boolean; approved: boolean; failure: ErrorInfo | null; done: boolean };
+  /** A write of the plan's state failed; the plan holds until `RESUME` tries again. */
+  persistenceFailure: ErrorInfo | null;
+  /** True for a plan resumed from its journal. */
+  resumed: boolean;
 }
 
 export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
@@ -163,6 +173,8 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     reverify: false,
     integrations: 0,
     integrateApproved: false,
+    waitMs: null,
+    rollbackFirst: false,
     rank: null,
   };
 }
@@ -186,6 +198,7 @@ function strictOrderOf(order: readonly string[], jobs: Record<string, JobRecord>
 }
 
 export function createPlanContext(input: PlanMachineInput): PlanContext {
+  if (input.restored) return { ...input.restored, writeAhead: input.writeAhead, resumed: true };
   const jobs: Record<string, JobRecord> = Object.create(null);
   const order: string[] = [];
   input.jobs.forEach((job, index) => {
@@ -230,6 +243,8 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     toIntegrate: null,
     gate: null,
     proposed: [],
-    finalize: { enabled: input.finalize, approved: false, failure: null },
+    finalize: { enabled: input.finalize, approved: false, failure: null, done: false },
+    persistenceFailure: null,
+    resumed: false,
   };
 }

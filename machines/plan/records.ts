@@ -1,4 +1,6 @@
 import type { ErrorInfo, FailureKind } from '../errors.js';
+import type { CheckpointName } from './commands.js';
+import type { PlanJobInput } from './context.js';
 
 /** Where the plan stopped for a person (or the user) to decide. */
 export type Checkpoint =
@@ -8,6 +10,7 @@ export type Checkpoint =
   | { name: 'pre_integrate'; jobId: string }
   | { name: 'pre_finalize' }
   | { name: 'pre_change'; jobIds: string[] }
+  | { name: 'persistence'; error: ErrorInfo }
   | { name: 'user' };
 
 /**
@@ -41,6 +44,13 @@ export type PlanRecord =
       retryInMs: number;
     }
   | { type: 'attempt-due'; jobId: string; attemptId: string }
+  /** The process stopped while this attempt ran; it counts as its outcome (at-least-once). */
+  | { type: 'attempt-interrupted'; jobId: string; attemptId: string }
+  /** The process stopped mid-integration; the job integrates again, rolled back first. */
+  | { type: 'integration-interrupted'; jobId: string; integrationId: string }
+  /** A plan resumed from its journal. */
+  | { type: 'plan-restored'; fromSeq: number }
+  | { type: 'persistence-failed'; error: ErrorInfo }
   | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown; approved?: true }
   | {
       type: 'job-failed';
@@ -49,9 +59,13 @@ export type PlanRecord =
       kind: FailureKind;
       error: ErrorInfo;
       violations?: string[];
+      /** The rejected result, for a verification failure. */
+      output?: unknown;
     }
-  | { type: 'job-added'; jobId: string; dependsOn: readonly string[] }
-  | { type: 'change-proposed'; jobId: string }
+  | { type: 'job-added'; jobId: string; job: PlanJobInput }
+  | { type: 'change-proposed'; jobId: string; job: PlanJobInput }
+  /** An `APPROVE` took effect at this checkpoint (for this job). */
+  | { type: 'approved'; checkpoint: CheckpointName; jobId?: string }
   | { type: 'job-blocked'; jobId: string; by: string }
   | { type: 'job-unblocked'; jobId: string }
   | { type: 'job-skipped'; jobId: string; reason?: string }

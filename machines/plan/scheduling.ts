@@ -314,7 +314,8 @@ export function failJob(
   job.failure = failure;
   settle(ctx, job, 'failed');
   ctx.dirty = true;
-  out.push({ type: 'job-failed', jobId: job.id, attemptId, ...failure });
+  const kept = failure.kind === 'verification' ? { output: job.output } : {};
+  out.push({ type: 'job-failed', jobId: job.id, attemptId, ...failure, ...kept });
   onFailure(ctx, job, out);
 }
 

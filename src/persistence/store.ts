@@ -1,19 +1,50 @@
+import type { PlanMachineInput } from '../../machines/plan/context.js';
+import { RestoreError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
+
+/** Version of the stored format; a journal of another version is refused, never guessed at. */
+export const JOURNAL_FORMAT = 1;
+
+/** The first entry of a journal: what plan it is, without the functions. */
+export interface JournalHeader {
+  format: typeof JOURNAL_FORMAT;
+  planId: string;
+  input: Omit<PlanMachineInput, 'writeAhead'>;
+}
+
+/** What a store gives back to resume a plan. */
+export interface StoredPlan {
+  header: JournalHeader;
+  records: StampedRecord[];
+  /** Problems that were repaired, such as a torn last line that was dropped. */
+  warnings: string[];
+}
 
 /**
  * Where a plan's records go. With a store, every scheduling pass makes its decisions durable
- * (`flush`) before it starts the attempts it decided (write-ahead).
+ * (`flush`) before it starts the attempts it decided (write-ahead), and the records of one pass
+ * are written together (group commit).
  */
 export interface Store {
-  /** Buffers records in order; must not throw for well-formed records. */
+  /** Starts a new journal; called once, before the first record. */
+  begin(header: JournalHeader): void;
+  /** Buffers records in order; never throws. */
   append(records: readonly StampedRecord[]): void;
-  /** Resolves once everything appended so far is durable. */
+  /** Resolves once everything given so far is durable; rejects with a `PersistenceError`. */
   flush(): Promise<void>;
+  /** Reads the journal back; rejects with a `RestoreError` naming what is wrong. */
+  load(): Promise<StoredPlan>;
 }
 
-/** Keeps records in memory; `flush` is immediate. Useful for tests and short-lived plans. */
+/** Keeps the journal in memory; `flush` is immediate. For tests and short-lived plans. */
 export class MemoryStore implements Store {
+  header: JournalHeader | null = null;
   readonly records: StampedRecord[] = [];
+
+  begin(header: JournalHeader): void {
+    this.header = header;
+    this.records.length = 0;
+  }
 
   append(records: readonly StampedRecord[]): void {
     this.records.push(...records);
@@ -21,5 +52,11 @@ export class MemoryStore implements Store {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  async load(): Promise<StoredPlan> {
+    if (!this.header)
+      throw new RestoreError('memory store', null, 'it holds no plan (begin() was never called)');
+    return { header: this.header, records: structuredClone(this.records), warnings: [] };
   }
 }

@@ -66,3 +66,28 @@ export class JobAbortedError extends OrchestratorError {
     );
   }
 }
+
+/** Writing the plan's state failed (EIO, ENOSPC, EACCES, …); the plan pauses, nothing is lost. */
+export class PersistenceError extends OrchestratorError {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('PERSISTENCE_FAILED', `Could not write plan state to ${path}: ${reason}`, { cause });
+  }
+}
+
+/** Stored plan state could not be read back; `file` and `line` say where. */
+export class RestoreError extends OrchestratorError {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    readonly problem: string,
+  ) {
+    super(
+      'RESTORE_FAILED',
+      `Cannot restore from ${file}${line !== null ? `:${line}` : ''}: ${problem}`,
+    );
+  }
+}

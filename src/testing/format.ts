@@ -64,6 +64,16 @@ export function formatRecord(record: PlanRecord): string {
       return `added ${record.jobId}`;
     case 'change-proposed':
       return `proposed ${record.jobId}`;
+    case 'attempt-interrupted':
+      return `interrupted ${record.attemptId}`;
+    case 'integration-interrupted':
+      return `interrupted ${record.integrationId}`;
+    case 'plan-restored':
+      return `restored from ${record.fromSeq}`;
+    case 'persistence-failed':
+      return 'persistence-failed';
+    case 'approved':
+      return `approved ${record.checkpoint}${record.jobId ? ` ${record.jobId}` : ''}`;
     case 'finalize-started':
       return 'finalize';
     case 'finalize-failed':

@@ -1,20 +1,14 @@
-import type { Store } from '../persistence/store.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { MemoryStore } from '../persistence/store.js';
 
 /**
- * A store whose flushes the test completes by hand, to hold a scheduling pass "in flight" while
- * other events arrive.
+ * A memory store whose flushes the test completes by hand, to hold a scheduling pass "in
+ * flight" while other events arrive.
  */
-export class HeldStore implements Store {
-  readonly records: StampedRecord[] = [];
+export class HeldStore extends MemoryStore {
   private holding = false;
   private waiting: Array<() => void> = [];
 
-  append(records: readonly StampedRecord[]): void {
-    this.records.push(...records);
-  }
-
-  flush(): Promise<void> {
+  override flush(): Promise<void> {
     if (!this.holding) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
