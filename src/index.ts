@@ -1,16 +1,29 @@
 // The public API. Hand-kept: anything not exported here is internal.
 
 export type { ErrorInfo, FailureKind } from '../machines/errors.js';
+export { integrationMachine } from '../machines/integration.machine.js';
 export type { JobToPlanEvent } from '../machines/job.machine.js';
 export { jobMachine } from '../machines/job.machine.js';
 export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/commands.js';
 export type { JobStatus } from '../machines/plan/context.js';
 export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
-export { planMachine } from '../machines/plan.machine.js';
-export { MemoryStore, type Store } from './persistence/store.js';
+export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
+export { FileStore, readJournal } from './persistence/file-store.js';
+export { resumeOrchestrator } from './persistence/resume.js';
+export {
+  JOURNAL_FORMAT,
+  type JournalHeader,
+  MemoryStore,
+  type Store,
+  type StoredPlan,
+} from './persistence/store.js';
 export { definePlan } from './plan/define.js';
 export type {
   FailurePolicy,
+  HookContext,
+  IntegrateResult,
+  IntegrationSpec,
+  IntegrationSubject,
   JobRun,
   JobRunContext,
   JobSpec,
@@ -27,11 +40,14 @@ export {
   JobTimeoutError,
   NonRetryableError,
   OrchestratorError,
+  PersistenceError,
   type PlanIssue,
   type PlanIssueCode,
   PlanValidationError,
+  RestoreError,
 } from './runtime/errors.js';
 export {
+  type Command,
   type CommandResult,
   createOrchestrator,
   type Orchestrator,

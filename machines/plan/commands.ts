@@ -203,12 +203,12 @@ function approvalProblem(
     checkpoint && checkpoint.name !== 'user' && checkpoint.name !== 'persistence'
       ? checkpoint.name
       : null;
+  if (checkpoint?.name === 'persistence') {
+    return `Plan "${ctx.planId}" is paused because its state could not be written (${checkpoint.error.message}); send RESUME to try again (APPROVE rejected)`;
+  }
   if (waitingAt === null) {
     const named = command.checkpoint ? ` { checkpoint: "${command.checkpoint}" }` : '';
     return `Plan "${ctx.planId}" is not waiting at a checkpoint (status: ${status}); APPROVE${named} rejected`;
-  }
-  if (checkpoint?.name === 'persistence') {
-    return `Plan "${ctx.planId}" is paused because its state could not be written (${checkpoint.error.message}); send RESUME to try again (APPROVE rejected)`;
   }
   if (checkpoint?.name === 'on_error' && !('jobId' in checkpoint)) {
     return `Plan "${ctx.planId}" is paused because finalize failed; send RETRY_FINALIZE or CANCEL (APPROVE rejected)`;

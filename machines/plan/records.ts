@@ -49,7 +49,7 @@ export type PlanRecord =
   /** The process stopped mid-integration; the job integrates again, rolled back first. */
   | { type: 'integration-interrupted'; jobId: string; integrationId: string }
   /** A plan resumed from its journal. */
-  | { type: 'plan-restored'; fromSeq: number }
+  | { type: 'plan-restored'; fromSeq: number; warnings: string[] }
   | { type: 'persistence-failed'; error: ErrorInfo }
   | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown; approved?: true }
   | {

@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { toErrorInfo } from '../../machines/errors.js';
 import { jobMachine } from '../../machines/job.machine.js';
 import {
   COMMAND_TYPES,
@@ -7,9 +8,10 @@ import {
   type PlanStatus,
   rejectionOf,
 } from '../../machines/plan/commands.js';
+import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
-import type { Store } from '../persistence/store.js';
+import { JOURNAL_FORMAT, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
 import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
@@ -63,14 +65,33 @@ export function createOrchestrator(
 ): Orchestrator {
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
+  const input = toMachineInput(plan, options.store !== undefined);
+  const { writeAhead: _, ...stored } = input;
+  options.store?.begin({ format: JOURNAL_FORMAT, planId: plan.id, input: stored });
+  return runOrchestrator(plan, input, options, null);
+}
 
+/** How a resumed plan starts: the records it begins with and the last seq of its journal. */
+export interface Resumption {
+  records: readonly PlanRecord[];
+  lastSeq: number;
+  warnings: string[];
+}
+
+/** The orchestrator around a plan machine, for a new plan or a resumed one. */
+export function runOrchestrator(
+  plan: PlanSpec,
+  input: PlanMachineInput,
+  options: OrchestratorOptions,
+  resumption: Resumption | null,
+): Orchestrator {
   const clock = options.clock ?? systemClock;
   const store = options.store;
   const specs = new Map(plan.jobs.map((job) => [job.id, job]));
   const jobOf = (jobId: string) => specs.get(jobId)!;
   const events = new Subject<StampedRecord>();
   const timing = new Map<string, JobTiming>();
-  let seq = 0;
+  let seq = resumption?.lastSeq ?? 0;
   let started = false;
   let outstandingAttempts = 0;
 
@@ -124,7 +145,7 @@ export function createOrchestrator(
     },
   });
   const actor = createActor(machine, {
-    input: toMachineInput(plan, store !== undefined),
+    input,
     clock,
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
@@ -133,11 +154,8 @@ export function createOrchestrator(
   actor.on('commit', ({ upTo }) => {
     store!.flush().then(
       () => actor.send({ type: 'COMMITTED', upTo }),
-      (error: unknown) => {
-        // Durable failure handling (pause with a PersistenceError) belongs to the store layer;
-        // until then a plan whose decisions cannot be stored must not go on running.
-        actor.send({ type: 'CANCEL', reason: `store flush failed: ${String(error)}` });
-      },
+      // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
+      (error: unknown) => actor.send({ type: 'COMMIT_FAILED', error: toErrorInfo(error) }),
     );
   });
 
@@ -235,6 +253,10 @@ export function createOrchestrator(
       if (!started) {
         started = true;
         actor.subscribe({ complete: finishEventsIfDone, error: (error) => events.error(error) });
+        if (resumption) {
+          const { lastSeq, warnings, records } = resumption;
+          publish([{ type: 'plan-restored', fromSeq: lastSeq, warnings }, ...records]);
+        }
         actor.start();
       }
       return orchestrator;

@@ -42,6 +42,7 @@ export function replayRecords(
         break;
       case 'job-ran':
       case 'integration-requeued':
+      case 'integration-interrupted':
         set(record.jobId, 'awaitingIntegration');
         break;
       case 'integration-started':

@@ -7,6 +7,7 @@ export {
   type AttemptHandle,
   createTestOrchestrator,
   type HookCall,
+  resumeTestOrchestrator,
   type TestCommand,
   type TestJobSpec,
   type TestOrchestrator,

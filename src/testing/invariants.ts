@@ -8,6 +8,9 @@ import type { TestPlanSpec } from './test-orchestrator.js';
 
 export interface InvariantInput {
   plan: TestPlanSpec;
+  /** Records of earlier runs of the same plan (before a restart), oldest first. */
+  history?: readonly PlanRecord[];
+  /** Records of this run. */
   records: readonly PlanRecord[];
   view: PlanView;
   /** JOB_* and INTEGRATION_* events the plan actor received (from inspection). */
@@ -31,7 +34,9 @@ const JOB_EVENT_RECORDS = new Set([
 
 /** Checks the invariants of DESIGN §5 on a run so far; returns every violation found. */
 export function findInvariantViolations(input: InvariantInput): string[] {
-  const { plan, records, view } = input;
+  const { plan, view } = input;
+  const current = input.records;
+  const records = [...(input.history ?? []), ...current];
   const problems: string[] = [];
   const finished = FINISHED_STATUSES.has(view.status);
   const maxParallel = plan.maxParallel ?? DEFAULT_MAX_PARALLEL;
@@ -39,7 +44,7 @@ export function findInvariantViolations(input: InvariantInput): string[] {
   const deps = new Map(plan.jobs.map((job) => [job.id, job.dependsOn ?? []]));
 
   // 1. No event lost: every job event the plan received became exactly one record.
-  const fromJobEvents = records.filter(
+  const fromJobEvents = current.filter(
     (r) =>
       (JOB_EVENT_RECORDS.has(r.type) && !('approved' in r)) ||
       (r.type === 'result-ignored' && !r.why.startsWith('plan is already')),
@@ -114,7 +119,11 @@ export function findInvariantViolations(input: InvariantInput): string[] {
         endAttempt(record.jobId);
         break;
       case 'job-canceled':
+      case 'attempt-interrupted':
         endAttempt(record.jobId);
+        break;
+      case 'integration-interrupted':
+        integrating = null;
         break;
     }
   }

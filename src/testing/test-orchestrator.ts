@@ -1,5 +1,6 @@
 import type { InspectionEvent } from 'xstate';
 import type { JobToPlanEvent } from '../../machines/job.machine.js';
+import { resumeOrchestrator } from '../persistence/resume.js';
 import type { Store } from '../persistence/store.js';
 import type {
   HookContext,
@@ -14,6 +15,7 @@ import {
   type CommandResult,
   createOrchestrator,
   type Orchestrator,
+  type OrchestratorOptions,
 } from '../runtime/orchestrator.js';
 import type { StampedRecord } from '../runtime/records.js';
 import type { PlanView } from '../runtime/view.js';
@@ -116,6 +118,16 @@ export function createTestOrchestrator(
   plan: TestPlanSpec,
   options: TestOrchestratorOptions = {},
 ): TestOrchestrator {
+  const kit = prepareTestOrchestrator(plan, options, []);
+  return kit.attach(createOrchestrator(kit.spec, kit.options));
+}
+
+/** Everything around the orchestrator: manual runs and hooks, the clock, the record log. */
+function prepareTestOrchestrator(
+  plan: TestPlanSpec,
+  options: TestOrchestratorOptions,
+  history: readonly StampedRecord[],
+) {
   const clock = options.clock ?? new TestClock();
   const heldStore = options.store instanceof HeldStore ? options.store : new HeldStore();
   const store = options.store === 'held' ? heldStore : options.store;
@@ -166,16 +178,14 @@ export function createTestOrchestrator(
     options.inspect?.(event);
   };
 
-  const orchestrator = createOrchestrator(
-    {
-      ...rest,
-      jobs: plan.jobs.map((job) => ({ ...job, run: job.run ?? manualRun })),
-      ...(integration ? { integration } : {}),
-      ...(finalize ? { finalize: manual('finalize', finalize)! } : {}),
-    },
-    { clock, inspect, ...(store ? { store } : {}) },
-  );
-  orchestrator.events$.subscribe((record) => records.push(record));
+  const spec: PlanSpec = {
+    ...rest,
+    jobs: plan.jobs.map((job) => ({ ...job, run: job.run ?? manualRun })),
+    ...(integration ? { integration } : {}),
+    ...(finalize ? { finalize: manual('finalize', finalize)! } : {}),
+  };
+  const orchestratorOptions: OrchestratorOptions = { clock, inspect, ...(store ? { store } : {}) };
+  let orchestrator!: Orchestrator;
 
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -193,8 +203,16 @@ export function createTestOrchestrator(
     return handle;
   };
 
-  return {
-    orchestrator,
+  const attach = (created: Orchestrator): TestOrchestrator => {
+    orchestrator = created;
+    orchestrator.events$.subscribe((record) => records.push(record));
+    return kit;
+  };
+
+  const kit: TestOrchestrator = {
+    get orchestrator() {
+      return orchestrator;
+    },
     clock,
     store,
     heldStore,
@@ -240,9 +258,25 @@ export function createTestOrchestrator(
     checkInvariants: () =>
       assertInvariants({
         plan,
+        history,
         records,
         view: orchestrator.getView(),
         jobEventsReceived,
       }),
   };
+  return { spec, options: orchestratorOptions, attach };
+}
+
+/**
+ * Resumes a plan from `store` as a test orchestrator (see `resumeOrchestrator`): the attempts it
+ * starts again are settled by hand like any others, and the invariants cover the whole journal.
+ */
+export async function resumeTestOrchestrator(
+  plan: TestPlanSpec,
+  store: Store,
+  options: Omit<TestOrchestratorOptions, 'store'> = {},
+): Promise<TestOrchestrator> {
+  const { records } = await store.load();
+  const kit = prepareTestOrchestrator(plan, { ...options, store }, records);
+  return kit.attach(await resumeOrchestrator(kit.spec, store, kit.options));
 }

@@ -1,0 +1,67 @@
+import type { PlanSpec } from '../plan/types.js';
+import { findPlanIssues } from '../plan/validate.js';
+import { systemClock } from '../runtime/clock.js';
+import { OrchestratorError, PlanValidationError, RestoreError } from '../runtime/errors.js';
+import {
+  type Orchestrator,
+  type OrchestratorOptions,
+  runOrchestrator,
+} from '../runtime/orchestrator.js';
+import { restorePlan } from './restore.js';
+import type { Store } from './store.js';
+
+/**
+ * Resumes a plan from its store after the process stopped, however it stopped. `plan` supplies
+ * the functions again (jobs, including any added while it ran, and hooks); the plan's structure
+ * and everything that happened come from the journal.
+ *
+ * Guarantees: a job that succeeded is never run again; an attempt that was running is recorded as
+ * `interrupted` and the job runs again as its next attempt, with a new `attemptId` (at least once:
+ * use `attemptId` as the idempotency key of side effects); a retry delay keeps its deadline; an
+ * integration under way is rolled back and done again, never twice; checkpoints and approvals
+ * hold as they were.
+ */
+export async function resumeOrchestrator(
+  plan: PlanSpec,
+  store: Store,
+  options: Omit<OrchestratorOptions, 'store'> = {},
+): Promise<Orchestrator> {
+  const issues = findPlanIssues(plan);
+  if (issues.length > 0) throw new PlanValidationError(issues);
+  const stored = await store.load();
+  const where = (store as { path?: string }).path ?? 'the store';
+  if (stored.header.planId !== plan.id) {
+    throw new RestoreError(
+      where,
+      1,
+      `the journal is of plan "${stored.header.planId}", not "${plan.id}"`,
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  const restored = restorePlan(stored.header, stored.records, clock.now());
+  if (restored.finished) {
+    throw new OrchestratorError(
+      'PLAN_FINISHED',
+      `Plan "${plan.id}" already ${restored.finished}; there is nothing to resume`,
+    );
+  }
+  const given = new Set(plan.jobs.map((job) => job.id));
+  const missing = restored.context.order.filter((id) => !given.has(id));
+  if (missing.length > 0) {
+    throw new OrchestratorError(
+      'RESUME_JOBS_MISSING',
+      `Plan "${plan.id}" cannot resume: its journal has jobs the given plan lacks (${missing.join(', ')}); add them with their run functions`,
+    );
+  }
+  const input = { ...stored.header.input, writeAhead: true, restored: restored.context };
+  return runOrchestrator(
+    plan,
+    input,
+    { ...options, store },
+    {
+      records: restored.records,
+      lastSeq: restored.lastSeq,
+      warnings: stored.warnings,
+    },
+  );
+}
