@@ -288,7 +288,8 @@ export const planMachine = setup({
       const checkpoint = checkpointOf('paused', context)!;
       enqueue.emit({ type: 'records', records: [{ type: 'plan-paused', checkpoint }] });
     }),
-    recordResumed: enqueueActions(({ enqueue }) => {
+    recordResumed: enqueueActions(({ context, enqueue }) => {
+      context.dirty = true; // what was recorded while paused is acted on now
       enqueue.emit({ type: 'records', records: [{ type: 'plan-resumed' }] });
     }),
     recordFinalizeStarted: enqueueActions(({ enqueue }) => {
@@ -349,7 +350,8 @@ export const planMachine = setup({
       ],
     },
     running: {
-      initial: 'reconciling',
+      // Through `idle`, so that a plan that must hold (a restored pause) holds before any pass.
+      initial: 'idle',
       states: {
         idle: {
           always: [
