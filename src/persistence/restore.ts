@@ -38,7 +38,7 @@ export function restorePlan(
     finished = apply(ctx, record, retryAt) ?? finished;
   }
   const records = resumeInFlight(ctx, retryAt, now);
-  rebuildDerived(ctx);
+  rebuildDerived(ctx, records);
   return { context: ctx, records, finished, lastSeq: journal.at(-1)?.seq ?? 0 };
 }
 
@@ -234,8 +234,11 @@ function lowestRank(ctx: PlanContext): number {
   return lowest;
 }
 
-/** Counters, queues and slots follow from the jobs' statuses. */
-function rebuildDerived(ctx: PlanContext): void {
+/**
+ * Counters, queues and slots follow from the jobs' statuses. A waiting job whose dependencies
+ * are all done is queued (its `job-queued` record may not have reached the journal).
+ */
+function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
   ctx.settled = 0;
   ctx.live = 0;
   ctx.ready = [];
@@ -248,6 +251,10 @@ function rebuildDerived(ctx: PlanContext): void {
       return status !== 'succeeded' && !(status === 'skipped' && ctx.onSkip === 'release');
     }).length;
     if (TERMINAL_STATUSES.has(job.status)) ctx.settled++;
+    if (job.status === 'waiting' && job.waitingOn === 0) {
+      job.status = 'queued';
+      records.push({ type: 'job-queued', jobId: id });
+    }
     if (job.status === 'queued') pushReady(ctx.ready, job.priority, job.index);
     if (job.status === 'awaitingIntegration') pushReady(ctx.awaiting, -(job.rank ?? 0), job.index);
     if (job.status === 'retrying') {

@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore, type StampedRecord } from '../../src/index.js';
+import {
+  createTestOrchestrator,
+  resumeTestOrchestrator,
+  type TestOrchestrator,
+  type TestPlanSpec,
+} from '../../src/testing/index.js';
+
+const FINISHED = ['completed', 'failed', 'canceled'];
+
+/**
+ * Drives a plan to its end the same way every time: every attempt succeeds with `<id>-out`,
+ * except each job's first attempt when the job is listed as flaky; hooks succeed; delays pass.
+ */
+async function drive(kit: TestOrchestrator, flaky: ReadonlySet<string>): Promise<void> {
+  for (let step = 0; step < 500 && !FINISHED.includes(kit.view().status); step++) {
+    const attempt = kit.pending()[0];
+    const hook = kit.pendingHooks()[0];
+    if (attempt) {
+      if (flaky.has(attempt.jobId) && attempt.attempt === 1) attempt.reject(new Error('flaky'));
+      else attempt.resolve(`${attempt.jobId}-out`);
+    } else if (hook) {
+      hook.resolve();
+    } else if (kit.view().status === 'paused') {
+      kit.send({ type: 'APPROVE' });
+    } else {
+      kit.clock.advance(1000);
+    }
+    await kit.flush();
+  }
+}
+
+function outcome(kit: TestOrchestrator) {
+  return kit.view().jobs.map((job) => [job.id, job.status, job.output]);
+}
+
+/** The journal cut after `length` records, as the store of a process that died then. */
+async function cut(store: MemoryStore, length: number): Promise<MemoryStore> {
+  const { header, records } = await store.load();
+  const copy = new MemoryStore();
+  copy.begin(header);
+  copy.append(records.slice(0, length));
+  return copy;
+}
+
+async function checkEveryCrashPosition(plan: TestPlanSpec, flaky: ReadonlySet<string>) {
+  const store = new MemoryStore();
+  const reference = createTestOrchestrator(plan, { store });
+  await reference.start();
+  await drive(reference, flaky);
+  expect(reference.view().status).toBe('completed');
+  const expected = outcome(reference);
+  const journal: StampedRecord[] = (await store.load()).records;
+
+  for (let length = 1; length < journal.length; length++) {
+    const prefix = journal.slice(0, length);
+    if (prefix.some((r) => r.type === 'plan-completed')) continue;
+    const kit = await resumeTestOrchestrator(plan, await cut(store, length));
+    await kit.start();
+    await drive(kit, flaky);
+    expect(outcome(kit), `crash after record ${length}`).toEqual(expected);
+    kit.checkInvariants();
+
+    const reran = new Map<string, number>();
+    for (const r of kit.records) if (r.type === 'attempt-started') reran.set(r.jobId, (reran.get(r.jobId) ?? 0) + 1);
+    for (const id of plan.jobs.map((j) => j.id)) {
+      const succeeded = prefix.some((r) => (r.type === 'job-succeeded' || r.type === 'job-ran') && r.jobId === id);
+      const started = prefix.filter((r) => r.type === 'attempt-started' && r.jobId === id);
+      const inFlight = started.length > 0 && !prefix.some(
+        (r) => (r.type === 'job-succeeded' || r.type === 'job-ran' || r.type === 'attempt-failed') && r.jobId === id && r.attemptId === started.at(-1)!.attemptId,
+      );
+      if (succeeded) expect(reran.get(id) ?? 0, `${id} succeeded before the crash at ${length}`).toBe(0);
+      if (inFlight && !flaky.has(id)) expect(reran.get(id) ?? 0, `${id} was running at the crash at ${length}`).toBeLessThanOrEqual(1);
+    }
+  }
+}
+
+describe('a crash after any journal record', () => {
+  it('resumes to the outcome of an uncrashed run (diamond, retries, integration stage), for every position', async () => {
+    const plan: TestPlanSpec = {
+      id: 'crash',
+      maxParallel: 2,
+      defaultRetry: { maxAttempts: 2, initialDelayMs: 1000 },
+      integration: { integrate: 'manual', check: 'manual', rollback: 'manual' },
+      jobs: [
+        { id: 'A' },
+        { id: 'B', dependsOn: ['A'] },
+        { id: 'C', dependsOn: ['A'] },
+        { id: 'D', dependsOn: ['B', 'C'] },
+        { id: 'E' },
+        { id: 'F', dependsOn: ['E'] },
+      ],
+    };
+    await checkEveryCrashPosition(plan, new Set(['C', 'E']));
+  });
+
+  it('resumes to the same outcome in supervisor mode with finalize, for every position', async () => {
+    const plan: TestPlanSpec = {
+      id: 'crash-supervised',
+      mode: 'supervisor',
+      maxParallel: 3,
+      integration: { integrate: 'manual', order: 'strict' },
+      finalize: 'manual',
+      jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C', dependsOn: ['A', 'B'] }],
+    };
+    await checkEveryCrashPosition(plan, new Set());
+  });
+
+  it('resumes random plans cut at random positions to the uncrashed outcome', async () => {
+    const planArb = fc
+      .record({
+        size: fc.integer({ min: 2, max: 10 }),
+        maxParallel: fc.integer({ min: 1, max: 4 }),
+        edges: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }),
+        stage: fc.boolean(),
+        flaky: fc.array(fc.nat(), { maxLength: 3 }),
+      })
+      .map(({ size, maxParallel, edges, stage, flaky }) => {
+        const deps = Array.from({ length: size }, () => new Set<string>());
+        for (const [a, b] of edges) if (a % size < b % size) deps[b % size]!.add(`j${a % size}`);
+        const plan: TestPlanSpec = {
+          id: 'random',
+          maxParallel,
+          defaultRetry: { maxAttempts: 2, initialDelayMs: 500 },
+          jobs: deps.map((d, i) => ({ id: `j${i}`, dependsOn: [...d] })),
+          ...(stage ? { integration: { integrate: 'manual' as const } } : {}),
+        };
+        return { plan, flaky: new Set(flaky.map((n) => `j${n % size}`)) };
+      });
+    await fc.assert(
+      fc.asyncProperty(planArb, fc.double({ min: 0, max: 1, noNaN: true }), async ({ plan, flaky }, where) => {
+        const store = new MemoryStore();
+        const reference = createTestOrchestrator(plan, { store });
+        await reference.start();
+        await drive(reference, flaky);
+        const { records } = await store.load();
+        const length = Math.max(1, Math.floor(where * (records.length - 1)));
+        const kit = await resumeTestOrchestrator(plan, await cut(store, length));
+        await kit.start();
+        await drive(kit, flaky);
+        expect(outcome(kit)).toEqual(outcome(reference));
+        kit.checkInvariants();
+      }),
+      { numRuns: 60, seed: 4242 },
+    );
+  });
+});
