@@ -146,6 +146,7 @@ export const planMachine = setup({
     cancelRequested: ({ context }) => context.cancel !== null,
     failing: ({ context }) => context.failedBy !== null,
     mustPause: ({ context }) => holdingCheckpoint(context) !== null,
+    persistenceFailed: ({ context }) => context.persistenceFailure !== null,
     mayResume: ({ context }) => holdingCheckpoint(context) === null,
     startApproved: ({ context }) => context.startApproved,
     needsPreFinalize: ({ context }) =>
@@ -370,6 +371,8 @@ export const planMachine = setup({
           always: [
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
+            // The decisions could not be stored: hold them until RESUME writes them again.
+            { guard: 'persistenceFailed', target: '#plan.paused' },
             { guard: 'durable', target: 'idle', actions: 'launch' },
             { guard: 'dirty', target: 'reconcilePending' },
           ],
@@ -378,6 +381,7 @@ export const planMachine = setup({
           always: [
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
+            { guard: 'persistenceFailed', target: '#plan.paused' },
             // Back through `idle`, which runs the owed pass at once unless the plan must stop.
             { guard: 'durable', target: 'idle', actions: 'launch' },
           ],

@@ -8,6 +8,7 @@ import type {
   AttemptInput,
   JobToPlanEvent,
 } from '../../machines/job.machine.js';
+import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
 
@@ -53,6 +54,8 @@ export function createAttemptLogic(
   jobOf: (jobId: string) => JobSpec,
   late: LateResultSink,
   tracker: AttemptTracker,
+  /** With a store, outputs and progress must be plain JSON data. */
+  storable: boolean,
 ) {
   return fromCallback<AttemptAbortEvent, AttemptInput>(({ input, sendBack, receive }) => {
     const spec = jobOf(input.jobId);
@@ -72,7 +75,19 @@ export function createAttemptLogic(
     receive((event) => controller.abort(abortReason(input, event.why, event.detail)));
 
     const report = (progress: unknown) => {
-      if (!settled && !stopped) sendBack({ type: 'ATTEMPT.PROGRESS', progress });
+      if (settled || stopped) return;
+      const problem = storable ? unstorablePart(progress, 'progress') : null;
+      sendBack({
+        type: 'ATTEMPT.PROGRESS',
+        progress: problem ? `[progress not stored: ${problem}]` : progress,
+      });
+    };
+    const succeed = (output: unknown) => {
+      const problem = storable ? unstorablePart(output, 'output') : null;
+      if (!problem) return finish({ type: 'ATTEMPT.SUCCEEDED', output });
+      // The same code would return the same output: trying again cannot help.
+      const message = `Job "${input.jobId}" returned an output that cannot be stored: ${problem}; return plain JSON data`;
+      finish(failed(new NonRetryableError(message)));
     };
     try {
       const result = spec.run({
@@ -91,13 +106,10 @@ export function createAttemptLogic(
             report(value);
           },
           error: (error: unknown) => finish(failed(error)),
-          complete: () => finish({ type: 'ATTEMPT.SUCCEEDED', output: last }),
+          complete: () => succeed(last),
         });
       } else {
-        Promise.resolve(result).then(
-          (output) => finish({ type: 'ATTEMPT.SUCCEEDED', output }),
-          (error: unknown) => finish(failed(error)),
-        );
+        Promise.resolve(result).then(succeed, (error: unknown) => finish(failed(error)));
       }
     } catch (error) {
       // The runner could not even start (a synchronous throw): an ordinary failed attempt.

@@ -136,7 +136,7 @@ export function runOrchestrator(
     actors: {
       job: jobMachine.provide({
         actors: {
-          attempt: createAttemptLogic(jobOf, late, attempts),
+          attempt: createAttemptLogic(jobOf, late, attempts, store !== undefined),
           verify: createVerifyLogic(jobOf),
         },
       }),

@@ -64,15 +64,27 @@ async function checkEveryCrashPosition(plan: TestPlanSpec, flaky: ReadonlySet<st
     kit.checkInvariants();
 
     const reran = new Map<string, number>();
-    for (const r of kit.records) if (r.type === 'attempt-started') reran.set(r.jobId, (reran.get(r.jobId) ?? 0) + 1);
+    for (const r of kit.records)
+      if (r.type === 'attempt-started') reran.set(r.jobId, (reran.get(r.jobId) ?? 0) + 1);
     for (const id of plan.jobs.map((j) => j.id)) {
-      const succeeded = prefix.some((r) => (r.type === 'job-succeeded' || r.type === 'job-ran') && r.jobId === id);
-      const started = prefix.filter((r) => r.type === 'attempt-started' && r.jobId === id);
-      const inFlight = started.length > 0 && !prefix.some(
-        (r) => (r.type === 'job-succeeded' || r.type === 'job-ran' || r.type === 'attempt-failed') && r.jobId === id && r.attemptId === started.at(-1)!.attemptId,
+      const succeeded = prefix.some(
+        (r) => (r.type === 'job-succeeded' || r.type === 'job-ran') && r.jobId === id,
       );
-      if (succeeded) expect(reran.get(id) ?? 0, `${id} succeeded before the crash at ${length}`).toBe(0);
-      if (inFlight && !flaky.has(id)) expect(reran.get(id) ?? 0, `${id} was running at the crash at ${length}`).toBeLessThanOrEqual(1);
+      const started = prefix.filter((r) => r.type === 'attempt-started' && r.jobId === id);
+      const last = started.at(-1);
+      const ended = (r: StampedRecord) =>
+        (r.type === 'job-succeeded' || r.type === 'job-ran' || r.type === 'attempt-failed') &&
+        r.jobId === id &&
+        last?.type === 'attempt-started' &&
+        r.attemptId === last.attemptId;
+      const inFlight = last !== undefined && !prefix.some(ended);
+      if (succeeded)
+        expect(reran.get(id) ?? 0, `${id} succeeded before the crash at ${length}`).toBe(0);
+      if (inFlight && !flaky.has(id))
+        expect(
+          reran.get(id) ?? 0,
+          `${id} was running at the crash at ${length}`,
+        ).toBeLessThanOrEqual(1);
     }
   }
 }
@@ -130,19 +142,23 @@ describe('a crash after any journal record', () => {
         return { plan, flaky: new Set(flaky.map((n) => `j${n % size}`)) };
       });
     await fc.assert(
-      fc.asyncProperty(planArb, fc.double({ min: 0, max: 1, noNaN: true }), async ({ plan, flaky }, where) => {
-        const store = new MemoryStore();
-        const reference = createTestOrchestrator(plan, { store });
-        await reference.start();
-        await drive(reference, flaky);
-        const { records } = await store.load();
-        const length = Math.max(1, Math.floor(where * (records.length - 1)));
-        const kit = await resumeTestOrchestrator(plan, await cut(store, length));
-        await kit.start();
-        await drive(kit, flaky);
-        expect(outcome(kit)).toEqual(outcome(reference));
-        kit.checkInvariants();
-      }),
+      fc.asyncProperty(
+        planArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async ({ plan, flaky }, where) => {
+          const store = new MemoryStore();
+          const reference = createTestOrchestrator(plan, { store });
+          await reference.start();
+          await drive(reference, flaky);
+          const { records } = await store.load();
+          const length = Math.max(1, Math.floor(where * (records.length - 1)));
+          const kit = await resumeTestOrchestrator(plan, await cut(store, length));
+          await kit.start();
+          await drive(kit, flaky);
+          expect(outcome(kit)).toEqual(outcome(reference));
+          kit.checkInvariants();
+        },
+      ),
       { numRuns: 60, seed: 4242 },
     );
   });

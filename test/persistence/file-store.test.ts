@@ -1,0 +1,232 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStore, MemoryStore, RestoreError, readJournal, type Store } from '../../src/index.js';
+import {
+  createTestOrchestrator,
+  resumeTestOrchestrator,
+  TestClock,
+  type TestOrchestrator,
+} from '../../src/testing/index.js';
+import { goldenPlan } from '../fixtures/golden-plan.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'journals');
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'plan-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Lets file writes finish and the plan act on them (real I/O, no timers involved). */
+async function settle(kit: TestOrchestrator, store: Store) {
+  for (let i = 0; i < 3; i++) {
+    await store.flush();
+    await kit.flush();
+  }
+}
+
+describe('FileStore', () => {
+  it('creates a private folder and journal, and writes a pass with one flush before its jobs start', async () => {
+    const store = new FileStore(join(dir, 'state'));
+    const kit = createTestOrchestrator(
+      { id: 'p', maxParallel: 3, jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }] },
+      { store },
+    );
+    await kit.start();
+    expect(kit.pending()).toEqual([]); // nothing starts before its attempt-started record is durable
+    await settle(kit, store);
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['A#1', 'B#1', 'C#1']);
+    expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+    const journal = await readJournal(store.path);
+    expect(journal.records.filter((r) => r.type === 'attempt-started')).toHaveLength(3);
+    kit.checkInvariants();
+  });
+
+  it('replays into the same view as the live run, and resumes a plan to completion', async () => {
+    const store = new FileStore(dir);
+    const kit = createTestOrchestrator(
+      { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] },
+      { store },
+    );
+    await kit.start();
+    await settle(kit, store);
+    await kit.complete('A', { n: 1 });
+    await settle(kit, store);
+    const { records } = await readJournal(store.path);
+    expect(records.map((r) => r.seq)).toEqual(kit.records.map((r) => r.seq));
+
+    const resumed = await resumeTestOrchestrator(
+      { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] },
+      new FileStore(dir),
+    );
+    await resumed.start();
+    await settle(resumed, resumed.store!);
+    expect(resumed.sequence(/^(interrupted|start)/)).toEqual(['interrupted B#1', 'start B#2']);
+    await resumed.complete('B');
+    await settle(resumed, resumed.store!);
+    expect(resumed.view()).toMatchObject({
+      status: 'completed',
+      jobs: [{ output: { n: 1 } }, { attempt: 2 }],
+    });
+    resumed.checkInvariants();
+  });
+
+  it('keeps restoring the golden journal of format 1', async () => {
+    await mkdir(join(dir, 'golden'));
+    await copyFile(join(fixtures, 'golden', 'journal.jsonl'), join(dir, 'golden', 'journal.jsonl'));
+    const store = new FileStore(join(dir, 'golden'));
+    const kit = await resumeTestOrchestrator(goldenPlan, store, { clock: new TestClock(3_000) });
+    await kit.start();
+    await settle(kit, store);
+    expect(kit.sequence(/^(restored|interrupted|integrate|start)/)).toEqual([
+      'restored from 19',
+      'interrupted test@1',
+      'interrupted docs#1',
+      'start docs#2',
+      'integrate test@2',
+    ]);
+    expect(kit.pendingHooks().map((c) => `${c.hook} ${c.jobId}`)).toEqual(['rollback test']);
+    expect(kit.view().jobs.map((j) => [j.id, j.status])).toEqual([
+      ['build', 'succeeded'],
+      ['lint', 'retrying'],
+      ['test', 'integrating'],
+      ['docs', 'running'],
+    ]);
+    // lint failed at t=1000 with a 5 s delay: it starts again at t=6000.
+    kit.clock.advance(2999);
+    await settle(kit, store);
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['docs#2']);
+    kit.clock.advance(1);
+    await settle(kit, store);
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['docs#2', 'lint#2']);
+    kit.checkInvariants();
+  });
+
+  it('drops a torn last line with a warning and restores the rest', async () => {
+    const journal = await readJournal(join(fixtures, 'torn-last-line.jsonl'));
+    expect(journal.records).toHaveLength(19);
+    expect(journal.warnings).toEqual([
+      `${join(fixtures, 'torn-last-line.jsonl')}:21: dropped a torn last line (the process stopped while writing it)`,
+    ]);
+  });
+
+  for (const [file, line, problem] of [
+    ['bad-json-mid.jsonl', 4, 'the line is not valid JSON'],
+    ['unknown-format.jsonl', 1, 'unknown format version 99 (this version reads 1)'],
+    ['unknown-job.jsonl', 3, 'record job-queued names job "ghost", which the plan does not have'],
+    ['seq-gap.jsonl', 6, 'record seq 6 where 5 was expected'],
+    ['empty.jsonl', null, 'the journal is empty'],
+    ['missing.jsonl', null, 'the journal does not exist'],
+  ] as const) {
+    it(`refuses ${file} with a RestoreError naming the file, line and problem`, async () => {
+      const path = join(fixtures, file);
+      const error = await readJournal(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RestoreError);
+      expect(error).toMatchObject({ code: 'RESTORE_FAILED', file: path, line, problem });
+      expect((error as Error).message).toBe(
+        `Cannot restore from ${path}${line ? `:${line}` : ''}: ${problem}`,
+      );
+    });
+  }
+});
+
+describe('write failures', () => {
+  /** A store whose flushes fail while `failing` is set, with the error a full disk gives. */
+  class FlakyStore extends MemoryStore {
+    failing = false;
+    override async flush(): Promise<void> {
+      if (this.failing)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        });
+    }
+  }
+
+  it('pause the plan at the persistence checkpoint; RESUME writes again and the plan goes on', async () => {
+    const store = new FlakyStore();
+    const kit = createTestOrchestrator(
+      { id: 'p', maxParallel: 1, jobs: [{ id: 'A' }, { id: 'B' }] },
+      { store },
+    );
+    await kit.start();
+    store.failing = true;
+    await kit.complete('A');
+    expect(kit.view()).toMatchObject({
+      status: 'paused',
+      checkpoint: {
+        name: 'persistence',
+        error: { message: 'ENOSPC: no space left on device, write' },
+      },
+    });
+    expect(kit.pending()).toEqual([]); // B was decided but does not start until its record is stored
+    expect(kit.send({ type: 'APPROVE' })).toMatchObject({ accepted: false });
+    store.failing = false;
+    expect(kit.send({ type: 'RESUME' })).toEqual({ accepted: true });
+    await kit.flush();
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['B#1']);
+    await kit.complete('B');
+    expect(kit.view().status).toBe('completed');
+    kit.checkInvariants();
+  });
+
+  it('name the journal path, and keep the lines to write them later', async () => {
+    const store = new FileStore(join(dir, 'state'));
+    store.begin({
+      format: 1,
+      planId: 'p',
+      input: {
+        planId: 'p',
+        mode: 'autopilot',
+        maxParallel: 1,
+        onJobFailure: 'pause',
+        onSkip: 'block',
+        integration: null,
+        finalize: false,
+        jobs: [],
+      },
+    });
+    await mkdir(join(dir, 'state', 'journal.jsonl'), { recursive: true }); // a folder where the file should be
+    await expect(store.flush()).rejects.toMatchObject({
+      code: 'PERSISTENCE_FAILED',
+      path: store.path,
+    });
+    await rm(join(dir, 'state', 'journal.jsonl'), { recursive: true });
+    await store.flush();
+    expect((await readFile(store.path, 'utf8')).split('\n')[0]).toContain('"format":1');
+  });
+});
+
+describe('outputs that cannot be stored', () => {
+  it('fail the job at once, naming the job and the path inside the output', async () => {
+    const kit = createTestOrchestrator(
+      {
+        id: 'p',
+        jobs: [
+          {
+            id: 'A',
+            retry: { maxAttempts: 3 },
+            run: async () => ({ items: [1, { when: () => 0 }] }),
+          },
+        ],
+      },
+      { store: new MemoryStore() },
+    );
+    await kit.start();
+    await kit.flush();
+    expect(kit.view().jobs[0]).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      failure: {
+        error: {
+          code: 'JOB_NON_RETRYABLE',
+          message:
+            'Job "A" returned an output that cannot be stored: output.items[1].when: a function; return plain JSON data',
+        },
+      },
+    });
+  });
+});
