@@ -1,10 +1,12 @@
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PersistenceError, RestoreError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
+import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
 const JOURNAL = 'journal.jsonl';
+const SNAPSHOT = 'snapshot.json';
 
 /**
  * A journal on disk: one JSON value per line, the header first, then the records in `seq` order.
@@ -14,11 +16,13 @@ const JOURNAL = 'journal.jsonl';
  */
 export class FileStore implements Store {
   readonly path: string;
+  readonly snapshotPath: string;
   private buffer: string[] = [];
   private tail: Promise<void> = Promise.resolve();
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
+    this.snapshotPath = join(dir, SNAPSHOT);
   }
 
   begin(header: JournalHeader): void {
@@ -55,8 +59,48 @@ export class FileStore implements Store {
     }
   }
 
+  /** Written beside the journal as a temporary file, synced, then renamed over the old one. */
+  async writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
+    const temporary = `${this.snapshotPath}.tmp`;
+    try {
+      const file = await open(temporary, 'w', 0o600);
+      try {
+        await file.write(JSON.stringify(snapshot));
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, this.snapshotPath);
+    } catch (error) {
+      throw new PersistenceError(this.snapshotPath, error);
+    }
+  }
+
   async load(): Promise<StoredPlan> {
-    return readJournal(this.path);
+    const snapshot = await readSnapshot(this.snapshotPath);
+    const journal = await readJournal(this.path);
+    const after = snapshot?.seq ?? 0;
+    return {
+      ...journal,
+      snapshot,
+      records: journal.records.filter((record) => record.seq > after),
+    };
+  }
+}
+
+async function readSnapshot(path: string): Promise<PlanSnapshot | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw new RestoreError(path, null, String(error));
+  }
+  try {
+    return checkSnapshot(JSON.parse(text), path);
+  } catch (error) {
+    if (error instanceof RestoreError) throw error;
+    throw new RestoreError(path, null, 'the snapshot is not valid JSON');
   }
 }
 
@@ -143,5 +187,5 @@ export async function readJournal(path: string): Promise<StoredPlan> {
     }
     records.push(record);
   }
-  return { header, records, warnings };
+  return { header, snapshot: null, records, warnings };
 }

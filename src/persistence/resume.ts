@@ -7,6 +7,7 @@ import {
   type OrchestratorOptions,
   runOrchestrator,
 } from '../runtime/orchestrator.js';
+import { JournalFold } from './journal-fold.js';
 import { restorePlan } from './restore.js';
 import type { Store } from './store.js';
 
@@ -38,7 +39,7 @@ export async function resumeOrchestrator(
     );
   }
   const clock = options.clock ?? systemClock;
-  const restored = restorePlan(stored.header, stored.records, clock.now());
+  const restored = restorePlan(stored, clock.now());
   if (restored.finished) {
     throw new OrchestratorError(
       'PLAN_FINISHED',
@@ -54,14 +55,16 @@ export async function resumeOrchestrator(
     );
   }
   const input = { ...stored.header.input, writeAhead: true, restored: restored.context };
-  return runOrchestrator(
-    plan,
-    input,
-    { ...options, store },
-    {
-      records: restored.records,
-      lastSeq: restored.lastSeq,
-      warnings: stored.warnings,
-    },
-  );
+  // A second fold of the journal keeps snapshots going; the first became the plan's live state.
+  const fold = stored.snapshot
+    ? JournalFold.fromSnapshot(stored.snapshot)
+    : JournalFold.start(stored.header);
+  for (const record of stored.records) fold.apply(record);
+  const resumption = {
+    records: restored.records,
+    lastSeq: restored.lastSeq,
+    warnings: stored.warnings,
+    fold,
+  };
+  return runOrchestrator(plan, input, { ...options, store }, resumption);
 }

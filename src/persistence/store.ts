@@ -1,6 +1,7 @@
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import { RestoreError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
+import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 
 /** Version of the stored format; a journal of another version is refused, never guessed at. */
 export const JOURNAL_FORMAT = 1;
@@ -15,6 +16,9 @@ export interface JournalHeader {
 /** What a store gives back to resume a plan. */
 export interface StoredPlan {
   header: JournalHeader;
+  /** The latest snapshot, when one was written. */
+  snapshot: PlanSnapshot | null;
+  /** The records after the snapshot (all of them without one). */
   records: StampedRecord[];
   /** Problems that were repaired, such as a torn last line that was dropped. */
   warnings: string[];
@@ -32,6 +36,8 @@ export interface Store {
   append(records: readonly StampedRecord[]): void;
   /** Resolves once everything given so far is durable; rejects with a `PersistenceError`. */
   flush(): Promise<void>;
+  /** Stores a snapshot, replacing the previous one at once (never half written). */
+  writeSnapshot(snapshot: PlanSnapshot): Promise<void>;
   /** Reads the journal back; rejects with a `RestoreError` naming what is wrong. */
   load(): Promise<StoredPlan>;
 }
@@ -40,6 +46,7 @@ export interface Store {
 export class MemoryStore implements Store {
   header: JournalHeader | null = null;
   readonly records: StampedRecord[] = [];
+  snapshot: string | null = null;
 
   begin(header: JournalHeader): void {
     this.header = header;
@@ -54,9 +61,19 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  async writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
+    this.snapshot = JSON.stringify(snapshot);
+  }
+
   async load(): Promise<StoredPlan> {
-    if (!this.header)
+    if (!this.header) {
       throw new RestoreError('memory store', null, 'it holds no plan (begin() was never called)');
-    return { header: this.header, records: structuredClone(this.records), warnings: [] };
+    }
+    const snapshot = this.snapshot
+      ? checkSnapshot(JSON.parse(this.snapshot), 'memory store')
+      : null;
+    const after = snapshot?.seq ?? 0;
+    const records = structuredClone(this.records.filter((record) => record.seq > after));
+    return { header: this.header, snapshot, records, warnings: [] };
   }
 }

@@ -11,7 +11,9 @@ import {
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
-import { JOURNAL_FORMAT, type Store } from '../persistence/store.js';
+import { DEFAULT_SNAPSHOT_EVERY, Durability } from '../persistence/durability.js';
+import { JournalFold } from '../persistence/journal-fold.js';
+import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
 import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
@@ -29,6 +31,8 @@ export interface OrchestratorOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Receives every record; when given, each pass makes its decisions durable before acting. */
   store?: Store;
+  /** With a store: records between snapshots. Integer, 1 to 1,000,000,000. Default 10,000. */
+  snapshotEvery?: number;
 }
 
 /** A command as `send()` takes it: `ADD_JOB` carries a full job spec, functions included. */
@@ -66,9 +70,13 @@ export function createOrchestrator(
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
   const input = toMachineInput(plan, options.store !== undefined);
-  const { writeAhead: _, ...stored } = input;
-  options.store?.begin({ format: JOURNAL_FORMAT, planId: plan.id, input: stored });
+  options.store?.begin(headerOf(input));
   return runOrchestrator(plan, input, options, null);
+}
+
+function headerOf(input: PlanMachineInput): JournalHeader {
+  const { writeAhead: _, restored: __, ...stored } = input;
+  return { format: JOURNAL_FORMAT, planId: input.planId, input: stored };
 }
 
 /** How a resumed plan starts: the records it begins with and the last seq of its journal. */
@@ -76,6 +84,8 @@ export interface Resumption {
   records: readonly PlanRecord[];
   lastSeq: number;
   warnings: string[];
+  /** The journal folded so far, to keep snapshots going. */
+  fold: JournalFold;
 }
 
 /** The orchestrator around a plan machine, for a new plan or a resumed one. */
@@ -95,10 +105,18 @@ export function runOrchestrator(
   let started = false;
   let outstandingAttempts = 0;
 
+  const durability = store
+    ? new Durability(
+        store,
+        resumption?.fold ?? JournalFold.start(headerOf(input)),
+        options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+      )
+    : null;
+
   const publish = (records: readonly PlanRecord[]) => {
     const stamped = records.map((record) => ({ ...record, seq: ++seq, at: clock.now() }));
     for (const record of stamped) noteTiming(timing, record);
-    store?.append(stamped);
+    durability?.record(stamped);
     for (const record of stamped) events.next(record);
   };
 
@@ -152,7 +170,7 @@ export function runOrchestrator(
 
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => {
-    store!.flush().then(
+    durability!.commit().then(
       () => actor.send({ type: 'COMMITTED', upTo }),
       // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
       (error: unknown) => actor.send({ type: 'COMMIT_FAILED', error: toErrorInfo(error) }),
@@ -198,9 +216,12 @@ export function runOrchestrator(
 
   let settled: Promise<PlanView> | undefined;
   const whenSettled = () => {
-    settled ??= new Promise<PlanView>((resolve, reject) => {
-      actor.subscribe({ complete: () => resolve(getView()), error: reject });
-    });
+    settled ??= new Promise<void>((resolve, reject) => {
+      actor.subscribe({ complete: resolve, error: reject });
+    })
+      // The records of the plan's last steps reach the store before the plan counts as settled.
+      .then(() => durability?.commit())
+      .then(() => getView());
     return settled;
   };
 

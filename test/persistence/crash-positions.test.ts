@@ -36,23 +36,46 @@ function outcome(kit: TestOrchestrator) {
   return kit.view().jobs.map((job) => [job.id, job.status, job.output]);
 }
 
-/** The journal cut after `length` records, as the store of a process that died then. */
-async function cut(store: MemoryStore, length: number): Promise<MemoryStore> {
-  const { header, records } = await store.load();
+/** A memory store that keeps every snapshot it was given. */
+class SnapshotHistory extends MemoryStore {
+  readonly snapshots: string[] = [];
+  override async writeSnapshot(
+    snapshot: Parameters<MemoryStore['writeSnapshot']>[0],
+  ): Promise<void> {
+    await super.writeSnapshot(snapshot);
+    this.snapshots.push(this.snapshot!);
+  }
+}
+
+/**
+ * The store of a process that died after `length` records: the journal cut there, and the last
+ * snapshot written by then (a snapshot never covers records the journal does not hold).
+ */
+async function cut(store: SnapshotHistory, length: number): Promise<MemoryStore> {
   const copy = new MemoryStore();
-  copy.begin(header);
-  copy.append(records.slice(0, length));
+  copy.begin(store.header!);
+  copy.append(store.records.slice(0, length));
+  const snapshots = store.snapshots.filter((text) => JSON.parse(text).seq <= length);
+  copy.snapshot = snapshots.at(-1) ?? null;
   return copy;
 }
 
-async function checkEveryCrashPosition(plan: TestPlanSpec, flaky: ReadonlySet<string>) {
-  const store = new MemoryStore();
-  const reference = createTestOrchestrator(plan, { store });
+async function checkEveryCrashPosition(
+  plan: TestPlanSpec,
+  flaky: ReadonlySet<string>,
+  snapshotEvery?: number,
+) {
+  const store = new SnapshotHistory();
+  const reference = createTestOrchestrator(plan, {
+    store,
+    ...(snapshotEvery ? { snapshotEvery } : {}),
+  });
   await reference.start();
   await drive(reference, flaky);
   expect(reference.view().status).toBe('completed');
   const expected = outcome(reference);
-  const journal: StampedRecord[] = (await store.load()).records;
+  const journal: StampedRecord[] = store.records;
+  if (snapshotEvery) expect(store.snapshots.length).toBeGreaterThan(2);
 
   for (let length = 1; length < journal.length; length++) {
     const prefix = journal.slice(0, length);
@@ -108,6 +131,22 @@ describe('a crash after any journal record', () => {
     await checkEveryCrashPosition(plan, new Set(['C', 'E']));
   });
 
+  it('resumes from a snapshot and the journal after it, for every position', async () => {
+    const plan: TestPlanSpec = {
+      id: 'crash-snapshots',
+      maxParallel: 2,
+      defaultRetry: { maxAttempts: 2, initialDelayMs: 1000 },
+      integration: { integrate: 'manual', order: 'strict' },
+      jobs: [
+        { id: 'A' },
+        { id: 'B', dependsOn: ['A'] },
+        { id: 'C' },
+        { id: 'D', dependsOn: ['C'] },
+      ],
+    };
+    await checkEveryCrashPosition(plan, new Set(['B']), 5);
+  });
+
   it('resumes to the same outcome in supervisor mode with finalize, for every position', async () => {
     const plan: TestPlanSpec = {
       id: 'crash-supervised',
@@ -146,12 +185,11 @@ describe('a crash after any journal record', () => {
         planArb,
         fc.double({ min: 0, max: 1, noNaN: true }),
         async ({ plan, flaky }, where) => {
-          const store = new MemoryStore();
-          const reference = createTestOrchestrator(plan, { store });
+          const store = new SnapshotHistory();
+          const reference = createTestOrchestrator(plan, { store, snapshotEvery: 7 });
           await reference.start();
           await drive(reference, flaky);
-          const { records } = await store.load();
-          const length = Math.max(1, Math.floor(where * (records.length - 1)));
+          const length = Math.max(1, Math.floor(where * (store.records.length - 1)));
           const kit = await resumeTestOrchestrator(plan, await cut(store, length));
           await kit.start();
           await drive(kit, flaky);

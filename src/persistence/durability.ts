@@ -1,0 +1,42 @@
+import type { StampedRecord } from '../runtime/records.js';
+import type { JournalFold, PlanSnapshot } from './journal-fold.js';
+import type { Store } from './store.js';
+
+/** Records between two snapshots when not configured: a restore then reads at most this many. */
+export const DEFAULT_SNAPSHOT_EVERY = 10_000;
+
+/**
+ * A running plan's side of its store: every record goes to the journal and into a fold of the
+ * plan's state; every `snapshotEvery` records the fold is copied, and the copy is written once
+ * the journal holds everything it covers (a snapshot never gets ahead of the journal).
+ */
+export class Durability {
+  private due: PlanSnapshot | null = null;
+  private lastSnapshotSeq: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly fold: JournalFold,
+    private readonly snapshotEvery: number,
+  ) {
+    this.lastSnapshotSeq = fold.state.seq;
+  }
+
+  record(records: readonly StampedRecord[]): void {
+    this.store.append(records);
+    for (const record of records) this.fold.apply(record);
+    if (this.fold.state.seq - this.lastSnapshotSeq >= this.snapshotEvery) {
+      this.due = structuredClone(this.fold.snapshot());
+      this.lastSnapshotSeq = this.fold.state.seq;
+    }
+  }
+
+  /** Makes everything recorded so far durable, then writes a snapshot that fell due. */
+  async commit(): Promise<void> {
+    await this.store.flush();
+    const snapshot = this.due;
+    if (!snapshot) return;
+    this.due = null;
+    await this.store.writeSnapshot(snapshot);
+  }
+}
