@@ -19,6 +19,8 @@ export class FileStore implements Store {
   readonly snapshotPath: string;
   private buffer: string[] = [];
   private tail: Promise<void> = Promise.resolve();
+  /** True until the header of a new journal is on disk. */
+  private starting = false;
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
@@ -26,6 +28,7 @@ export class FileStore implements Store {
   }
 
   begin(header: JournalHeader): void {
+    this.starting = true;
     this.buffer.push(JSON.stringify(header));
   }
 
@@ -46,7 +49,9 @@ export class FileStore implements Store {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       await chmod(this.dir, 0o700);
-      const file = await open(this.path, 'a', 0o600);
+      // A new plan never writes into another plan's journal.
+      const file = await open(this.path, this.starting ? 'wx' : 'a', 0o600);
+      this.starting = false;
       try {
         await file.write(`${lines.join('\n')}\n`);
         await file.sync();
@@ -55,6 +60,14 @@ export class FileStore implements Store {
       }
     } catch (error) {
       this.buffer = lines.concat(this.buffer);
+      if ((error as { code?: string }).code === 'EEXIST') {
+        throw new PersistenceError(
+          this.path,
+          new Error(
+            'a journal is already there; resume it with resumeOrchestrator, or use another folder',
+          ),
+        );
+      }
       throw new PersistenceError(this.path, error);
     }
   }

@@ -200,6 +200,27 @@ describe('write failures', () => {
   });
 });
 
+describe('a new plan in a folder that holds a journal', () => {
+  it('does not write into it: the plan holds at the persistence checkpoint, naming the path', async () => {
+    await mkdir(join(dir, 'state'));
+    await copyFile(join(fixtures, 'golden', 'journal.jsonl'), join(dir, 'state', 'journal.jsonl'));
+    const store = new FileStore(join(dir, 'state'));
+    const kit = createTestOrchestrator({ id: 'p', jobs: [{ id: 'A' }] }, { store });
+    await kit.start();
+    await settle(kit, store);
+    expect(kit.view().checkpoint).toEqual({
+      name: 'persistence',
+      error: {
+        name: 'PersistenceError',
+        code: 'PERSISTENCE_FAILED',
+        message: `Could not write plan state to ${store.path}: a journal is already there; resume it with resumeOrchestrator, or use another folder`,
+      },
+    });
+    expect(kit.pending()).toEqual([]);
+    expect((await readJournal(store.path)).header.planId).toBe('golden');
+  });
+});
+
 describe('outputs that cannot be stored', () => {
   it('fail the job at once, naming the job and the path inside the output', async () => {
     const kit = createTestOrchestrator(
