@@ -207,7 +207,8 @@ describe('a new plan in a folder that holds a journal', () => {
     const store = new FileStore(join(dir, 'state'));
     const kit = createTestOrchestrator({ id: 'p', jobs: [{ id: 'A' }] }, { store });
     await kit.start();
-    await settle(kit, store);
+    await expect(store.flush()).rejects.toThrow('a journal is already there');
+    await kit.flush();
     expect(kit.view().checkpoint).toEqual({
       name: 'persistence',
       error: {
