@@ -84,5 +84,3 @@ export type PlanRecord =
 
 /** A command as it appears in the audit log. */
 export type PlanCommandRecord = { type: string } & Record<string, unknown>;
-
-export type PlanRecordType = PlanRecord['type'];

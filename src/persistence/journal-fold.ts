@@ -1,6 +1,7 @@
 import { reorder } from '../../machines/plan/changes.js';
 import { createPlanContext, newJobRecord, type PlanContext } from '../../machines/plan/context.js';
 import type { PlanCommandRecord } from '../../machines/plan/records.js';
+import { removeUnresolved } from '../../machines/plan/scheduling.js';
 import { RestoreError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
 import type { JournalHeader } from './store.js';
@@ -179,17 +180,13 @@ function apply(
   return null;
 }
 
-function removeUnresolved(ctx: PlanContext, jobId: string | undefined): void {
-  ctx.unresolved = ctx.unresolved.filter((id) => id !== jobId);
-}
-
 function approve(ctx: PlanContext, checkpoint: string, jobId: string | undefined): void {
   switch (checkpoint) {
     case 'start':
       ctx.startApproved = true;
       return;
     case 'on_error':
-      removeUnresolved(ctx, jobId);
+      if (jobId !== undefined) removeUnresolved(ctx, jobId);
       return;
     case 'pre_integrate':
       ctx.jobs[jobId!]!.integrateApproved = true;
@@ -210,11 +207,11 @@ function command(ctx: PlanContext, accepted: PlanCommandRecord): void {
       ctx.userPaused = false;
       return;
     case 'RETRY_JOB':
-      removeUnresolved(ctx, jobId);
+      if (jobId !== undefined) removeUnresolved(ctx, jobId);
       ctx.jobs[jobId!]!.reverify = accepted.from === 'verify';
       return;
     case 'SKIP_JOB':
-      removeUnresolved(ctx, jobId);
+      if (jobId !== undefined) removeUnresolved(ctx, jobId);
       return;
     case 'RETRY_FINALIZE':
       ctx.finalize.failure = null;
