@@ -1,8 +1,11 @@
-import { FINISHED_STATUSES } from '../../machines/plan/commands.js';
+import { FINISHED_STATUSES, type PlanStatus } from '../../machines/plan/commands.js';
 import { TERMINAL_STATUSES } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
+import { JournalFold } from '../persistence/journal-fold.js';
+import { JOURNAL_FORMAT } from '../persistence/store.js';
+import type { PlanSpec } from '../plan/types.js';
 import { DEFAULT_MAX_PARALLEL } from '../plan/types.js';
-import { replayRecords } from '../runtime/replay.js';
+import { toMachineInput } from '../runtime/resolve-plan.js';
 import type { PlanView } from '../runtime/view.js';
 import type { TestPlanSpec } from './test-orchestrator.js';
 
@@ -138,16 +141,16 @@ export function findInvariantViolations(input: InvariantInput): string[] {
   if (running > maxParallel)
     problems.push(`${running} jobs running with maxParallel ${maxParallel}`);
 
-  // 5. Replaying the records gives the live state.
-  const replayed = replayRecords(
-    view.jobs.map((j) => j.id),
-    records,
-  );
-  if (replayed.status !== view.status) {
-    problems.push(`replayed plan status ${replayed.status} differs from live ${view.status}`);
+  // 5. Replaying the records gives the live state: folded exactly as a restore folds a journal.
+  const machineInput = toMachineInput(plan as PlanSpec, false);
+  const fold = JournalFold.start({ format: JOURNAL_FORMAT, planId: plan.id, input: machineInput });
+  records.forEach((record, i) => fold.apply({ ...record, seq: i + 1, at: 0 }));
+  const replayedStatus = planStatusFromRecords(records);
+  if (replayedStatus !== view.status) {
+    problems.push(`replayed plan status ${replayedStatus} differs from live ${view.status}`);
   }
   for (const job of view.jobs) {
-    const again = replayed.jobs.get(job.id);
+    const again = fold.state.context.jobs[job.id];
     if (again?.status !== job.status || again.attempt !== job.attempt) {
       problems.push(
         `replayed job "${job.id}" is ${again?.status}#${again?.attempt}, live is ${job.status}#${job.attempt}`,
@@ -178,6 +181,36 @@ export function findInvariantViolations(input: InvariantInput): string[] {
     problems.push('Object.prototype was modified');
   }
   return problems;
+}
+
+/** The plan status the records say, from its pauses, resumptions and ending. */
+function planStatusFromRecords(records: readonly PlanRecord[]): PlanStatus {
+  let status: PlanStatus = 'running';
+  for (const record of records) {
+    switch (record.type) {
+      case 'plan-paused':
+        status = record.checkpoint.name === 'start' ? 'awaitingApproval' : 'paused';
+        break;
+      case 'approved':
+        if (record.checkpoint === 'start') status = 'running';
+        break;
+      case 'plan-resumed':
+        status = 'running';
+        break;
+      case 'finalize-started':
+        status = 'finalizing';
+        break;
+      case 'finalize-failed':
+        status = 'paused';
+        break;
+      case 'plan-completed':
+      case 'plan-failed':
+      case 'plan-canceled':
+        status = record.type.slice('plan-'.length) as PlanStatus;
+        break;
+    }
+  }
+  return status;
 }
 
 export function assertInvariants(input: InvariantInput): void {
