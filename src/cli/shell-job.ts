@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { JobRun } from '../plan/types.js';
+
+/** A job of a plan file: a command and its arguments, run without a shell unless asked. */
+export interface ShellRun {
+  command: string;
+  /** Passed to the command as they are: never joined into a shell string. */
+  args?: string[];
+  /** Relative to the plan file's folder. */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Run `command` through `/bin/sh -c`; then `args` is refused. Default false. */
+  shell?: boolean;
+}
+
+/** One line a job's process printed, as its progress. */
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/** Time between SIGTERM and SIGKILL when a job is stopped. */
+export const KILL_GRACE_MS = 3000;
+
+/** Process groups of the shell jobs running now, so an interrupted command can stop them all. */
+const runningGroups = new Map<number, Promise<void>>();
+
+/** SIGTERM to every running job's process group, SIGKILL to those still there after the grace. */
+export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
+  const groups = [...runningGroups];
+  for (const [pid] of groups) signalGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
+  }, graceMs);
+  await Promise.all(groups.map(([, exited]) => exited));
+  clearTimeout(timer);
+}
+
+/**
+ * Runs a shell job as a child process in a process group of its own, so that stopping the job
+ * (timeout, skip, cancel) reaches everything it started: SIGTERM to the group, then SIGKILL
+ * after a grace period. Each output line becomes a progress report.
+ */
+export function shellJob(run: ShellRun, cwd: string, killGraceMs = KILL_GRACE_MS): JobRun {
+  return ({ signal, report }) =>
+    new Promise((resolve, reject) => {
+      const full = run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' ');
+      const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
+      const child = spawn(run.command, run.shell ? [] : (run.args ?? []), {
+        cwd,
+        env: { ...process.env, ...run.env },
+        shell: run.shell === true,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const pid = child.pid;
+      if (pid !== undefined) {
+        runningGroups.set(pid, new Promise((done) => child.once('close', () => done())));
+        child.once('close', () => runningGroups.delete(pid));
+      }
+      let killTimer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
+        killTimer.unref();
+        reject(signal.reason);
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+
+      for (const stream of ['stdout', 'stderr'] as const) {
+        createInterface({ input: child[stream] }).on('line', (line) => report({ stream, line }));
+      }
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        signal.removeEventListener('abort', stop);
+        reject(
+          error.code === 'ENOENT'
+            ? new Error(`Command not found: "${run.command}" (check its name and PATH)`)
+            : error,
+        );
+      });
+      child.on('close', (code, killedBy) => {
+        clearTimeout(killTimer);
+        signal.removeEventListener('abort', stop);
+        if (code === 0) resolve({ exitCode: 0 });
+        else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
+        else reject(new Error(`"${label}" exited with code ${code}`));
+      });
+    });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
