@@ -81,10 +81,9 @@ async function drive(
     process.stderr.write(
       'interrupted: stopping the running jobs (press Ctrl-C again to exit at once)\n',
     );
-    const stopping = store
-      ? store.freeze().then(() => terminateAll())
-      : (orchestrator.cancel('interrupted'), terminateAll());
-    stopping.finally(() => process.exit(EXIT.interrupted));
+    if (!store) orchestrator.cancel('interrupted');
+    const persisted = store ? store.freeze() : Promise.resolve();
+    persisted.then(() => terminateAll()).finally(() => process.exit(EXIT.interrupted));
   });
   orchestrator.start();
   const view = await orchestrator.whenSettled();

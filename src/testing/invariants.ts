@@ -144,7 +144,9 @@ export function findInvariantViolations(input: InvariantInput): string[] {
   // 5. Replaying the records gives the live state: folded exactly as a restore folds a journal.
   const machineInput = toMachineInput(plan as PlanSpec, false);
   const fold = JournalFold.start({ format: JOURNAL_FORMAT, planId: plan.id, input: machineInput });
-  records.forEach((record, i) => fold.apply({ ...record, seq: i + 1, at: 0 }));
+  records.forEach((record, i) => {
+    fold.apply({ ...record, seq: i + 1, at: 0 });
+  });
   const replayedStatus = planStatusFromRecords(records);
   if (replayedStatus !== view.status) {
     problems.push(`replayed plan status ${replayedStatus} differs from live ${view.status}`);
