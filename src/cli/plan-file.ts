@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
 import { describeValue, findPlanIssues } from '../plan/validate.js';
@@ -70,9 +70,19 @@ export function parsePlanText(
   }));
   if (diagnostics.length > 0) return { ok: false, diagnostics };
 
-  /** The position of the value at a validation path such as `jobs[2].dependsOn[0]`. */
-  const positionOf = (path: string) => {
+  /**
+   * The position of the value at a validation path such as `jobs[2].dependsOn[0]`, or of the key
+   * itself for a field that should not be there.
+   */
+  const positionOf = (path: string, atKey: boolean) => {
     const segments = path.match(/[^.[\]]+/g)?.map((s) => (/^\d+$/.test(s) ? Number(s) : s)) ?? [];
+    if (atKey) {
+      const parent = doc.getIn(segments.slice(0, -1), true);
+      const pair = isMap(parent)
+        ? parent.items.find((item) => isScalar(item.key) && item.key.value === segments.at(-1))
+        : undefined;
+      if (isScalar(pair?.key) && pair.key.range) return at(pair.key.range[0]);
+    }
     for (let n = segments.length; n >= 0; n--) {
       const node = doc.getIn(segments.slice(0, n), true) as Node | undefined;
       if (node?.range) return at(node.range[0]);
@@ -98,7 +108,11 @@ export function parsePlanText(
   if (issues.length > 0) {
     return {
       ok: false,
-      diagnostics: issues.map((i) => ({ ...positionOf(i.path), code: i.code, message: i.message })),
+      diagnostics: issues.map((i) => ({
+        ...positionOf(i.path, i.message.startsWith('unknown field')),
+        code: i.code,
+        message: i.message,
+      })),
     };
   }
   return { ok: true, plan: candidate as unknown as PlanSpec, source };
