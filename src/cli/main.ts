@@ -8,7 +8,12 @@ import { JournalFold } from '../persistence/journal-fold.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { OrchestratorError, RestoreError } from '../runtime/errors.js';
-import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import {
+  createOrchestrator,
+  type Orchestrator,
+  type Command as PlanCommand,
+} from '../runtime/orchestrator.js';
+import { openControl, sendControl } from './control.js';
 import { formatDiagnostic, type LoadedPlan, loadPlanFile, parsePlanText } from './plan-file.js';
 import {
   jsonlReporter,
@@ -30,8 +35,6 @@ export const EXIT = {
 
 const PLAN_SOURCE = 'plan.source';
 const PLAN_META = 'plan.meta.json';
-
-class UsageError extends Error {}
 
 function out(text: string) {
   process.stdout.write(text);
@@ -124,6 +127,12 @@ async function run(
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
   };
+  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir) {
+    process.stderr.write(
+      `mode ${plan.mode} waits for approvals: give --state-dir, so that approve can reach the plan\n`,
+    );
+    return EXIT.usage;
+  }
   let store: FrozenableStore | null = null;
   if (options.stateDir) {
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
@@ -138,7 +147,34 @@ async function run(
     store = new FrozenableStore(options.stateDir);
   }
   const orchestrator = createOrchestrator(plan, store ? { store } : {});
-  return drive(orchestrator, reporterOf(options.reporter), store);
+  return withControl(options.stateDir, orchestrator, () =>
+    drive(orchestrator, reporterOf(options.reporter), store),
+  );
+}
+
+/** Opens the control channel in the state folder (if any) for as long as the plan runs. */
+async function withControl(
+  stateDir: string | undefined,
+  orchestrator: Orchestrator,
+  body: () => Promise<number>,
+) {
+  if (!stateDir) return body();
+  const server = await openControl(stateDir, (command) => orchestrator.send(command));
+  try {
+    return await body();
+  } finally {
+    server.close();
+  }
+}
+
+async function control(command: PlanCommand, stateDir: string) {
+  const result = await sendControl(stateDir, command);
+  if (result.accepted) {
+    out(`${command.type} accepted\n`);
+    return EXIT.completed;
+  }
+  process.stderr.write(`${command.type} rejected: ${result.reason}\n`);
+  return EXIT.failed;
 }
 
 async function resume(stateDir: string, options: { reporter: ReporterKind }) {
@@ -163,7 +199,9 @@ async function resume(stateDir: string, options: { reporter: ReporterKind }) {
   };
   const store = new FrozenableStore(stateDir);
   const orchestrator = await resumeOrchestrator(plan, store);
-  return drive(orchestrator, reporterOf(options.reporter), store);
+  return withControl(stateDir, orchestrator, () =>
+    drive(orchestrator, reporterOf(options.reporter), store),
+  );
 }
 
 async function status(stateDir: string) {
@@ -262,6 +300,66 @@ export function program(): Command {
     .action((file, options) => {
       result = graph(file, options);
     });
+  const stateDirOption = () =>
+    new Option('--state-dir <dir>', 'the state folder of the running plan').makeOptionMandatory();
+  cli
+    .command('approve')
+    .description('approve the checkpoint a running plan waits at')
+    .addOption(stateDirOption())
+    .addOption(
+      new Option('--checkpoint <name>', 'the checkpoint meant').choices([
+        'start',
+        'on_error',
+        'pre_integrate',
+        'pre_finalize',
+        'pre_change',
+      ]),
+    )
+    .option('--job <id>', 'the job meant')
+    .action((options) => {
+      result = control(
+        {
+          type: 'APPROVE',
+          ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+          ...(options.job ? { jobId: options.job } : {}),
+        },
+        options.stateDir,
+      );
+    });
+  cli
+    .command('retry <job>')
+    .description('run a failed job of a running plan again')
+    .addOption(stateDirOption())
+    .addOption(
+      new Option('--from <step>', 'where to start again')
+        .choices(['run', 'verify', 'integrate'])
+        .default('run'),
+    )
+    .action((job, options) => {
+      result = control({ type: 'RETRY_JOB', jobId: job, from: options.from }, options.stateDir);
+    });
+  cli
+    .command('skip <job>')
+    .description('skip a job of a running plan')
+    .addOption(stateDirOption())
+    .option('--reason <text>', 'recorded with the skip')
+    .action((job, options) => {
+      result = control(
+        { type: 'SKIP_JOB', jobId: job, ...(options.reason ? { reason: options.reason } : {}) },
+        options.stateDir,
+      );
+    });
+  cli
+    .command('cancel')
+    .description('cancel a running plan')
+    .addOption(stateDirOption())
+    .option('--reason <text>', 'recorded with the cancel')
+    .action((options) => {
+      result = control(
+        { type: 'CANCEL', ...(options.reason ? { reason: options.reason } : {}) },
+        options.stateDir,
+      );
+    });
   Object.defineProperty(cli, 'result', { get: () => result });
   return cli;
 }
@@ -275,10 +373,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return EXIT.usage;
-    }
     if (error instanceof RestoreError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.unreadableState;
@@ -286,6 +380,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof OrchestratorError && error.code === 'PLAN_FINISHED') {
       process.stderr.write(`${error.message}\n`);
       return EXIT.completed;
+    }
+    if (error instanceof OrchestratorError && error.code === 'PLAN_NOT_RUNNING') {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.unreadableState;
     }
     throw error;
   }

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -230,5 +231,53 @@ describe('SIGINT and resume', () => {
     const result = await cli(['resume', join(dir, 'nothing-here')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('error RESTORE_FAILED Cannot restore from');
+  });
+});
+
+describe('control commands from a second process', () => {
+  it('approve a copilot plan waiting at start; rejections and a wrong token are answered', async () => {
+    const file = await planFile('copilot.json', {
+      id: 'co',
+      mode: 'copilot',
+      jobs: [{ id: 'a', run: node("console.log('ran')") }],
+    });
+    const stateDir = join(dir, 'state');
+    let control: Promise<unknown> = Promise.resolve();
+    const running = cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
+      onLine: (line) => {
+        if (!line.includes('plan paused at start')) return;
+        control = (async () => {
+          const retry = await cli(['retry', 'a', '--state-dir', stateDir]);
+          expect(retry).toMatchObject({
+            code: 1,
+            stderr:
+              'RETRY_JOB rejected: Job "a" is not failed (status: queued); RETRY_JOB rejected\n',
+          });
+          const forged = await new Promise<string>((resolve) => {
+            const socket = createConnection(join(stateDir, 'control.sock'));
+            socket.end(`${JSON.stringify({ token: 'guess', command: { type: 'CANCEL' } })}\n`);
+            socket.on('data', (data) => resolve(String(data)));
+          });
+          expect(JSON.parse(forged)).toEqual({
+            accepted: false,
+            reason: 'wrong or missing control token',
+          });
+          expect(
+            await cli(['approve', '--state-dir', stateDir, '--checkpoint', 'start']),
+          ).toMatchObject({ code: 0, stdout: 'APPROVE accepted\n' });
+        })();
+      },
+    });
+    const result = await running;
+    await control;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('a | ran');
+    expect((await stat(join(stateDir, 'control.token'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('say when no plan is running there, with exit 3', async () => {
+    const result = await cli(['cancel', '--state-dir', join(dir, 'none')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('no control.token');
   });
 });
