@@ -81,7 +81,11 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const join = (prefix: string, field: string): string =>
-  prefix === '' ? field : field === '' || field.startsWith('[') ? prefix + field : `${prefix}.${field}`;
+  prefix === ''
+    ? field
+    : field === '' || field.startsWith('[')
+      ? prefix + field
+      : `${prefix}.${field}`;
 
 /** Where issues land: `prefix` is the path of the job ('' for the plan), fields are relative. */
 interface Scope {
@@ -98,7 +102,12 @@ class Issues {
 
   add(code: PlanIssueCode, scope: Scope, field: string, message: string): void {
     const path = join(scope.prefix, field);
-    this.list.push({ code, path, message, ...(scope.jobId !== undefined && { jobId: scope.jobId }) });
+    this.list.push({
+      code,
+      path,
+      message,
+      ...(scope.jobId !== undefined && { jobId: scope.jobId }),
+    });
   }
 
   suggestId(name: string, ids: ReadonlySet<string>): string | undefined {
@@ -131,7 +140,9 @@ function checkKeys(
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;
     const near = suggest(key, allowed);
-    const hint = near ? `did you mean "${near}"?` : `remove it (known fields: ${allowed.join(', ')})`;
+    const hint = near
+      ? `did you mean "${near}"?`
+      : `remove it (known fields: ${allowed.join(', ')})`;
     // Messages start with "unknown field" so that file loaders can point at the key itself.
     issues.add('INVALID_OPTION', scope, join(field, key), `unknown field ${quote(key)}; ${hint}`);
   }
@@ -149,9 +160,10 @@ interface Range {
   max: number;
   /** Says where a computed minimum comes from. */
   minNote?: string;
+  required?: boolean;
 }
 
-/** Checks an optional number; returns whether it is present and valid. */
+/** Checks a number (optional unless `required`); returns whether it is present and valid. */
 function checkNumber(
   value: unknown,
   range: Range,
@@ -159,7 +171,7 @@ function checkNumber(
   field: string,
   issues: Issues,
 ): boolean {
-  if (value === undefined) return false;
+  if (value === undefined && !range.required) return false;
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
@@ -212,11 +224,7 @@ function checkRetry(value: unknown, scope: Scope, field: string, issues: Issues)
   }
   const at = (key: string) => `${field}.${key}`;
   checkKeys(value, RETRY_KEYS, scope, field, issues);
-  if (value.maxAttempts === undefined) {
-    const message = `${at('maxAttempts')} is required: the total number of attempts, 1 to 1000`;
-    issues.add('INVALID_OPTION', scope, at('maxAttempts'), message);
-  }
-  const attempts = { integer: true, min: 1, max: 1000 };
+  const attempts = { integer: true, min: 1, max: 1000, required: true };
   checkNumber(value.maxAttempts, attempts, scope, at('maxAttempts'), issues);
   const delay = { integer: true, min: 0, max: ONE_DAY_MS };
   const initialOk = checkNumber(value.initialDelayMs, delay, scope, at('initialDelayMs'), issues);
@@ -299,9 +307,9 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
   const deps = checkDependsOn(job.dependsOn, scope, issues);
   const timeout = { integer: true, min: 1, max: MAX_TIMER_MS };
   checkNumber(job.timeoutMs, timeout, scope, 'timeoutMs', issues);
-  const priority = { integer: false, min: -Number.MAX_VALUE, max: Number.MAX_VALUE };
-  if (job.priority !== undefined && !checkNumber(job.priority, priority, scope, '', new Issues())) {
-    const message = `priority must be a finite number; got ${describeValue(job.priority)}`;
+  const { priority } = job;
+  if (priority !== undefined && !(typeof priority === 'number' && Number.isFinite(priority))) {
+    const message = `priority must be a finite number; got ${describeValue(priority)}`;
     issues.add('INVALID_OPTION', scope, 'priority', message);
   }
   checkRetry(job.retry, scope, 'retry', issues);

@@ -113,6 +113,22 @@ describe('plan-orchestrator run', () => {
   });
 });
 
+describe('the main example (npm start)', () => {
+  it('runs examples/release.yaml to completion, retrying the flaky job once', async () => {
+    const result = await cli([
+      'run',
+      join(import.meta.dirname, '..', '..', 'examples', 'release.yaml'),
+      '--reporter',
+      'plain',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('integration-tests | database not ready');
+    expect(result.stdout).toContain('integration-tests: started (attempt 2)');
+    expect(result.stdout).toContain('publish | published v1.2.3');
+    expect(result.stdout).toContain('Plan "release" completed: 7 succeeded');
+  });
+});
+
 describe('plan-orchestrator validate', () => {
   const cases: Array<[string, string, string[]]> = [
     [
