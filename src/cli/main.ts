@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { toDot, toMermaid } from '../observe/diagram.js';
 import { FileStore } from '../persistence/file-store.js';
@@ -389,9 +391,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Run when this file is the program (also through the symlink npm puts in node_modules/.bin).
 const invokedDirectly =
   process.argv[1] !== undefined &&
-  resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
+  realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }
