@@ -4,7 +4,7 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
 import { describeValue, findPlanIssues } from '../plan/validate.js';
-import { type ShellRun, shellJob } from './shell-job.js';
+import { type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -96,7 +96,15 @@ export function parsePlanText(
   const specJobs = jobs.map((job: unknown, i: number) => {
     const record = (job && typeof job === 'object' ? job : {}) as Record<string, unknown>;
     const run = checkRun(record.run, `jobs[${i}].run`, planDir, options, runIssues);
-    return { ...record, run: run ? shellJob(run, resolve(planDir, run.cwd ?? '.')) : undefined };
+    const verify =
+      record.verify === undefined
+        ? null
+        : checkRun(record.verify, `jobs[${i}].verify`, planDir, options, runIssues);
+    return {
+      ...record,
+      run: run ? shellJob(run, resolve(planDir, run.cwd ?? '.')) : undefined,
+      ...(verify ? { verify: shellVerify(verify, resolve(planDir, verify.cwd ?? '.')) } : {}),
+    };
   });
   const candidate = { ...(raw ?? {}), jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs };
   const issues = [

@@ -98,3 +98,27 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
     // The group is already gone.
   }
 }
+
+/**
+ * A job's `verify` as a command: exit code 0 accepts the result; anything else rejects it, with
+ * the command's last lines of output as the violations.
+ */
+export function shellVerify(run: ShellRun, cwd: string): () => Promise<string[]> {
+  const job = shellJob(run, cwd);
+  return async () => {
+    const lines: string[] = [];
+    try {
+      await job({
+        jobId: 'verify',
+        attempt: 1,
+        attemptId: 'verify#1',
+        input: undefined,
+        signal: new AbortController().signal,
+        report: (progress) => lines.push((progress as OutputLine).line),
+      });
+      return [];
+    } catch (error) {
+      return [error instanceof Error ? error.message : String(error), ...lines.slice(-5)];
+    }
+  };
+}

@@ -297,3 +297,31 @@ describe('control commands from a second process', () => {
     expect(result.stderr).toContain('no control.token');
   });
 });
+
+describe('verify commands', () => {
+  it('accept a result when they exit 0 and fail the job with their output otherwise', async () => {
+    const file = await planFile('verify.json', {
+      id: 'verified',
+      onJobFailure: 'continue',
+      jobs: [
+        { id: 'good', run: node("console.log('x')"), verify: node('process.exit(0)') },
+        {
+          id: 'bad',
+          run: node("console.log('y')"),
+          verify: node("console.error('checksum mismatch'); process.exit(2)"),
+        },
+      ],
+    });
+    const result = await cli(['run', file, '--reporter', 'jsonl']);
+    expect(result.code).toBe(1);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.find((r) => r.type === 'job-succeeded')?.jobId).toBe('good');
+    const failed = records.find((r) => r.type === 'job-failed');
+    expect(failed).toMatchObject({ jobId: 'bad', kind: 'verification' });
+    expect(failed.violations[0]).toMatch(/exited with code 2$/);
+    expect(failed.violations[1]).toBe('checksum mismatch');
+  });
+});
