@@ -1,0 +1,131 @@
+/**
+ * Runs every benchmark cell, each in a fresh process, and writes bench/results/latest.{md,json}.
+ * `npm run bench` (all sizes) or `npm run bench -- --quick` (1,000 and 10,000 jobs).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { executors } from './executors.js';
+import { WORKLOADS } from './workloads.js';
+
+const run = promisify(execFile);
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const limits = ['8', 'unlimited'];
+/** async.auto is far slower than the rest; past this size a cell would take minutes. */
+const SLOW_LIMIT: Record<string, number> = { 'async.auto': 10_000 };
+
+interface Cell {
+  executor: string;
+  workload: string;
+  n: number;
+  maxParallel: string;
+  valid: boolean;
+  problems: string[];
+  usPerJob: number;
+  peakHeapMB: number;
+  latency: { p50: number; p99: number } | null;
+}
+
+const cells: Cell[] = [];
+for (const n of sizes) {
+  for (const workloadName of WORKLOADS) {
+    for (const maxParallel of limits) {
+      for (const executor of Object.keys(executors)) {
+        if (n > (SLOW_LIMIT[executor] ?? Number.POSITIVE_INFINITY)) continue;
+        const { stdout } = await run(
+          process.execPath,
+          [
+            '--expose-gc',
+            '--max-old-space-size=8192',
+            '--import',
+            'tsx',
+            join(import.meta.dirname, 'cell.ts'),
+            executor,
+            workloadName,
+            String(n),
+            maxParallel,
+          ],
+          { maxBuffer: 1 << 20 },
+        );
+        const cell = JSON.parse(stdout) as Cell;
+        cells.push(cell);
+        process.stderr.write(
+          `${executor.padEnd(28)} ${workloadName.padEnd(8)} n=${String(n).padEnd(7)} mp=${maxParallel.padEnd(9)} ${cell.usPerJob.toFixed(2).padStart(9)} µs/job${cell.valid ? '' : `  INVALID: ${cell.problems.join('; ')}`}\n`,
+        );
+      }
+    }
+  }
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+const names = Object.keys(executors);
+const lines = [
+  `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores). µs per job (lower is better); async no-op jobs.`,
+  '',
+  `| workload | n | maxParallel | ${names.join(' | ')} |`,
+  `|---|---|---|${names.map(() => '---').join('|')}|`,
+];
+for (const n of sizes) {
+  for (const workloadName of WORKLOADS) {
+    for (const maxParallel of limits) {
+      const row = names.map((name) => {
+        const cell = cells.find(
+          (c) =>
+            c.executor === name &&
+            c.workload === workloadName &&
+            c.n === n &&
+            c.maxParallel === maxParallel,
+        );
+        if (!cell) return '—';
+        return cell.valid ? fmt(cell.usPerJob) : 'invalid';
+      });
+      lines.push(`| ${workloadName} | ${n} | ${maxParallel} | ${row.join(' | ')} |`);
+    }
+  }
+}
+lines.push(
+  '',
+  'Chain: completion → dependent-start latency in µs (p50 / p99), maxParallel 8.',
+  '',
+  `| n | ${names.join(' | ')} |`,
+  `|---|${names.map(() => '---').join('|')}|`,
+);
+for (const n of sizes) {
+  const row = names.map((name) => {
+    const cell = cells.find(
+      (c) => c.executor === name && c.workload === 'chain' && c.n === n && c.maxParallel === '8',
+    );
+    return cell?.latency ? `${fmt(cell.latency.p50)} / ${fmt(cell.latency.p99)}` : '—';
+  });
+  lines.push(`| ${n} | ${row.join(' | ')} |`);
+}
+lines.push(
+  '',
+  'Peak heap growth during a run in MB (n = largest size, maxParallel 8).',
+  '',
+  `| workload | ${names.join(' | ')} |`,
+  `|---|${names.map(() => '---').join('|')}|`,
+);
+const largest = sizes.at(-1)!;
+for (const workloadName of WORKLOADS) {
+  const row = names.map((name) => {
+    const cell = cells.find(
+      (c) =>
+        c.executor === name &&
+        c.workload === workloadName &&
+        c.n === largest &&
+        c.maxParallel === '8',
+    );
+    return cell ? cell.peakHeapMB.toFixed(0) : '—';
+  });
+  lines.push(`| ${workloadName} | ${row.join(' | ')} |`);
+}
+
+const out = join(import.meta.dirname, 'results');
+await mkdir(out, { recursive: true });
+await writeFile(join(out, 'latest.md'), `${lines.join('\n')}\n`);
+await writeFile(join(out, 'latest.json'), `${JSON.stringify(cells, null, 2)}\n`);
+process.stdout.write(`${lines.join('\n')}\n`);
