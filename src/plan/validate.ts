@@ -17,92 +17,169 @@ const PLAN_KEYS = [
   'finalize',
   'jobs',
 ];
-const INTEGRATION_KEYS = ['integrate', 'check', 'rollback', 'order', 'checkTimeoutMs'];
 const JOB_KEYS = ['id', 'dependsOn', 'run', 'input', 'retry', 'timeoutMs', 'priority', 'verify'];
 const RETRY_KEYS = ['maxAttempts', 'initialDelayMs', 'factor', 'maxDelayMs', 'jitter'];
+const INTEGRATION_KEYS = ['integrate', 'check', 'rollback', 'order', 'checkTimeoutMs'];
 const ONE_DAY_MS = 86_400_000;
 const MAX_TIMER_MS = 2_147_483_647;
+const DEFAULT_INITIAL_DELAY_MS = 1000;
+/**
+ * Suggesting a job id compares against every id, so a huge plan full of unknown dependencies
+ * would make validation quadratic. Past this many comparisons, messages go without a suggestion.
+ */
+const SUGGESTION_BUDGET = 2_000_000;
+const PREVIEW_CHARS = 40;
+/** Ids shown at each end of a long cycle. */
+const CYCLE_ENDS = 6;
 
-/** A value as an error message shows it, with its type: `1.5 (number)`, `"4" (string)`. */
-export function describeValue(value: unknown): string {
+const quote = (text: string): string =>
+  text.length > PREVIEW_CHARS
+    ? `${JSON.stringify(text.slice(0, PREVIEW_CHARS))}…`
+    : JSON.stringify(text);
+
+/** A short rendering of a value; nested containers are elided so hostile input stays cheap. */
+function preview(value: unknown, nested: boolean): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'function':
+      return value.name ? `[function ${value.name}]` : '[function]';
+    case 'object':
+      break;
+    default:
+      return String(value);
+  }
   if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') {
-    const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `${JSON.stringify(text)} (string)`;
+  if (Array.isArray(value)) {
+    if (nested) return '[…]';
+    const items = value.slice(0, 3).map((item: unknown) => preview(item, true));
+    return `[${items.join(', ')}${value.length > 3 ? ', …' : ''}]`;
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${String(value)} (${typeof value})`;
-  }
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return `${typeof value === 'object' ? 'an object' : typeof value}`;
+  if (nested) return '{…}';
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  const entries = keys.slice(0, 3).map((key) => {
+    const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key);
+    return `${name}: ${preview(record[key], true)}`;
+  });
+  if (keys.length > 3) entries.push('…');
+  return entries.length > 0 ? `{ ${entries.join(', ')} }` : '{}';
+}
+
+/**
+ * A value as a message echoes it, followed by its type: `1.5 (number)`, `NaN (number)`,
+ * `"4" (string)`, `[1, 2] (array)`, `{ a: 1 } (object)`; `null` and `undefined` speak for
+ * themselves.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return `${preview(value, false)} (${Array.isArray(value) ? 'array' : typeof value})`;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const join = (prefix: string, field: string): string => {
+  if (prefix === '') return field;
+  return field === '' || field.startsWith('[') ? prefix + field : `${prefix}.${field}`;
+};
+
+/** Where issues land: `prefix` is the path of the job ('' for the plan), fields are relative. */
+interface Scope {
+  prefix: string;
+  /** How messages about a job name it: `Job "build"`. */
+  label: string;
+  jobId?: string;
+}
+
+const PLAN_SCOPE: Scope = { prefix: '', label: 'The plan' };
+
 class Issues {
   readonly list: PlanIssue[] = [];
-  add(code: PlanIssueCode, path: string, message: string, jobId?: string): void {
-    this.list.push({ code, path, message, ...(jobId !== undefined ? { jobId } : {}) });
+  private budget = SUGGESTION_BUDGET;
+
+  add(code: PlanIssueCode, scope: Scope, field: string, message: string): void {
+    const issue: PlanIssue = { code, path: join(scope.prefix, field), message };
+    if (scope.jobId !== undefined) issue.jobId = scope.jobId;
+    this.list.push(issue);
   }
+
+  suggestId(name: string, ids: ReadonlyMap<string, unknown>): string | undefined {
+    if (this.budget < ids.size) return undefined;
+    this.budget -= ids.size;
+    return suggest(name, ids.keys());
+  }
+}
+
+/** Runs the checks; input whose getters throw is reported rather than thrown. */
+function collect(field: string, what: string, check: (issues: Issues) => void): PlanIssue[] {
+  const issues = new Issues();
+  try {
+    check(issues);
+  } catch (error) {
+    const reason =
+      error instanceof Error ? error.message : typeof error === 'string' ? error : 'not an Error';
+    const code = field === '' ? 'INVALID_PLAN' : 'INVALID_JOB';
+    issues.add(code, PLAN_SCOPE, field, `${what} could not be read (${reason}); pass plain data`);
+  }
+  return issues.list;
 }
 
 function checkKeys(
   value: Record<string, unknown>,
   allowed: readonly string[],
-  path: string,
+  scope: Scope,
+  field: string,
   issues: Issues,
-  jobId?: string,
-) {
+): void {
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;
     const near = suggest(key, allowed);
-    const hint = near ? `; did you mean "${near}"?` : `; known fields: ${allowed.join(', ')}`;
-    issues.add(
-      'INVALID_OPTION',
-      `${path}${path ? '.' : ''}${key}`,
-      `unknown field "${key}"${hint}`,
-      jobId,
-    );
+    const hint = near ? `did you mean "${near}"?` : `known fields: ${allowed.join(', ')}`;
+    // Messages start with "unknown field" so that file loaders can point at the key itself.
+    issues.add('INVALID_OPTION', scope, join(field, key), `unknown field ${quote(key)}; ${hint}`);
   }
 }
 
-function checkId(value: unknown, path: string, what: string, issues: Issues): value is string {
+function checkId(value: unknown, scope: Scope, what: string, issues: Issues): value is string {
   if (typeof value === 'string' && ID_PATTERN.test(value)) return true;
-  issues.add('INVALID_ID', path, `${what} must be ${ID_RULE}; got ${describeValue(value)}`);
+  issues.add('INVALID_ID', scope, 'id', `${what} must be ${ID_RULE}; got ${describeValue(value)}`);
   return false;
 }
 
-interface NumberRule {
+interface Range {
   integer: boolean;
   min: number;
   max: number;
+  /** Says where a computed minimum comes from. */
+  minNote?: string;
+  required?: boolean;
 }
 
+/** Checks a number (optional unless `required`); returns whether it is present and valid. */
 function checkNumber(
   value: unknown,
-  rule: NumberRule,
-  path: string,
+  range: Range,
+  scope: Scope,
+  field: string,
   issues: Issues,
-  jobId?: string,
 ): boolean {
+  if (value === undefined && !range.required) return false;
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    value >= rule.min &&
-    value <= rule.max;
+    (!range.integer || Number.isInteger(value)) &&
+    value >= range.min &&
+    value <= range.max;
   if (!ok) {
-    const kind = rule.integer ? 'an integer' : 'a number';
-    const name = path.slice(path.lastIndexOf('.') + 1);
-    issues.add(
-      'INVALID_OPTION',
-      path,
-      `${name} must be ${kind} from ${rule.min} to ${rule.max}; got ${describeValue(value)}`,
-      jobId,
-    );
+    const kind = range.integer ? 'an integer' : 'a number';
+    const min = range.minNote ? `${range.min} (${range.minNote})` : range.min;
+    const rule = `${field} must be ${kind} from ${min} to ${range.max}`;
+    issues.add('INVALID_OPTION', scope, field, `${rule}; got ${describeValue(value)}`);
   }
   return ok;
 }
@@ -110,285 +187,239 @@ function checkNumber(
 function checkChoice(
   value: unknown,
   choices: readonly string[],
-  path: string,
+  scope: Scope,
+  field: string,
   issues: Issues,
 ): void {
   if (value === undefined || (typeof value === 'string' && choices.includes(value))) return;
-  issues.add(
-    'INVALID_OPTION',
-    path,
-    `${path} must be one of ${choices.map((c) => `"${c}"`).join(', ')}; got ${describeValue(value)}`,
-  );
+  const near = typeof value === 'string' ? suggest(value, choices) : undefined;
+  const options = choices.map((c) => `"${c}"`).join(', ');
+  const hint = near ? `; did you mean "${near}"?` : '';
+  const message = `${field} must be one of ${options}; got ${describeValue(value)}${hint}`;
+  issues.add('INVALID_OPTION', scope, field, message);
 }
 
-function checkRetry(value: unknown, path: string, issues: Issues, jobId?: string): void {
+function checkFunction(
+  value: unknown,
+  required: boolean,
+  code: PlanIssueCode,
+  scope: Scope,
+  field: string,
+  issues: Issues,
+  subject = field,
+): void {
+  if (typeof value === 'function' || (!required && value === undefined)) return;
+  issues.add(code, scope, field, `${subject} must be a function; got ${describeValue(value)}`);
+}
+
+function checkRetry(value: unknown, scope: Scope, field: string, issues: Issues): void {
   if (value === undefined) return;
   if (!isObject(value)) {
-    issues.add(
-      'INVALID_OPTION',
-      path,
-      `${path} must be an object such as { maxAttempts: 3 }; got ${describeValue(value)}`,
-      jobId,
-    );
+    const message = `${field} must be an object such as { maxAttempts: 3 }; got ${describeValue(value)}`;
+    issues.add('INVALID_OPTION', scope, field, message);
     return;
   }
-  checkKeys(value, RETRY_KEYS, path, issues, jobId);
-  checkNumber(
-    value.maxAttempts,
-    { integer: true, min: 1, max: 1000 },
-    `${path}.maxAttempts`,
-    issues,
-    jobId,
-  );
-  const initialOk =
-    value.initialDelayMs === undefined ||
-    checkNumber(
-      value.initialDelayMs,
-      { integer: true, min: 0, max: ONE_DAY_MS },
-      `${path}.initialDelayMs`,
-      issues,
-      jobId,
-    );
-  if (value.factor !== undefined)
-    checkNumber(
-      value.factor,
-      { integer: false, min: 1, max: 100 },
-      `${path}.factor`,
-      issues,
-      jobId,
-    );
-  if (value.jitter !== undefined)
-    checkNumber(value.jitter, { integer: false, min: 0, max: 1 }, `${path}.jitter`, issues, jobId);
-  if (value.maxDelayMs !== undefined) {
-    const initial =
-      initialOk && typeof value.initialDelayMs === 'number' ? value.initialDelayMs : 1000;
-    const rule = { integer: true, min: initialOk ? initial : 0, max: ONE_DAY_MS };
-    checkNumber(value.maxDelayMs, rule, `${path}.maxDelayMs`, issues, jobId);
-  }
+  const at = (key: string) => `${field}.${key}`;
+  checkKeys(value, RETRY_KEYS, scope, field, issues);
+  const attempts = { integer: true, min: 1, max: 1000, required: true };
+  checkNumber(value.maxAttempts, attempts, scope, at('maxAttempts'), issues);
+  const delay = { integer: true, min: 0, max: ONE_DAY_MS };
+  const initialOk = checkNumber(value.initialDelayMs, delay, scope, at('initialDelayMs'), issues);
+  checkNumber(value.factor, { integer: false, min: 1, max: 100 }, scope, at('factor'), issues);
+  // Compared with initialDelayMs only when that is usable, so that one mistake gives one issue.
+  const maxDelay = initialOk
+    ? { ...delay, min: value.initialDelayMs as number, minNote: 'the initialDelayMs' }
+    : value.initialDelayMs === undefined
+      ? { ...delay, min: DEFAULT_INITIAL_DELAY_MS, minNote: 'the default initialDelayMs' }
+      : delay;
+  checkNumber(value.maxDelayMs, maxDelay, scope, at('maxDelayMs'), issues);
+  checkNumber(value.jitter, { integer: false, min: 0, max: 1 }, scope, at('jitter'), issues);
 }
 
 function checkIntegration(value: unknown, issues: Issues): void {
   if (value === undefined) return;
   if (!isObject(value)) {
-    issues.add(
-      'INVALID_OPTION',
-      'integration',
-      `integration must be an object with an integrate function; got ${describeValue(value)}`,
-    );
+    const message = `integration must be an object with an integrate function; got ${describeValue(value)}`;
+    issues.add('INVALID_OPTION', PLAN_SCOPE, 'integration', message);
     return;
   }
-  checkKeys(value, INTEGRATION_KEYS, 'integration', issues);
+  checkKeys(value, INTEGRATION_KEYS, PLAN_SCOPE, 'integration', issues);
   for (const hook of ['integrate', 'check', 'rollback']) {
-    const fn = value[hook];
-    if ((hook === 'integrate' || fn !== undefined) && typeof fn !== 'function') {
-      issues.add(
-        'INVALID_OPTION',
-        `integration.${hook}`,
-        `integration.${hook} must be a function; got ${describeValue(fn)}`,
-      );
-    }
+    const field = `integration.${hook}`;
+    checkFunction(value[hook], hook === 'integrate', 'INVALID_OPTION', PLAN_SCOPE, field, issues);
   }
-  checkChoice(value.order, ['strict', 'completion'], 'integration.order', issues);
-  if (value.checkTimeoutMs !== undefined) {
-    checkNumber(
-      value.checkTimeoutMs,
-      { integer: true, min: 1, max: MAX_TIMER_MS },
-      'integration.checkTimeoutMs',
-      issues,
-    );
-  }
+  checkChoice(value.order, ['strict', 'completion'], PLAN_SCOPE, 'integration.order', issues);
+  const timeout = { integer: true, min: 1, max: MAX_TIMER_MS };
+  checkNumber(value.checkTimeoutMs, timeout, PLAN_SCOPE, 'integration.checkTimeoutMs', issues);
 }
 
-/** Checks one job on its own; returns its id when the id is valid. */
-function checkJob(job: unknown, path: string, issues: Issues): string | undefined {
+function checkPlanOptions(spec: Record<string, unknown>, issues: Issues): void {
+  checkKeys(spec, PLAN_KEYS, PLAN_SCOPE, '', issues);
+  checkId(spec.id, PLAN_SCOPE, 'The plan id', issues);
+  if (spec.name !== undefined && typeof spec.name !== 'string') {
+    const message = `name must be a string; got ${describeValue(spec.name)}`;
+    issues.add('INVALID_OPTION', PLAN_SCOPE, 'name', message);
+  }
+  checkChoice(spec.mode, ['autopilot', 'copilot', 'supervisor'], PLAN_SCOPE, 'mode', issues);
+  const parallel = { integer: true, min: 1, max: MAX_MAX_PARALLEL };
+  checkNumber(spec.maxParallel, parallel, PLAN_SCOPE, 'maxParallel', issues);
+  checkChoice(spec.onJobFailure, ['pause', 'fail', 'continue'], PLAN_SCOPE, 'onJobFailure', issues);
+  checkChoice(spec.onSkip, ['block', 'release'], PLAN_SCOPE, 'onSkip', issues);
+  checkRetry(spec.defaultRetry, PLAN_SCOPE, 'defaultRetry', issues);
+  checkIntegration(spec.integration, issues);
+  checkFunction(spec.finalize, false, 'INVALID_OPTION', PLAN_SCOPE, 'finalize', issues);
+}
+
+/** A job that is at least an object, with what its own checks learned about it. */
+interface CheckedJob {
+  scope: Scope;
+  /** The id as written when it is a string, valid or not: what dependencies refer to. */
+  name: string | undefined;
+  /** The dependencies that are strings, each once, with their positions in `dependsOn`. */
+  deps: Array<{ id: string; at: number }>;
+}
+
+/** Everything about one job that does not depend on the other jobs. */
+function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | undefined {
   if (!isObject(job)) {
-    issues.add(
-      'INVALID_JOB',
-      path,
-      `a job must be an object with at least id and run; got ${describeValue(job)}`,
-    );
+    const message = `A job must be an object with at least an id and a run function; got ${describeValue(job)}`;
+    issues.add('INVALID_JOB', { prefix, label: prefix }, '', message);
     return undefined;
   }
-  const id = checkId(job.id, `${path}.id`, 'A job id', issues) ? job.id : undefined;
-  const named = id ?? (typeof job.id === 'string' ? job.id : undefined);
-  const label = named !== undefined ? `Job "${named}"` : 'A job';
-  checkKeys(job, JOB_KEYS, path, issues, named);
-  if (typeof job.run !== 'function') {
-    issues.add(
-      'INVALID_JOB',
-      `${path}.run`,
-      `${label} needs run, a function; got ${describeValue(job.run)}`,
-      named,
-    );
+  const name = typeof job.id === 'string' ? job.id : undefined;
+  const label = name === undefined ? `The job at ${prefix}` : `Job ${quote(name)}`;
+  const valid = checkId(job.id, { prefix, label }, 'A job id', issues);
+  const scope: Scope = valid ? { prefix, label, jobId: name } : { prefix, label };
+
+  checkKeys(job, JOB_KEYS, scope, '', issues);
+  checkFunction(job.run, true, 'INVALID_JOB', scope, 'run', issues, `${label}: run`);
+  checkFunction(job.verify, false, 'INVALID_JOB', scope, 'verify', issues, `${label}: verify`);
+  const deps = checkDependsOn(job.dependsOn, scope, issues);
+  const timeout = { integer: true, min: 1, max: MAX_TIMER_MS };
+  checkNumber(job.timeoutMs, timeout, scope, 'timeoutMs', issues);
+  const { priority } = job;
+  if (priority !== undefined && !(typeof priority === 'number' && Number.isFinite(priority))) {
+    const message = `priority must be a finite number; got ${describeValue(priority)}`;
+    issues.add('INVALID_OPTION', scope, 'priority', message);
   }
-  if (job.verify !== undefined && typeof job.verify !== 'function') {
-    issues.add(
-      'INVALID_JOB',
-      `${path}.verify`,
-      `${label}: verify must be a function; got ${describeValue(job.verify)}`,
-      named,
-    );
+  checkRetry(job.retry, scope, 'retry', issues);
+  return { scope, name, deps };
+}
+
+function checkDependsOn(value: unknown, scope: Scope, issues: Issues): CheckedJob['deps'] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    const message = `${scope.label}: dependsOn must be an array of job ids; got ${describeValue(value)}`;
+    issues.add('INVALID_JOB', scope, 'dependsOn', message);
+    return [];
   }
-  if (job.dependsOn !== undefined) {
-    if (!Array.isArray(job.dependsOn)) {
-      issues.add(
-        'INVALID_JOB',
-        `${path}.dependsOn`,
-        `${label}: dependsOn must be an array of job ids; got ${describeValue(job.dependsOn)}`,
-        named,
-      );
+  const deps: CheckedJob['deps'] = [];
+  // Most jobs have a handful of dependencies: scanning them beats allocating a Set per job.
+  const seen = value.length > 16 ? new Set<string>() : undefined;
+  const listed = (id: string) => seen?.has(id) ?? deps.some((dep) => dep.id === id);
+  for (let at = 0; at < value.length; at++) {
+    const dep: unknown = value[at];
+    if (typeof dep !== 'string') {
+      const message = `${scope.label}: dependsOn[${at}] must be a job id (a string); got ${describeValue(dep)}`;
+      issues.add('INVALID_JOB', scope, `dependsOn[${at}]`, message);
+    } else if (listed(dep)) {
+      const message = `${scope.label} lists dependency ${quote(dep)} twice; remove one`;
+      issues.add('INVALID_JOB', scope, `dependsOn[${at}]`, message);
     } else {
-      const seen = new Set<unknown>();
-      job.dependsOn.forEach((dep: unknown, i: number) => {
-        if (typeof dep !== 'string') {
-          issues.add(
-            'INVALID_JOB',
-            `${path}.dependsOn[${i}]`,
-            `${label}: a dependency must be a job id; got ${describeValue(dep)}`,
-            named,
-          );
-        } else if (seen.has(dep)) {
-          issues.add(
-            'INVALID_JOB',
-            `${path}.dependsOn[${i}]`,
-            `${label} lists dependency "${dep}" twice; remove one`,
-            named,
-          );
-        }
-        seen.add(dep);
-      });
+      seen?.add(dep);
+      deps.push({ id: dep, at });
     }
   }
-  if (job.timeoutMs !== undefined)
-    checkNumber(
-      job.timeoutMs,
-      { integer: true, min: 1, max: MAX_TIMER_MS },
-      `${path}.timeoutMs`,
-      issues,
-      named,
-    );
-  if (
-    job.priority !== undefined &&
-    !(typeof job.priority === 'number' && Number.isFinite(job.priority))
-  ) {
-    issues.add(
-      'INVALID_OPTION',
-      `${path}.priority`,
-      `priority must be a finite number; got ${describeValue(job.priority)}`,
-      named,
-    );
-  }
-  checkRetry(job.retry, `${path}.retry`, issues, named);
-  return id;
+  return deps;
 }
 
-/** Reports each dependency that names no job, with the closest id as a suggestion. */
-function checkDependenciesKnown(
-  job: Record<string, unknown>,
-  path: string,
-  known: ReadonlySet<string>,
+/**
+ * Looks up each dependency among the declared ids (`known` maps an id to its graph node) and
+ * reports those that name no job, with the closest id when one is near. Returns the nodes found.
+ */
+function resolveDependencies(
+  job: CheckedJob,
+  known: ReadonlyMap<string, number>,
   issues: Issues,
-) {
-  if (!Array.isArray(job.dependsOn)) return;
-  job.dependsOn.forEach((dep: unknown, i: number) => {
-    if (typeof dep !== 'string' || known.has(dep)) return;
-    const near = suggest(dep, known);
-    const hint = near ? `; did you mean "${near}"?` : '; add that job or remove the dependency';
-    issues.add(
-      'UNKNOWN_DEPENDENCY',
-      `${path}.dependsOn[${i}]`,
-      `Job "${String(job.id)}" depends on unknown job "${dep}"${hint}`,
-      String(job.id),
-    );
-  });
+): number[] {
+  const nodes: number[] = [];
+  for (const dep of job.deps) {
+    const node = known.get(dep.id);
+    if (node !== undefined) {
+      nodes.push(node);
+      continue;
+    }
+    const near = issues.suggestId(dep.id, known);
+    const hint = near ? `did you mean "${near}"?` : 'add that job or remove the dependency';
+    const message = `${job.scope.label} depends on unknown job ${quote(dep.id)}; ${hint}`;
+    issues.add('UNKNOWN_DEPENDENCY', job.scope, `dependsOn[${dep.at}]`, message);
+  }
+  return nodes;
 }
 
-/** Every problem of a plan, found in one pass; an empty list means the plan is valid. */
+/** A cycle as a message; a very long one shows its two ends, which is enough to find it. */
+function cycleMessage(ids: readonly string[]): string {
+  if (ids.length === 2) {
+    return `cycle: ${ids[0]} → ${ids[1]}; a job cannot depend on itself, remove it from its dependsOn`;
+  }
+  const hidden = ids.length - 2 * CYCLE_ENDS;
+  const shown =
+    hidden <= 1
+      ? ids
+      : [...ids.slice(0, CYCLE_ENDS), `(${hidden} more)`, ...ids.slice(-CYCLE_ENDS)];
+  return `cycle: ${shown.join(' → ')}; remove one of these dependencies`;
+}
+
+/** Every problem of a plan, all found in one pass; an empty list means the plan is valid. */
 export function findPlanIssues(spec: unknown): PlanIssue[] {
-  const issues = new Issues();
-  if (!isObject(spec)) {
-    issues.add(
-      'INVALID_PLAN',
-      '',
-      `a plan must be an object with id and jobs; got ${describeValue(spec)}`,
-    );
-    return issues.list;
-  }
-  checkKeys(spec, PLAN_KEYS, '', issues);
-  checkId(spec.id, 'id', 'The plan id', issues);
-  if (spec.name !== undefined && typeof spec.name !== 'string') {
-    issues.add('INVALID_OPTION', 'name', `name must be a string; got ${describeValue(spec.name)}`);
-  }
-  checkChoice(spec.mode, ['autopilot', 'copilot', 'supervisor'], 'mode', issues);
-  checkChoice(spec.onJobFailure, ['pause', 'fail', 'continue'], 'onJobFailure', issues);
-  checkChoice(spec.onSkip, ['block', 'release'], 'onSkip', issues);
-  if (spec.maxParallel !== undefined) {
-    checkNumber(
-      spec.maxParallel,
-      { integer: true, min: 1, max: MAX_MAX_PARALLEL },
-      'maxParallel',
-      issues,
-    );
-  }
-  checkRetry(spec.defaultRetry, 'defaultRetry', issues);
-  checkIntegration(spec.integration, issues);
-  if (spec.finalize !== undefined && typeof spec.finalize !== 'function') {
-    issues.add(
-      'INVALID_OPTION',
-      'finalize',
-      `finalize must be a function; got ${describeValue(spec.finalize)}`,
-    );
-  }
-  if (!Array.isArray(spec.jobs)) {
-    issues.add(
-      'INVALID_PLAN',
-      'jobs',
-      `jobs must be an array of jobs; got ${describeValue(spec.jobs)}`,
-    );
-    return issues.list;
-  }
+  return collect('', 'The plan', (issues) => {
+    if (!isObject(spec)) {
+      const message = `A plan must be an object with an id and a jobs array; got ${describeValue(spec)}`;
+      issues.add('INVALID_PLAN', PLAN_SCOPE, '', message);
+      return;
+    }
+    checkPlanOptions(spec, issues);
+    if (!Array.isArray(spec.jobs)) {
+      const message = `jobs must be an array of jobs (it may be empty); got ${describeValue(spec.jobs)}`;
+      issues.add('INVALID_PLAN', PLAN_SCOPE, 'jobs', message);
+      return;
+    }
+    const jobs: unknown[] = spec.jobs;
 
-  const jobs: unknown[] = spec.jobs;
-  const indexOf = new Map<string, number>();
-  jobs.forEach((job, i) => {
-    const id = checkJob(job, `jobs[${i}]`, issues);
-    if (id === undefined) return;
-    const first = indexOf.get(id);
-    if (first === undefined) indexOf.set(id, i);
-    else
-      issues.add(
-        'DUPLICATE_ID',
-        `jobs[${i}].id`,
-        `Job id "${id}" is used by jobs[${first}] and jobs[${i}]; ids must be unique`,
-        id,
-      );
-  });
-  const known = new Set(indexOf.keys());
-  jobs.forEach((job, i) => {
-    if (isObject(job)) checkDependenciesKnown(job, `jobs[${i}]`, known, issues);
-  });
+    // Graph nodes are the first job of each id; a later one with the same id is a duplicate.
+    const nodes: CheckedJob[] = [];
+    const nodeOf = new Map<string, number>();
+    const checked: CheckedJob[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const job = checkJob(jobs[i], `jobs[${i}]`, issues);
+      if (job === undefined) continue;
+      checked.push(job);
+      if (job.name === undefined) continue;
+      const first = nodeOf.get(job.name);
+      if (first === undefined) {
+        nodeOf.set(job.name, nodes.length);
+        nodes.push(job);
+      } else if (job.scope.jobId !== undefined) {
+        const where = `${nodes[first]!.scope.prefix} and jobs[${i}]`;
+        const message = `Job id ${quote(job.name)} is used by ${where}; rename one, ids must be unique`;
+        issues.add('DUPLICATE_ID', job.scope, 'id', message);
+      }
+    }
 
-  // Cycles, over the edges between known jobs.
-  const order = [...indexOf.keys()];
-  const position = new Map(order.map((id, i) => [id, i]));
-  const edges = order.map((id) => {
-    const deps = (jobs[indexOf.get(id)!] as { dependsOn?: unknown }).dependsOn;
-    if (!Array.isArray(deps)) return [];
-    return deps.flatMap((dep: unknown) =>
-      typeof dep === 'string' && position.has(dep) ? [position.get(dep)!] : [],
-    );
+    // A job with a bad id still counts as declared, so that one mistake yields one issue.
+    const edges: number[][] = nodes.map(() => []);
+    for (const job of checked) {
+      const targets = resolveDependencies(job, nodeOf, issues);
+      const node = job.name === undefined ? undefined : nodeOf.get(job.name);
+      if (node !== undefined && nodes[node] === job) edges[node] = targets;
+    }
+    const ids = nodes.map((job) => job.name!);
+    for (const cycle of findCycles(ids, (node) => edges[node]!)) {
+      const head = nodes[nodeOf.get(cycle[0]!)!]!;
+      const edge = head.deps.find((dep) => dep.id === cycle[1])!;
+      issues.add('CYCLE', head.scope, `dependsOn[${edge.at}]`, cycleMessage(cycle));
+    }
   });
-  for (const cycle of findCycles(order.length, (i) => edges[i]!)) {
-    const ids = cycle.map((i) => order[i]!);
-    const head = ids[0]!;
-    issues.add(
-      'CYCLE',
-      `jobs[${indexOf.get(head)}].dependsOn`,
-      `cycle: ${ids.join(' → ')}; remove one of these dependencies`,
-      head,
-    );
-  }
-  return issues.list;
 }
 
 export type ValidationResult = { ok: true; plan: PlanSpec } | { ok: false; issues: PlanIssue[] };
@@ -399,31 +430,27 @@ export function validatePlan(spec: unknown): ValidationResult {
   return issues.length === 0 ? { ok: true, plan: spec as PlanSpec } : { ok: false, issues };
 }
 
-/** Every problem of a job to be added to a valid plan, checked exactly as a plan's job is. */
+/**
+ * Every problem of a job to be added to a valid plan, checked exactly as a job of the plan is,
+ * with paths under `job`. Nothing in the plan can depend on a job not yet added, so the only
+ * cycle it can close is a dependency on itself.
+ */
 export function findAddedJobIssues(plan: PlanSpec, job: unknown): PlanIssue[] {
-  const issues = new Issues();
-  const id = checkJob(job, 'job', issues);
-  const known = new Set(plan.jobs.map((j) => j.id));
-  if (id !== undefined && known.has(id)) {
-    issues.add(
-      'DUPLICATE_ID',
-      'job.id',
-      `Job id "${id}" is already in plan "${plan.id}"; ids must be unique`,
-      id,
-    );
-  }
-  if (isObject(job) && Array.isArray(job.dependsOn)) {
-    // Only a dependency on itself can close a cycle: nothing in the plan depends on a new job.
-    if (id !== undefined && job.dependsOn.includes(id)) {
-      issues.add(
-        'CYCLE',
-        'job.dependsOn',
-        `cycle: ${id} → ${id}; a job cannot depend on itself`,
-        id,
-      );
-      known.add(id);
+  return collect('job', 'The job', (issues) => {
+    const added = checkJob(job, 'job', issues);
+    if (added === undefined) return;
+    const existing = new Map(plan.jobs.map((j, i) => [j.id, i]));
+    const self = added.scope.jobId;
+    if (self !== undefined && existing.has(self)) {
+      const message = `Job id ${quote(self)} is already used in plan ${quote(plan.id)}; choose another id`;
+      issues.add('DUPLICATE_ID', added.scope, 'id', message);
     }
-    checkDependenciesKnown(job, 'job', known, issues);
-  }
-  return issues.list;
+    const loop = added.deps.find((dep) => dep.id === added.name);
+    if (loop !== undefined) {
+      issues.add('CYCLE', added.scope, `dependsOn[${loop.at}]`, cycleMessage([loop.id, loop.id]));
+    }
+    // The dependency on itself is reported as the cycle it is, not as an unknown job.
+    const others = { ...added, deps: added.deps.filter((dep) => dep !== loop) };
+    resolveDependencies(others, existing, issues);
+  });
 }
