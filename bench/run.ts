@@ -16,6 +16,8 @@ const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const limits = ['8', 'unlimited'];
 /** async.auto is far slower than the rest; past this size a cell would take minutes. */
 const SLOW_LIMIT: Record<string, number> = { 'async.auto': 10_000 };
+/** A cell that runs longer is stopped and reported as timed out. */
+const CELL_TIMEOUT_MS = 180_000;
 
 interface Cell {
   executor: string;
@@ -23,10 +25,53 @@ interface Cell {
   n: number;
   maxParallel: string;
   valid: boolean;
+  timedOut?: boolean;
   problems: string[];
   usPerJob: number;
   peakHeapMB: number;
   latency: { p50: number; p99: number } | null;
+}
+
+async function runCell(
+  executor: string,
+  workloadName: string,
+  n: number,
+  maxParallel: string,
+): Promise<Cell> {
+  const args = [
+    '--expose-gc',
+    '--max-old-space-size=8192',
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'cell.ts'),
+    executor,
+    workloadName,
+    String(n),
+    maxParallel,
+  ];
+  try {
+    const { stdout } = await run(process.execPath, args, {
+      maxBuffer: 1 << 20,
+      timeout: CELL_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    return JSON.parse(stdout) as Cell;
+  } catch (error) {
+    const timedOut = (error as { killed?: boolean }).killed === true;
+    const problem = timedOut ? `over ${CELL_TIMEOUT_MS / 1000} s` : String(error);
+    return {
+      executor,
+      workload: workloadName,
+      n,
+      maxParallel,
+      valid: false,
+      timedOut,
+      problems: [problem],
+      usPerJob: Number.NaN,
+      peakHeapMB: Number.NaN,
+      latency: null,
+    };
+  }
 }
 
 const cells: Cell[] = [];
@@ -35,22 +80,7 @@ for (const n of sizes) {
     for (const maxParallel of limits) {
       for (const executor of Object.keys(executors)) {
         if (n > (SLOW_LIMIT[executor] ?? Number.POSITIVE_INFINITY)) continue;
-        const { stdout } = await run(
-          process.execPath,
-          [
-            '--expose-gc',
-            '--max-old-space-size=8192',
-            '--import',
-            'tsx',
-            join(import.meta.dirname, 'cell.ts'),
-            executor,
-            workloadName,
-            String(n),
-            maxParallel,
-          ],
-          { maxBuffer: 1 << 20 },
-        );
-        const cell = JSON.parse(stdout) as Cell;
+        const cell = await runCell(executor, workloadName, n, maxParallel);
         cells.push(cell);
         process.stderr.write(
           `${executor.padEnd(28)} ${workloadName.padEnd(8)} n=${String(n).padEnd(7)} mp=${maxParallel.padEnd(9)} ${cell.usPerJob.toFixed(2).padStart(9)} µs/job${cell.valid ? '' : `  INVALID: ${cell.problems.join('; ')}`}\n`,
@@ -80,6 +110,7 @@ for (const n of sizes) {
             c.maxParallel === maxParallel,
         );
         if (!cell) return '—';
+        if (cell.timedOut) return `> ${CELL_TIMEOUT_MS / 1000} s`;
         return cell.valid ? fmt(cell.usPerJob) : 'invalid';
       });
       lines.push(`| ${workloadName} | ${n} | ${maxParallel} | ${row.join(' | ')} |`);
@@ -119,7 +150,7 @@ for (const workloadName of WORKLOADS) {
         c.n === largest &&
         c.maxParallel === '8',
     );
-    return cell ? cell.peakHeapMB.toFixed(0) : '—';
+    return cell && !cell.timedOut ? cell.peakHeapMB.toFixed(0) : '—';
   });
   lines.push(`| ${workloadName} | ${row.join(' | ')} |`);
 }
