@@ -19,7 +19,10 @@ const [mode, stateDir, markerDir] = process.argv.slice(2) as [string, string, st
 const work = async ({ jobId, attemptId }: JobRunContext) => {
   await appendFile(join(markerDir, `${jobId}.runs`), `${attemptId}\n`);
   process.stdout.write(`started ${attemptId}\n`);
-  await new Promise((resolve) => setTimeout(resolve, 15 + ((jobId.charCodeAt(0) * 7) % 30)));
+  // Real work that takes a little while, so that kills land while jobs run.
+  for (let i = 0; i < 40 + ((jobId.charCodeAt(0) * 7) % 40); i++) {
+    await appendFile(join(markerDir, `${jobId}.work`), `${attemptId} ${i}\n`);
+  }
   await appendFile(join(markerDir, `${jobId}.done`), `${attemptId}\n`);
   return `${jobId} done`;
 };
