@@ -30,4 +30,22 @@ describe('scale', () => {
     expect(peakChildren).toBeLessThanOrEqual(8);
     kit.checkInvariants();
   });
+
+  it('keeps at most 512 job actors alive with maxParallel unlimited, and finishes 10,000 jobs', async () => {
+    const n = 10_000;
+    const kit = createTestOrchestrator({
+      id: 'wide-unlimited',
+      maxParallel: 1_000_000,
+      jobs: Array.from({ length: n }, (_, i) => ({ id: `j${i}`, run: () => Promise.resolve(i) })),
+    });
+    let peakChildren = 0;
+    kit.orchestrator.actor.subscribe((snapshot) => {
+      peakChildren = Math.max(peakChildren, Object.keys(snapshot.children).length);
+    });
+    await kit.start();
+    const view = await kit.orchestrator.whenSettled();
+    expect(view.counts.succeeded).toBe(n);
+    expect(peakChildren).toBe(512);
+    kit.checkInvariants();
+  });
 });
