@@ -8,6 +8,8 @@ export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/c
 export type { JobStatus } from '../machines/plan/context.js';
 export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
+export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
+export { machineToMermaid } from './observe/machine-diagram.js';
 export { FileStore, readJournal } from './persistence/file-store.js';
 export { resumeOrchestrator } from './persistence/resume.js';
 export {

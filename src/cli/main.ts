@@ -4,7 +4,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { integrationMachine } from '../../machines/integration.machine.js';
+import { jobMachine } from '../../machines/job.machine.js';
+import { planMachine } from '../../machines/plan.machine.js';
 import { toDot, toMermaid } from '../observe/diagram.js';
+import { machineToMermaid } from '../observe/machine-diagram.js';
 import { FileStore } from '../persistence/file-store.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
@@ -231,7 +235,21 @@ async function validate(file: string, options: { allowOutsideCwd?: boolean }) {
   return EXIT.completed;
 }
 
-async function graph(file: string, options: { format: 'mermaid' | 'dot' }) {
+async function graph(
+  file: string | undefined,
+  options: { format: 'mermaid' | 'dot'; machine?: string },
+) {
+  if (options.machine) {
+    const machine = { plan: planMachine, job: jobMachine, integration: integrationMachine }[
+      options.machine
+    ]!;
+    out(machineToMermaid(machine));
+    return EXIT.completed;
+  }
+  if (!file) {
+    process.stderr.write('graph needs a plan file, or --machine plan|job|integration\n');
+    return EXIT.usage;
+  }
   const loaded = await loadPlanFile(file, { allowOutsideCwd: true });
   planOrExit(loaded);
   out((options.format === 'dot' ? toDot : toMermaid)(loaded.plan));
@@ -292,12 +310,19 @@ export function program(): Command {
       result = validate(file, options);
     });
   cli
-    .command('graph <file>')
-    .description('print the plan as a diagram')
+    .command('graph [file]')
+    .description('print a plan as a diagram, or one of the statecharts with --machine')
     .addOption(
       new Option('--format <format>', 'diagram format')
         .choices(['mermaid', 'dot'])
         .default('mermaid'),
+    )
+    .addOption(
+      new Option('--machine <name>', 'print a statechart (Mermaid) instead').choices([
+        'plan',
+        'job',
+        'integration',
+      ]),
     )
     .action((file, options) => {
       result = graph(file, options);

@@ -325,3 +325,22 @@ describe('verify commands', () => {
     expect(failed.violations[1]).toBe('checksum mismatch');
   });
 });
+
+describe('statechart diagrams', () => {
+  it('show the reconcile pair of the plan machine', async () => {
+    const result = await cli(['graph', '--machine', 'plan']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('running_idle --> running_reconciling: always [dirty]');
+    expect(result.stdout).toContain(
+      'running_reconciling --> running_reconcilePending: always [dirty]',
+    );
+    expect(result.stdout).toContain('running_reconcilePending --> running_idle: always [durable]');
+  });
+
+  it('ask for a file or a machine', async () => {
+    expect(await cli(['graph'])).toMatchObject({
+      code: 2,
+      stderr: 'graph needs a plan file, or --machine plan|job|integration\n',
+    });
+  });
+});
