@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OrchestratorError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
+import { EXIT, out } from './output.js';
 
 /**
  * The control channel of a running plan: a local socket in the plan's state folder, through
@@ -90,4 +91,15 @@ export async function sendControl(stateDir: string, command: Command): Promise<C
     socket.on('end', () => resolve(JSON.parse(reply)));
     socket.end(`${JSON.stringify({ token, command })}\n`);
   });
+}
+
+/** `approve`, `retry`, `skip`, `cancel`: one command, and its answer as the exit code. */
+export async function controlCommand(command: Command, stateDir: string) {
+  const result = await sendControl(stateDir, command);
+  if (result.accepted) {
+    out(`${command.type} accepted\n`);
+    return EXIT.completed;
+  }
+  process.stderr.write(`${command.type} rejected: ${result.reason}\n`);
+  return EXIT.failed;
 }

@@ -1,64 +1,12 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { integrationMachine } from '../../machines/integration.machine.js';
-import { jobMachine } from '../../machines/job.machine.js';
-import { planMachine } from '../../machines/plan.machine.js';
-import { toDot, toMermaid } from '../observe/diagram.js';
-import { machineToMermaid } from '../observe/machine-diagram.js';
-import { FileStore } from '../persistence/file-store.js';
-import { JournalFold } from '../persistence/journal-fold.js';
-import { resumeOrchestrator } from '../persistence/resume.js';
-import type { PlanSpec } from '../plan/types.js';
 import { OrchestratorError, RestoreError } from '../runtime/errors.js';
-import {
-  createOrchestrator,
-  type Orchestrator,
-  type Command as PlanCommand,
-} from '../runtime/orchestrator.js';
-import { openControl, sendControl } from './control.js';
-import { formatDiagnostic, type LoadedPlan, loadPlanFile, parsePlanText } from './plan-file.js';
-import {
-  jsonlReporter,
-  plainReporter,
-  prettyReporter,
-  type Reporter,
-  type ReporterKind,
-} from './reporters.js';
-import { terminateAll } from './shell-job.js';
-
-/** Exit codes, as documented in the README. */
-export const EXIT = {
-  completed: 0,
-  failed: 1,
-  usage: 2,
-  unreadableState: 3,
-  interrupted: 130,
-} as const;
-
-const PLAN_SOURCE = 'plan.source';
-const PLAN_META = 'plan.meta.json';
-
-function out(text: string) {
-  process.stdout.write(text);
-}
-
-function reporterOf(kind: ReporterKind): Reporter {
-  if (kind === 'jsonl') return jsonlReporter(out);
-  if (kind === 'pretty') return prettyReporter(out, Date.now);
-  return plainReporter(out, Date.now);
-}
-
-/** Reports problems of a plan file and stops with exit code 2. */
-function planOrExit(loaded: LoadedPlan): asserts loaded is Extract<LoadedPlan, { ok: true }> {
-  if (loaded.ok) return;
-  for (const diagnostic of loaded.diagnostics)
-    process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
-  process.exit(EXIT.usage);
-}
+import { controlCommand } from './control.js';
+import { EXIT } from './output.js';
+import { graph, status, validate } from './read-commands.js';
+import { resume, run } from './run-plan.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -69,192 +17,6 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   }
   return n;
 };
-
-/**
- * Runs a plan until it ends. The first SIGINT stops dispatching (the store stops accepting
- * commits, so nothing new starts), makes what was recorded durable, stops the running commands
- * (SIGTERM, then SIGKILL after a grace period) and exits 130; `resume` goes on from there. A second
- * SIGINT exits at once.
- */
-async function drive(
-  orchestrator: Orchestrator,
-  reporter: Reporter,
-  store: FrozenableStore | null,
-): Promise<number> {
-  orchestrator.events$.subscribe((record) => reporter.record(record));
-  orchestrator.view$.subscribe((view) => reporter.view(view));
-  let interrupted = false;
-  process.on('SIGINT', () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    process.stderr.write(
-      'interrupted: stopping the running jobs (press Ctrl-C again to exit at once)\n',
-    );
-    if (!store) orchestrator.cancel('interrupted');
-    const persisted = store ? store.freeze() : Promise.resolve();
-    persisted.then(() => terminateAll()).finally(() => process.exit(EXIT.interrupted));
-  });
-  orchestrator.start();
-  const view = await orchestrator.whenSettled();
-  reporter.end(view);
-  return view.status === 'completed' ? EXIT.completed : EXIT.failed;
-}
-
-/** A file store that can stop taking commits: the plan then starts nothing new. */
-class FrozenableStore extends FileStore {
-  private frozen = false;
-
-  override flush(): Promise<void> {
-    return this.frozen ? new Promise(() => {}) : super.flush();
-  }
-
-  /** Writes what was recorded so far, then accepts nothing more. */
-  async freeze(): Promise<void> {
-    const last = super.flush();
-    this.frozen = true;
-    await last.catch(() => {});
-  }
-}
-
-async function run(
-  file: string,
-  options: {
-    maxParallel?: number;
-    mode?: PlanSpec['mode'];
-    stateDir?: string;
-    reporter: ReporterKind;
-    allowOutsideCwd?: boolean;
-  },
-) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
-  planOrExit(loaded);
-  const plan: PlanSpec = {
-    ...loaded.plan,
-    ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
-    ...(options.mode ? { mode: options.mode } : {}),
-  };
-  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir) {
-    process.stderr.write(
-      `mode ${plan.mode} waits for approvals: give --state-dir, so that approve can reach the plan\n`,
-    );
-    return EXIT.usage;
-  }
-  let store: FrozenableStore | null = null;
-  if (options.stateDir) {
-    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    const meta = {
-      file: resolve(file),
-      planDir: dirname(resolve(file)),
-      maxParallel: plan.maxParallel,
-      mode: plan.mode,
-    };
-    await writeFile(join(options.stateDir, PLAN_SOURCE), loaded.source, { mode: 0o600 });
-    await writeFile(join(options.stateDir, PLAN_META), JSON.stringify(meta), { mode: 0o600 });
-    store = new FrozenableStore(options.stateDir);
-  }
-  const orchestrator = createOrchestrator(plan, store ? { store } : {});
-  return withControl(options.stateDir, orchestrator, () =>
-    drive(orchestrator, reporterOf(options.reporter), store),
-  );
-}
-
-/** Opens the control channel in the state folder (if any) for as long as the plan runs. */
-async function withControl(
-  stateDir: string | undefined,
-  orchestrator: Orchestrator,
-  body: () => Promise<number>,
-) {
-  if (!stateDir) return body();
-  const server = await openControl(stateDir, (command) => orchestrator.send(command));
-  try {
-    return await body();
-  } finally {
-    server.close();
-  }
-}
-
-async function control(command: PlanCommand, stateDir: string) {
-  const result = await sendControl(stateDir, command);
-  if (result.accepted) {
-    out(`${command.type} accepted\n`);
-    return EXIT.completed;
-  }
-  process.stderr.write(`${command.type} rejected: ${result.reason}\n`);
-  return EXIT.failed;
-}
-
-async function resume(stateDir: string, options: { reporter: ReporterKind }) {
-  let meta: { file: string; planDir: string; maxParallel?: number; mode?: PlanSpec['mode'] };
-  let source: string;
-  try {
-    meta = JSON.parse(await readFile(join(stateDir, PLAN_META), 'utf8'));
-    source = await readFile(join(stateDir, PLAN_SOURCE), 'utf8');
-  } catch {
-    throw new RestoreError(
-      stateDir,
-      null,
-      `not a state folder of plan-orchestrator run (no ${PLAN_META} or ${PLAN_SOURCE})`,
-    );
-  }
-  const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
-  planOrExit(loaded);
-  const plan: PlanSpec = {
-    ...loaded.plan,
-    ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
-    ...(meta.mode ? { mode: meta.mode } : {}),
-  };
-  const store = new FrozenableStore(stateDir);
-  const orchestrator = await resumeOrchestrator(plan, store);
-  return withControl(stateDir, orchestrator, () =>
-    drive(orchestrator, reporterOf(options.reporter), store),
-  );
-}
-
-async function status(stateDir: string) {
-  const stored = await new FileStore(stateDir).load();
-  const fold = stored.snapshot
-    ? JournalFold.fromSnapshot(stored.snapshot)
-    : JournalFold.start(stored.header);
-  for (const record of stored.records) fold.apply(record);
-  const { context, finished, seq } = fold.state;
-  out(`Plan "${context.planId}": ${finished ?? 'not finished'} (${seq} records)\n`);
-  for (const id of context.order) {
-    const job = context.jobs[id]!;
-    out(
-      `  ${id.padEnd(24)} ${job.status.padEnd(20)} ${job.attempt > 0 ? `attempt ${job.attempt}` : ''}\n`,
-    );
-  }
-  for (const warning of stored.warnings) process.stderr.write(`warning: ${warning}\n`);
-  return EXIT.completed;
-}
-
-async function validate(file: string, options: { allowOutsideCwd?: boolean }) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
-  planOrExit(loaded);
-  out(`${file}: valid plan "${loaded.plan.id}" with ${loaded.plan.jobs.length} jobs\n`);
-  return EXIT.completed;
-}
-
-async function graph(
-  file: string | undefined,
-  options: { format: 'mermaid' | 'dot'; machine?: string },
-) {
-  if (options.machine) {
-    const machine = { plan: planMachine, job: jobMachine, integration: integrationMachine }[
-      options.machine
-    ]!;
-    out(machineToMermaid(machine));
-    return EXIT.completed;
-  }
-  if (!file) {
-    process.stderr.write('graph needs a plan file, or --machine plan|job|integration\n');
-    return EXIT.usage;
-  }
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: true });
-  planOrExit(loaded);
-  out((options.format === 'dot' ? toDot : toMermaid)(loaded.plan));
-  return EXIT.completed;
-}
 
 export function program(): Command {
   const cli = new Command('plan-orchestrator')
@@ -344,7 +106,7 @@ export function program(): Command {
     )
     .option('--job <id>', 'the job meant')
     .action((options) => {
-      result = control(
+      result = controlCommand(
         {
           type: 'APPROVE',
           ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
@@ -363,7 +125,10 @@ export function program(): Command {
         .default('run'),
     )
     .action((job, options) => {
-      result = control({ type: 'RETRY_JOB', jobId: job, from: options.from }, options.stateDir);
+      result = controlCommand(
+        { type: 'RETRY_JOB', jobId: job, from: options.from },
+        options.stateDir,
+      );
     });
   cli
     .command('skip <job>')
@@ -371,7 +136,7 @@ export function program(): Command {
     .addOption(stateDirOption())
     .option('--reason <text>', 'recorded with the skip')
     .action((job, options) => {
-      result = control(
+      result = controlCommand(
         { type: 'SKIP_JOB', jobId: job, ...(options.reason ? { reason: options.reason } : {}) },
         options.stateDir,
       );
@@ -382,7 +147,7 @@ export function program(): Command {
     .addOption(stateDirOption())
     .option('--reason <text>', 'recorded with the cancel')
     .action((options) => {
-      result = control(
+      result = controlCommand(
         { type: 'CANCEL', ...(options.reason ? { reason: options.reason } : {}) },
         options.stateDir,
       );

@@ -1,0 +1,57 @@
+import { integrationMachine } from '../../machines/integration.machine.js';
+import { jobMachine } from '../../machines/job.machine.js';
+import { planMachine } from '../../machines/plan.machine.js';
+import { toDot, toMermaid } from '../observe/diagram.js';
+import { machineToMermaid } from '../observe/machine-diagram.js';
+import { FileStore } from '../persistence/file-store.js';
+import { JournalFold } from '../persistence/journal-fold.js';
+import { EXIT, out, planOrExit } from './output.js';
+import { loadPlanFile } from './plan-file.js';
+
+/** `status`, `validate` and `graph`: commands that read and print, and change nothing. */
+
+export async function status(stateDir: string) {
+  const stored = await new FileStore(stateDir).load();
+  const fold = stored.snapshot
+    ? JournalFold.fromSnapshot(stored.snapshot)
+    : JournalFold.start(stored.header);
+  for (const record of stored.records) fold.apply(record);
+  const { context, finished, seq } = fold.state;
+  out(`Plan "${context.planId}": ${finished ?? 'not finished'} (${seq} records)\n`);
+  for (const id of context.order) {
+    const job = context.jobs[id]!;
+    out(
+      `  ${id.padEnd(24)} ${job.status.padEnd(20)} ${job.attempt > 0 ? `attempt ${job.attempt}` : ''}\n`,
+    );
+  }
+  for (const warning of stored.warnings) process.stderr.write(`warning: ${warning}\n`);
+  return EXIT.completed;
+}
+
+export async function validate(file: string, options: { allowOutsideCwd?: boolean }) {
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  planOrExit(loaded);
+  out(`${file}: valid plan "${loaded.plan.id}" with ${loaded.plan.jobs.length} jobs\n`);
+  return EXIT.completed;
+}
+
+export async function graph(
+  file: string | undefined,
+  options: { format: 'mermaid' | 'dot'; machine?: string },
+) {
+  if (options.machine) {
+    const machine = { plan: planMachine, job: jobMachine, integration: integrationMachine }[
+      options.machine
+    ]!;
+    out(machineToMermaid(machine));
+    return EXIT.completed;
+  }
+  if (!file) {
+    process.stderr.write('graph needs a plan file, or --machine plan|job|integration\n');
+    return EXIT.usage;
+  }
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: true });
+  planOrExit(loaded);
+  out((options.format === 'dot' ? toDot : toMermaid)(loaded.plan));
+  return EXIT.completed;
+}

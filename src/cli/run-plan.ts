@@ -1,0 +1,159 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { FileStore } from '../persistence/file-store.js';
+import { resumeOrchestrator } from '../persistence/resume.js';
+import type { PlanSpec } from '../plan/types.js';
+import { RestoreError } from '../runtime/errors.js';
+import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import { openControl } from './control.js';
+import { EXIT, out, planOrExit } from './output.js';
+import { loadPlanFile, parsePlanText } from './plan-file.js';
+import {
+  jsonlReporter,
+  plainReporter,
+  prettyReporter,
+  type Reporter,
+  type ReporterKind,
+} from './reporters.js';
+import { terminateAll } from './shell-job.js';
+
+/** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
+
+const PLAN_SOURCE = 'plan.source';
+const PLAN_META = 'plan.meta.json';
+
+function reporterOf(kind: ReporterKind): Reporter {
+  if (kind === 'jsonl') return jsonlReporter(out);
+  if (kind === 'pretty') return prettyReporter(out, Date.now);
+  return plainReporter(out, Date.now);
+}
+
+/**
+ * Runs a plan until it ends. The first SIGINT stops dispatching (the store stops accepting
+ * commits, so nothing new starts), makes what was recorded durable, stops the running commands
+ * (SIGTERM, then SIGKILL after a grace period) and exits 130; `resume` goes on from there. A second
+ * SIGINT exits at once.
+ */
+async function drive(
+  orchestrator: Orchestrator,
+  reporter: Reporter,
+  store: FrozenableStore | null,
+): Promise<number> {
+  orchestrator.events$.subscribe((record) => reporter.record(record));
+  orchestrator.view$.subscribe((view) => reporter.view(view));
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write(
+      'interrupted: stopping the running jobs (press Ctrl-C again to exit at once)\n',
+    );
+    if (!store) orchestrator.cancel('interrupted');
+    const persisted = store ? store.freeze() : Promise.resolve();
+    persisted.then(() => terminateAll()).finally(() => process.exit(EXIT.interrupted));
+  });
+  orchestrator.start();
+  const view = await orchestrator.whenSettled();
+  reporter.end(view);
+  return view.status === 'completed' ? EXIT.completed : EXIT.failed;
+}
+
+/** A file store that can stop taking commits: the plan then starts nothing new. */
+class FrozenableStore extends FileStore {
+  private frozen = false;
+
+  override flush(): Promise<void> {
+    return this.frozen ? new Promise(() => {}) : super.flush();
+  }
+
+  /** Writes what was recorded so far, then accepts nothing more. */
+  async freeze(): Promise<void> {
+    const last = super.flush();
+    this.frozen = true;
+    await last.catch(() => {});
+  }
+}
+
+export async function run(
+  file: string,
+  options: {
+    maxParallel?: number;
+    mode?: PlanSpec['mode'];
+    stateDir?: string;
+    reporter: ReporterKind;
+    allowOutsideCwd?: boolean;
+  },
+) {
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  planOrExit(loaded);
+  const plan: PlanSpec = {
+    ...loaded.plan,
+    ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+  };
+  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir) {
+    process.stderr.write(
+      `mode ${plan.mode} waits for approvals: give --state-dir, so that approve can reach the plan\n`,
+    );
+    return EXIT.usage;
+  }
+  let store: FrozenableStore | null = null;
+  if (options.stateDir) {
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    const meta = {
+      file: resolve(file),
+      planDir: dirname(resolve(file)),
+      maxParallel: plan.maxParallel,
+      mode: plan.mode,
+    };
+    await writeFile(join(options.stateDir, PLAN_SOURCE), loaded.source, { mode: 0o600 });
+    await writeFile(join(options.stateDir, PLAN_META), JSON.stringify(meta), { mode: 0o600 });
+    store = new FrozenableStore(options.stateDir);
+  }
+  const orchestrator = createOrchestrator(plan, store ? { store } : {});
+  return withControl(options.stateDir, orchestrator, () =>
+    drive(orchestrator, reporterOf(options.reporter), store),
+  );
+}
+
+/** Opens the control channel in the state folder (if any) for as long as the plan runs. */
+async function withControl(
+  stateDir: string | undefined,
+  orchestrator: Orchestrator,
+  body: () => Promise<number>,
+) {
+  if (!stateDir) return body();
+  const server = await openControl(stateDir, (command) => orchestrator.send(command));
+  try {
+    return await body();
+  } finally {
+    server.close();
+  }
+}
+
+export async function resume(stateDir: string, options: { reporter: ReporterKind }) {
+  let meta: { file: string; planDir: string; maxParallel?: number; mode?: PlanSpec['mode'] };
+  let source: string;
+  try {
+    meta = JSON.parse(await readFile(join(stateDir, PLAN_META), 'utf8'));
+    source = await readFile(join(stateDir, PLAN_SOURCE), 'utf8');
+  } catch {
+    throw new RestoreError(
+      stateDir,
+      null,
+      `not a state folder of plan-orchestrator run (no ${PLAN_META} or ${PLAN_SOURCE})`,
+    );
+  }
+  const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
+  planOrExit(loaded);
+  const plan: PlanSpec = {
+    ...loaded.plan,
+    ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
+    ...(meta.mode ? { mode: meta.mode } : {}),
+  };
+  const store = new FrozenableStore(stateDir);
+  const orchestrator = await resumeOrchestrator(plan, store);
+  return withControl(stateDir, orchestrator, () =>
+    drive(orchestrator, reporterOf(options.reporter), store),
+  );
+}
