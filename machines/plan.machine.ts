@@ -271,12 +271,14 @@ export const planMachine = setup({
       if (launch.length > 0 || integrate) {
         // One assign spawns the whole batch: XState copies the children map once per assign.
         enqueue.assign(({ context, spawn }) => {
-          for (const job of launch) spawn('job', { id: job.slot!, input: jobActorInput(job) });
-          if (integrate)
-            spawn('integration', {
-              id: 'integration',
-              input: integrationInput(context, integrate),
-            });
+          for (const job of launch) {
+            spawn('job', { id: job.slot!, input: jobActorInput(job) });
+            job.waitMs = null; // a restored delay is waited out once
+          }
+          if (integrate) {
+            spawn('integration', { id: 'integration', input: integrationInput(context, integrate) });
+            integrate.rollbackFirst = false; // only the integration cut by a restart rolls back first
+          }
           return { actors: context.actors + launch.length + (integrate ? 1 : 0) };
         });
       }

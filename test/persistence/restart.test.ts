@@ -171,6 +171,36 @@ describe('scenario 18: restart with a pending retry delay', () => {
   });
 });
 
+describe('after a restart', () => {
+  it('a restored retry delay is waited out once: a later RETRY_JOB starts at once', async () => {
+    const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 10_000 } }] };
+    const { store } = await crashAfter(plan, (kit) => kit.fail('A'));
+    const kit = await resumeTestOrchestrator(plan, store, { clock: new TestClock(4000) });
+    await kit.start();
+    await kit.advance(6000);
+    await kit.fail('A'); // attempt 2, the last of the budget
+    kit.send({ type: 'RETRY_JOB', jobId: 'A' });
+    await kit.flush();
+    expect(kit.attempt('A').attemptId).toBe('A#3');
+    kit.checkInvariants();
+  });
+
+  it('only the integration cut by the restart rolls back first', async () => {
+    const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A' }], integration: { integrate: 'manual', rollback: 'manual' } };
+    const { store } = await crashAfter(plan, (kit) => kit.complete('A'));
+    const kit = await resumeTestOrchestrator(plan, store);
+    await kit.start();
+    kit.hookCall('rollback', 'A').resolve();
+    await kit.flush();
+    kit.hookCall('integrate', 'A').reject(new Error('conflict'));
+    await kit.flush();
+    kit.send({ type: 'RETRY_JOB', jobId: 'A', from: 'integrate' });
+    await kit.flush();
+    expect(kit.pendingHooks().map((c) => `${c.hook} ${c.jobId}`)).toEqual(['integrate A']);
+    kit.checkInvariants();
+  });
+});
+
 describe('resuming', () => {
   it('refuses a finished plan, another plan, and a plan missing jobs of the journal', async () => {
     const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A' }] };
