@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { OutputLine } from '../../src/cli/shell-job.js';
+import { shellJob } from '../../src/cli/shell-job.js';
+
+/** True while a process with this pid runs; a zombie (dead, not yet reaped by init) does not. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('shell jobs', () => {
+  it('stop the whole process tree when the job is aborted', async () => {
+    // The command starts a grandchild that would run for a minute, prints its pid, and waits.
+    const script = [
+      "const { spawn } = require('child_process');",
+      "const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+      'console.log(child.pid);',
+      'setInterval(() => {}, 1000);',
+    ].join(' ');
+    const controller = new AbortController();
+    let grandchild = 0;
+    const job = shellJob(
+      { command: process.execPath, args: ['-e', script] },
+      process.cwd(),
+      200,
+    )({
+      jobId: 'tree',
+      attempt: 1,
+      attemptId: 'tree#1',
+      input: undefined,
+      signal: controller.signal,
+      report: (progress) => {
+        grandchild = Number((progress as OutputLine).line);
+        controller.abort(new Error('stop'));
+      },
+    }) as Promise<unknown>;
+    await expect(job).rejects.toThrow('stop');
+    expect(grandchild).toBeGreaterThan(0);
+    // The group got SIGTERM: wait (by turns of the event loop, bounded) until the grandchild is gone.
+    for (let turn = 0; turn < 100_000 && alive(grandchild); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it('pass arguments verbatim and report each output line', async () => {
+    const lines: string[] = [];
+    const output = await shellJob(
+      {
+        command: process.execPath,
+        args: ['-e', 'console.log(process.argv[1]); console.error("e")', '$(x) `y`; z'],
+      },
+      process.cwd(),
+    )({
+      jobId: 'args',
+      attempt: 1,
+      attemptId: 'args#1',
+      input: undefined,
+      signal: new AbortController().signal,
+      report: (progress) =>
+        lines.push(`${(progress as OutputLine).stream}:${(progress as OutputLine).line}`),
+    });
+    expect(output).toEqual({ exitCode: 0 });
+    expect(lines.sort()).toEqual(['stderr:e', 'stdout:$(x) `y`; z']);
+  });
+});
