@@ -276,7 +276,10 @@ export const planMachine = setup({
             job.waitMs = null; // a restored delay is waited out once
           }
           if (integrate) {
-            spawn('integration', { id: 'integration', input: integrationInput(context, integrate) });
+            spawn('integration', {
+              id: 'integration',
+              input: integrationInput(context, integrate),
+            });
             integrate.rollbackFirst = false; // only the integration cut by a restart rolls back first
           }
           return { actors: context.actors + launch.length + (integrate ? 1 : 0) };

@@ -173,7 +173,10 @@ describe('scenario 18: restart with a pending retry delay', () => {
 
 describe('after a restart', () => {
   it('a restored retry delay is waited out once: a later RETRY_JOB starts at once', async () => {
-    const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 10_000 } }] };
+    const plan: TestPlanSpec = {
+      id: 'p',
+      jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 10_000 } }],
+    };
     const { store } = await crashAfter(plan, (kit) => kit.fail('A'));
     const kit = await resumeTestOrchestrator(plan, store, { clock: new TestClock(4000) });
     await kit.start();
@@ -186,7 +189,11 @@ describe('after a restart', () => {
   });
 
   it('only the integration cut by the restart rolls back first', async () => {
-    const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A' }], integration: { integrate: 'manual', rollback: 'manual' } };
+    const plan: TestPlanSpec = {
+      id: 'p',
+      jobs: [{ id: 'A' }],
+      integration: { integrate: 'manual', rollback: 'manual' },
+    };
     const { store } = await crashAfter(plan, (kit) => kit.complete('A'));
     const kit = await resumeTestOrchestrator(plan, store);
     await kit.start();
