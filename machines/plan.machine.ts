@@ -1,4 +1,4 @@
-import { type AnyMachineSnapshot, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xstate';
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import { type JobToPlanEvent, jobMachine } from './job.machine.js';
@@ -184,15 +184,17 @@ export const planMachine = setup({
       recordIntegrationEvent(context, event as IntegrationToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
-    retireActor: assign({ actors: ({ context }) => context.actors - 1 }),
+    // Counters change in place, like the rest of the context: an `assign` copies the whole context.
+    retireActor: enqueueActions(({ context }) => {
+      context.actors--;
+    }),
     recordCommitFailure: enqueueActions(({ context, event, enqueue }) => {
       const { error } = event as CommitFailedEvent;
       context.persistenceFailure = error;
       enqueue.emit({ type: 'records', records: [{ type: 'persistence-failed', error }] });
     }),
-    recordCommitted: assign({
-      commitDurable: ({ context, event }) =>
-        Math.max(context.commitDurable, (event as CommittedEvent).upTo),
+    recordCommitted: enqueueActions(({ context, event }) => {
+      context.commitDurable = Math.max(context.commitDurable, (event as CommittedEvent).upTo);
     }),
     handleCommand: enqueueActions(({ context, event, self, enqueue }) => {
       const command = event as PlanCommand;
@@ -243,9 +245,8 @@ export const planMachine = setup({
             context.persistenceFailure = null;
             context.commitRequested++;
             enqueue.emit({ type: 'commit', upTo: context.commitRequested });
-          } else {
-            context.userPaused = false;
           }
+          context.userPaused = false;
           break;
         case 'CANCEL':
           context.cancel = command.reason === undefined ? {} : { reason: command.reason };
