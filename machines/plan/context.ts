@@ -159,9 +159,14 @@ export interface PlanContext {
 }
 
 export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
+  // Every field is set here, in one order, so that all job records share one object shape.
   return {
-    ...job,
+    id: job.id,
     dependsOn: [...job.dependsOn],
+    priority: job.priority,
+    retry: job.retry,
+    timeoutMs: job.timeoutMs,
+    verify: job.verify,
     index,
     dependents: [],
     waitingOn: job.dependsOn.length,
@@ -170,6 +175,9 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     attemptId: null,
     slot: null,
     due: false,
+    output: undefined,
+    failure: undefined,
+    blockedBy: undefined,
     reverify: false,
     integrations: 0,
     integrateApproved: false,
