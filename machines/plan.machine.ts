@@ -269,21 +269,25 @@ export const planMachine = setup({
     }),
     launch: enqueueActions(({ context, enqueue }) => {
       const { launch, start, integrate } = takeLaunches(context);
-      if (launch.length > 0 || integrate) {
-        // One assign spawns the whole batch: XState copies the children map once per assign.
-        enqueue.assign(({ context, spawn }) => {
-          for (const job of launch) {
-            spawn('job', { id: job.slot!, input: jobActorInput(job) });
-            job.waitMs = null; // a restored delay is waited out once
-          }
-          if (integrate) {
-            spawn('integration', {
-              id: 'integration',
-              input: integrationInput(context, integrate),
-            });
-            integrate.rollbackFirst = false; // only the integration cut by a restart rolls back first
-          }
-          return { actors: context.actors + launch.length + (integrate ? 1 : 0) };
+      const spawns = launch.map((job) => {
+        const spawn = { id: job.slot!, input: jobActorInput(job) };
+        job.waitMs = null; // a restored delay is waited out once
+        return spawn;
+      });
+      if (integrate) {
+        const input = integrationInput(context, integrate);
+        integrate.rollbackFirst = false; // only the integration cut by a restart rolls back first
+        enqueue.spawnChild('integration', { id: 'integration', input });
+      }
+      context.actors += spawns.length + (integrate ? 1 : 0);
+      // XState copies the children map for each spawnChild and the whole context for an assign:
+      // one job at a time is cheaper spawned alone, a batch in one assign.
+      if (spawns.length === 1) {
+        enqueue.spawnChild('job', { id: spawns[0]!.id, input: spawns[0]!.input });
+      } else if (spawns.length > 1) {
+        enqueue.assign(({ spawn }) => {
+          for (const { id, input } of spawns) spawn('job', { id, input });
+          return {};
         });
       }
       for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
