@@ -5,8 +5,6 @@ import { type JobToPlanEvent, jobMachine } from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
-export { checkpointOf };
-
 import { COMMAND_TYPES, type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
 import {
   createPlanContext,

@@ -12,10 +12,7 @@ import { loadPlanFile } from './plan-file.js';
 
 export async function status(stateDir: string) {
   const stored = await new FileStore(stateDir).load();
-  const fold = stored.snapshot
-    ? JournalFold.fromSnapshot(stored.snapshot)
-    : JournalFold.start(stored.header);
-  for (const record of stored.records) fold.apply(record);
+  const fold = JournalFold.of(stored);
   const { context, finished, seq } = fold.state;
   out(`Plan "${context.planId}": ${finished ?? 'not finished'} (${seq} records)\n`);
   for (const id of context.order) {

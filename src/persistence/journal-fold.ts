@@ -4,7 +4,7 @@ import type { PlanCommandRecord } from '../../machines/plan/records.js';
 import { removeUnresolved } from '../../machines/plan/scheduling.js';
 import { RestoreError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
-import type { JournalHeader } from './store.js';
+import type { JournalHeader, StoredPlan } from './store.js';
 
 /** What a plan's records add up to: the state a snapshot holds. */
 export interface FoldState {
@@ -42,6 +42,20 @@ export class JournalFold {
     state.context.jobs = Object.assign(Object.create(null), state.context.jobs);
     state.retryAt = Object.assign(Object.create(null), state.retryAt);
     return new JournalFold(state);
+  }
+
+  /** The state a store holds: its snapshot, if any, with the records after it folded in. */
+  static of(stored: StoredPlan): JournalFold {
+    const fold = stored.snapshot
+      ? JournalFold.fromSnapshot(stored.snapshot)
+      : JournalFold.start(stored.header);
+    for (const record of stored.records) fold.apply(record);
+    return fold;
+  }
+
+  /** An independent copy, to go on folding while the original is used otherwise. */
+  copy(): JournalFold {
+    return JournalFold.fromSnapshot(this.snapshot());
   }
 
   snapshot(): PlanSnapshot {

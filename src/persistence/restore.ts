@@ -6,6 +6,8 @@ import type { StoredPlan } from './store.js';
 
 export interface RestoredPlan {
   context: PlanContext;
+  /** The journal folded up to its last record, to keep writing snapshots from. */
+  fold: JournalFold;
   /** What the resumed plan records first: interrupted attempts and integrations, re-queued jobs. */
   records: PlanRecord[];
   /** How the plan ended, when its journal says it did. */
@@ -21,14 +23,12 @@ export interface RestoredPlan {
  * and integrated again; the rest of a retry delay is waited out from `now`.
  */
 export function restorePlan(stored: StoredPlan, now: number): RestoredPlan {
-  const fold = stored.snapshot
-    ? JournalFold.fromSnapshot(stored.snapshot)
-    : JournalFold.start(stored.header);
-  for (const record of stored.records) fold.apply(record);
+  const fold = JournalFold.of(stored);
+  const kept = fold.copy(); // the fold's own state becomes the plan's live state below
   const { context, retryAt, finished, seq } = fold.state;
   const records = resumeInFlight(context, retryAt, now);
   rebuildDerived(context, records);
-  return { context, records, finished, lastSeq: seq };
+  return { context, fold: kept, records, finished, lastSeq: seq };
 }
 
 /** Work under way when the process stopped starts again. */

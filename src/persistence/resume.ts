@@ -7,7 +7,6 @@ import {
   type OrchestratorOptions,
   runOrchestrator,
 } from '../runtime/orchestrator.js';
-import { JournalFold } from './journal-fold.js';
 import { restorePlan } from './restore.js';
 import type { Store } from './store.js';
 
@@ -55,16 +54,11 @@ export async function resumeOrchestrator(
     );
   }
   const input = { ...stored.header.input, writeAhead: true, restored: restored.context };
-  // A second fold of the journal keeps snapshots going; the first became the plan's live state.
-  const fold = stored.snapshot
-    ? JournalFold.fromSnapshot(stored.snapshot)
-    : JournalFold.start(stored.header);
-  for (const record of stored.records) fold.apply(record);
   const resumption = {
     records: restored.records,
     lastSeq: restored.lastSeq,
     warnings: stored.warnings,
-    fold,
+    fold: restored.fold,
   };
   return runOrchestrator(plan, input, { ...options, store }, resumption);
 }

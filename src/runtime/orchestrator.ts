@@ -2,6 +2,7 @@ import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { toErrorInfo } from '../../machines/errors.js';
 import { jobMachine } from '../../machines/job.machine.js';
+import { checkpointOf } from '../../machines/plan/checkpoint.js';
 import {
   COMMAND_TYPES,
   type PlanCommand,
@@ -10,7 +11,7 @@ import {
 } from '../../machines/plan/commands.js';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
-import { checkpointOf, planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import { DEFAULT_SNAPSHOT_EVERY, Durability } from '../persistence/durability.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
