@@ -1,43 +1,25 @@
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
+import { type MachineGraph, machineGraphOf } from './machine-graph.js';
 
 /** Mermaid state ids allow letters, digits and underscores. */
-const idOf = (node: AnyStateNode) => node.path.join('_') || 'root';
+const mermaidId = (id: string) => id.replaceAll('.', '_');
 
-/** What a transition is labelled with: its event (or `always`) and its guard. */
-function label(eventType: string, guard: unknown): string {
-  const event =
-    eventType === ''
-      ? 'always'
-      : eventType.replace(/^xstate\.(done|error)\.actor\.(?:.*\.)?([^.]+)$/, '$1: $2');
-  const name =
-    typeof guard === 'string'
-      ? guard
-      : typeof guard === 'function'
-        ? 'guarded'
-        : (guard as { type?: string } | undefined)?.type;
-  return name ? `${event} [${name}]` : event;
-}
-
-function describe(node: AnyStateNode, indent: string, lines: string[]): void {
-  const children = Object.values(node.states) as AnyStateNode[];
-  if (node.initial?.target?.[0]) lines.push(`${indent}[*] --> ${idOf(node.initial.target[0])}`);
-  for (const child of children) {
-    if (Object.keys(child.states).length > 0) {
-      lines.push(`${indent}state ${idOf(child)} {`);
-      describe(child, `${indent}  `, lines);
+function describe(graph: MachineGraph, parent: string | null, indent: string, lines: string[]) {
+  const states = graph.states.filter((state) => state.parent === parent);
+  const initial = states.find((state) => state.initial);
+  if (initial) lines.push(`${indent}[*] --> ${mermaidId(initial.id)}`);
+  for (const state of states) {
+    if (graph.states.some((child) => child.parent === state.id)) {
+      lines.push(`${indent}state ${mermaidId(state.id)} {`);
+      describe(graph, state.id, `${indent}  `, lines);
       lines.push(`${indent}}`);
     }
-    if (child.type === 'final') lines.push(`${indent}${idOf(child)} --> [*]`);
+    if (state.final) lines.push(`${indent}${mermaidId(state.id)} --> [*]`);
   }
-  for (const child of [node, ...children]) {
-    if (child === node && node.parent === undefined) continue;
-    const transitions = [...child.transitions.values(), child.always ?? []].flat();
-    for (const transition of transitions) {
-      for (const target of transition.target ?? []) {
-        if (child === node && target.parent !== node.parent) continue;
-        lines.push(
-          `${indent}${idOf(child)} --> ${idOf(target)}: ${label(transition.eventType, transition.guard)}`,
-        );
+  for (const state of states) {
+    for (const { source, target, label } of graph.transitions) {
+      if (source === state.id) {
+        lines.push(`${indent}${mermaidId(source)} --> ${mermaidId(target)}: ${label}`);
       }
     }
   }
@@ -49,6 +31,6 @@ function describe(node: AnyStateNode, indent: string, lines: string[]): void {
  */
 export function machineToMermaid(machine: AnyStateMachine): string {
   const lines = ['stateDiagram-v2'];
-  describe(machine.root, '  ', lines);
+  describe(machineGraphOf(machine), null, '  ', lines);
   return `${[...new Set(lines)].join('\n')}\n`;
 }

@@ -91,3 +91,14 @@ export class RestoreError extends OrchestratorError {
     );
   }
 }
+
+export type InspectorErrorCode = 'INSPECTOR_OPTION' | 'INSPECTOR_REMOTE' | 'INSPECTOR_LISTEN';
+
+/** The local inspector could not start: a bad option, a refused host, or a port in use. */
+export class InspectorError extends OrchestratorError {
+  declare readonly code: InspectorErrorCode;
+
+  constructor(code: InspectorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,472 @@
+// The inspector page: draws what the server's feed says, and sends the buttons' commands.
+// Plain browser JavaScript with no build step; `dagre` (the layout library) is loaded before it.
+
+/* global dagre */
+
+const SVG = 'http://www.w3.org/2000/svg';
+const LOG_ROWS = 500;
+/** Above this many jobs the graph is laid out in dependency layers instead of by dagre. */
+const DAGRE_LIMIT = 1500;
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+
+const state = {
+  view: null,
+  machines: null,
+  planState: null,
+  jobStates: {},
+  trail: [],
+  selected: null,
+  ended: false,
+  jobsById: new Map(),
+  nodes: new Map(),
+  external: new Map(),
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(name, attributes = {}, parent = null) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+const textWidth = (text, size = 7) => Math.max(40, text.length * size + 16);
+
+function formatDuration(ms) {
+  if (ms === undefined || ms === null || Number.isNaN(ms)) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function durationOf(job) {
+  if (job.startedAt === undefined) return undefined;
+  const end = job.endedAt ?? (state.ended ? undefined : Date.now());
+  return end === undefined ? undefined : end - job.startedAt;
+}
+
+/** The ids of the active states in a snapshot value: `{running: 'idle'}` → running, running.idle. */
+function activeIds(value, prefix = '') {
+  if (value === null || value === undefined) return [];
+  if (typeof value === 'string') return [prefix + value];
+  return Object.entries(value).flatMap(([key, child]) => [
+    prefix + key,
+    ...activeIds(child, `${prefix}${key}.`),
+  ]);
+}
+
+const valueText = (value) => activeIds(value).at(-1) ?? '?';
+
+function pathOf(points) {
+  return points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+    .join(' ');
+}
+
+/** Sizes an SVG to its drawing; CSS scales it down to the panel's width. */
+function sizeTo(svg, width, height) {
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+}
+
+function arrowhead(svg) {
+  const marker = el(
+    'marker',
+    { id: `arrow-${svg.id}`, viewBox: '0 0 10 10', refX: 9, refY: 5 },
+    el('defs', {}, svg),
+  );
+  for (const [key, value] of Object.entries({ markerWidth: 7, markerHeight: 7, orient: 'auto' })) {
+    marker.setAttribute(key, value);
+  }
+  el('path', { d: 'M0,0L10,5L0,10z', fill: '#9aa3b2' }, marker);
+}
+
+// --- the plan graph -------------------------------------------------------------------------
+
+function layoutPlan(jobs) {
+  if (jobs.length > DAGRE_LIMIT) return layers(jobs);
+  const graph = new dagre.graphlib.Graph();
+  graph.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 40, marginx: 8, marginy: 8 });
+  graph.setDefaultEdgeLabel(() => ({}));
+  for (const job of jobs)
+    graph.setNode(job.id, { width: Math.max(130, textWidth(job.id)), height: 40 });
+  for (const job of jobs) for (const dep of job.dependsOn) graph.setEdge(dep, job.id);
+  dagre.layout(graph);
+  return {
+    width: graph.graph().width,
+    height: graph.graph().height,
+    nodes: new Map(jobs.map((job) => [job.id, graph.node(job.id)])),
+    edges: graph.edges().map((e) => graph.edge(e).points),
+  };
+}
+
+/** A plain layered layout for very large plans, where dagre would take too long. */
+function layers(jobs) {
+  const depth = new Map();
+  const byLayer = [];
+  for (const job of jobs) {
+    const d = Math.max(-1, ...job.dependsOn.map((dep) => depth.get(dep) ?? 0)) + 1;
+    depth.set(job.id, d);
+    byLayer[d] = [...(byLayer[d] ?? []), job.id];
+  }
+  const nodes = new Map();
+  for (const [d, ids] of byLayer.entries()) {
+    for (const [i, id] of ids.entries()) {
+      nodes.set(id, { x: 80 + d * 170, y: 30 + i * 48, width: 150, height: 40 });
+    }
+  }
+  const tallest = Math.max(...byLayer.map((ids) => ids.length));
+  return { width: byLayer.length * 170 + 20, height: tallest * 48 + 20, nodes, edges: [] };
+}
+
+function drawPlan() {
+  const svg = $('plan-graph');
+  svg.replaceChildren();
+  state.nodes.clear();
+  const jobs = state.view.jobs;
+  const layout = layoutPlan(jobs);
+  sizeTo(svg, layout.width, layout.height);
+  arrowhead(svg);
+  for (const points of layout.edges) {
+    el('path', { class: 'edge', d: pathOf(points), 'marker-end': `url(#arrow-${svg.id})` }, svg);
+  }
+  for (const job of jobs) {
+    const box = layout.nodes.get(job.id);
+    const group = el('g', { class: 'job', 'data-job': job.id }, svg);
+    group.setAttribute(
+      'transform',
+      `translate(${box.x - box.width / 2},${box.y - box.height / 2})`,
+    );
+    el('rect', { width: box.width, height: box.height }, group);
+    el('text', { x: 8, y: 16 }, group).textContent = job.id;
+    el('text', { x: 8, y: 31, class: 'meta' }, group);
+    group.addEventListener('click', () => select(job.id));
+    state.nodes.set(job.id, group);
+    paintJob(job);
+  }
+}
+
+function paintJob(job) {
+  const group = state.nodes.get(job.id);
+  if (!group) return;
+  group.setAttribute(
+    'class',
+    `job status-${job.status}${state.selected === job.id ? ' selected' : ''}`,
+  );
+  group.setAttribute('data-status', job.status);
+  const attempts = job.attempt > 0 ? `#${job.attempt} ` : '';
+  group.querySelector('.meta').textContent =
+    `${job.status} ${attempts}${formatDuration(durationOf(job))}`.trim();
+}
+
+// --- statecharts ----------------------------------------------------------------------------
+
+/** Draws a machine graph (states nested in their parents) with the active states highlighted. */
+function drawChart(svg, machine, value) {
+  svg.replaceChildren();
+  if (!machine) return;
+  const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
+  graph.setGraph({ rankdir: 'TB', nodesep: 18, ranksep: 28, marginx: 6, marginy: 6 });
+  const parents = new Set(machine.states.map((s) => s.parent).filter(Boolean));
+  for (const s of machine.states) {
+    graph.setNode(s.id, { width: textWidth(s.key), height: 28, label: s.key });
+    if (s.parent) graph.setParent(s.id, s.parent);
+  }
+  // dagre cannot route edges to clusters: a compound state stands in through its first child.
+  const firstChild = (id) =>
+    parents.has(id)
+      ? firstChild(machine.states.find((s) => s.parent === id && s.initial)?.id ?? id)
+      : id;
+  // Transitions between the same two states share one arrow, with one label line each.
+  const edges = new Map();
+  for (const t of machine.transitions) {
+    const key = `${firstChild(t.source)}\u0000${firstChild(t.target)}`;
+    edges.set(key, [...(edges.get(key) ?? []), t.label]);
+  }
+  for (const [key, labels] of edges) {
+    const [source, target] = key.split('\u0000');
+    const width = Math.max(...labels.map((label) => textWidth(label, 5)));
+    graph.setEdge(
+      source,
+      target,
+      { labels, width, height: 11 * labels.length, labelpos: 'c' },
+      key,
+    );
+  }
+  dagre.layout(graph);
+  sizeTo(svg, graph.graph().width, graph.graph().height);
+  arrowhead(svg);
+  const active = new Set(activeIds(value));
+  const byDepth = [...machine.states].sort(
+    (a, b) => a.id.split('.').length - b.id.split('.').length,
+  );
+  for (const s of byDepth) {
+    const box = graph.node(s.id);
+    const classes = ['state'];
+    if (parents.has(s.id)) classes.push('compound');
+    if (active.has(s.id)) classes.push('active');
+    if (s.final) classes.push('final');
+    const group = el('g', { class: classes.join(' '), 'data-state': s.id }, svg);
+    el(
+      'rect',
+      {
+        class: 'state-box',
+        x: box.x - box.width / 2,
+        y: box.y - box.height / 2,
+        width: box.width,
+        height: box.height,
+      },
+      group,
+    );
+    const top = parents.has(s.id) ? box.y - box.height / 2 + 13 : box.y + 4;
+    el('text', { x: box.x, y: top, 'text-anchor': 'middle' }, group).textContent = s.key;
+  }
+  for (const edge of graph.edges()) {
+    const data = graph.edge(edge);
+    el(
+      'path',
+      { class: 'transition', d: pathOf(data.points), 'marker-end': `url(#arrow-${svg.id})` },
+      svg,
+    );
+    const text = el('text', { class: 'transition-label', 'text-anchor': 'middle' }, svg);
+    data.labels.forEach((label, i) => {
+      const line = el('tspan', { x: data.x, y: data.y - data.height / 2 + 9 + i * 11 }, text);
+      line.textContent = label;
+    });
+  }
+}
+
+// --- the panels -----------------------------------------------------------------------------
+
+function select(jobId) {
+  const previous = state.selected;
+  state.selected = jobId;
+  if (previous && state.jobsById.has(previous)) paintJob(state.jobsById.get(previous));
+  if (state.jobsById.has(jobId)) paintJob(state.jobsById.get(jobId));
+  renderJob();
+}
+
+function renderJob() {
+  const job = state.jobsById.get(state.selected);
+  $('job-id').textContent = job ? job.id : 'none selected';
+  const facts = $('job-facts');
+  facts.replaceChildren();
+  const fact = (name, value) => {
+    if (value === undefined || value === '') return;
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dd.dataset.fact = name;
+    facts.append(dt, dd);
+  };
+  if (job) {
+    fact('status', job.status);
+    fact(
+      'machine state',
+      state.jobStates[job.id] ? valueText(state.jobStates[job.id]) : 'not started',
+    );
+    fact('attempt', String(job.attempt));
+    fact('duration', formatDuration(durationOf(job)));
+    fact('depends on', job.dependsOn.join(', ') || '—');
+    if (job.failure) fact('failure', `${job.failure.kind}: ${job.failure.error?.message ?? ''}`);
+    if (job.blockedBy) fact('blocked by', job.blockedBy);
+    if (job.output !== undefined) fact('output', JSON.stringify(job.output));
+  }
+  const live = !state.ended && job;
+  $('retry').disabled = !(live && ['failed', 'blocked', 'canceled'].includes(job.status));
+  $('skip').disabled = !(live && !['succeeded', 'skipped', 'canceled'].includes(job.status));
+  drawChart($('job-chart'), state.machines?.job, job ? state.jobStates[job.id] : null);
+}
+
+function describeCheckpoint(checkpoint) {
+  if (!checkpoint) return 'no checkpoint';
+  const job = checkpoint.jobId ? ` for job "${checkpoint.jobId}"` : '';
+  const kind = checkpoint.kind ? ` (${checkpoint.kind})` : '';
+  return `waiting at checkpoint ${checkpoint.name}${job}${kind}`;
+}
+
+/** The command the approve button sends at a checkpoint. */
+function approvalFor(checkpoint) {
+  if (!checkpoint) return null;
+  if (checkpoint.name === 'persistence' || checkpoint.name === 'user') return { type: 'RESUME' };
+  return checkpoint.jobId
+    ? { type: 'APPROVE', checkpoint: checkpoint.name, jobId: checkpoint.jobId }
+    : { type: 'APPROVE', checkpoint: checkpoint.name };
+}
+
+function renderPlan() {
+  const view = state.view;
+  $('plan-id').textContent = view.planId;
+  const status = $('plan-status');
+  status.textContent = view.status;
+  status.className = `badge ${view.status}`;
+  status.dataset.status = view.status;
+  $('plan-state').textContent = valueText(state.planState);
+  $('plan-trail').textContent = state.trail.length
+    ? `passed: ${state.trail.map(valueText).join(' → ')}`
+    : '';
+  $('checkpoint').textContent = describeCheckpoint(view.checkpoint);
+  const approval = approvalFor(view.checkpoint);
+  $('approve').disabled = state.ended || !approval;
+  $('approve').textContent = approval?.type === 'RESUME' ? 'Resume' : 'Approve';
+  $('pause').disabled = state.ended || view.status !== 'running';
+  $('cancel').disabled = state.ended;
+  const counts = $('counts');
+  counts.replaceChildren();
+  for (const [name, count] of Object.entries(view.counts)) {
+    if (count === 0) continue;
+    const span = document.createElement('span');
+    span.className = `status-${name}`;
+    span.textContent = `${name} ${count}`;
+    counts.append(span);
+  }
+  drawChart($('plan-chart'), state.machines?.plan, state.planState);
+}
+
+function describeRecord(record) {
+  const { seq, at, type, ...rest } = record;
+  const time = new Date(at).toISOString().slice(11, 23);
+  return `${time} #${seq} ${type} ${JSON.stringify(rest)}`;
+}
+
+function addLog(records) {
+  const log = $('log');
+  for (const record of records) {
+    const li = document.createElement('li');
+    li.value = record.seq;
+    li.textContent = describeRecord(record);
+    if (/failed|rejected|canceled/.test(record.type)) li.className = 'problem';
+    log.prepend(li);
+  }
+  while (log.childElementCount > LOG_ROWS) log.lastElementChild.remove();
+}
+
+function notice(text, problem = false) {
+  const box = $('notice');
+  box.textContent = text;
+  box.className = problem ? 'rejected' : '';
+}
+
+// --- the feed -------------------------------------------------------------------------------
+
+function onHello(message) {
+  state.machines = message.machines;
+  state.view = message.view;
+  state.planState = message.planState;
+  state.jobStates = message.jobStates;
+  state.ended = message.ended;
+  state.jobsById = new Map(message.view.jobs.map((job) => [job.id, job]));
+  state.selected ??= message.view.jobs[0]?.id ?? null;
+  $('log').replaceChildren();
+  addLog(message.log);
+  drawPlan();
+  renderPlan();
+  renderJob();
+}
+
+function onUpdate(message) {
+  let added = false;
+  for (const job of message.jobs) {
+    if (!state.jobsById.has(job.id)) added = true;
+    state.jobsById.set(job.id, job);
+  }
+  state.view = { ...message.plan, jobs: [...state.jobsById.values()] };
+  state.planState = message.planState;
+  for (const value of message.planTrail) {
+    if (valueText(value) !== valueText(state.trail.at(-1))) state.trail.push(value);
+  }
+  state.trail = state.trail.slice(-8);
+  Object.assign(state.jobStates, message.jobStates);
+  if (added) drawPlan();
+  else for (const job of message.jobs) paintJob(job);
+  addLog(message.records);
+  if (message.omitted > 0) $('log-note').textContent = `(${message.omitted} records not shown)`;
+  renderPlan();
+  renderJob();
+}
+
+function onExternal({ entry }) {
+  $('external-panel').hidden = false;
+  const actor = state.external.get(entry.sessionId) ?? { machine: '', value: '', event: '' };
+  if (entry.kind === 'actor') actor.machine = entry.machineId ?? '';
+  if (entry.kind === 'snapshot') actor.value = valueText(entry.value);
+  if (entry.kind === 'event') actor.event = entry.eventType;
+  state.external.set(entry.sessionId, actor);
+  const rows = [...state.external].map(([id, a]) => {
+    const tr = document.createElement('tr');
+    for (const text of [id, a.machine, a.value, a.event]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  });
+  $('external').replaceChildren(...rows);
+}
+
+function connect() {
+  if (!token) {
+    $('connection').textContent =
+      'no token: open the address the command printed (it ends in #token=…)';
+    return;
+  }
+  const socket = new WebSocket(`ws://${location.host}/live?token=${encodeURIComponent(token)}`);
+  socket.addEventListener('open', () => {
+    $('connection').textContent = 'live';
+  });
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === 'hello') onHello(message);
+    else if (message.type === 'update') onUpdate(message);
+    else if (message.type === 'external') onExternal(message);
+    else if (message.type === 'ended') {
+      state.ended = true;
+      renderPlan();
+      renderJob();
+    }
+  });
+  socket.addEventListener('close', () => {
+    $('connection').textContent = state.ended
+      ? 'the plan ended; the inspector has stopped'
+      : 'disconnected from the inspector';
+    document.body.dataset.connection = 'closed';
+  });
+}
+
+async function send(command) {
+  notice(`sending ${command.type}…`);
+  try {
+    const response = await fetch('/api/command', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(command),
+    });
+    const result = await response.json();
+    if (result.accepted) notice(`${command.type} accepted`);
+    else notice(`${command.type} rejected: ${result.reason}`, true);
+  } catch (error) {
+    notice(`${command.type} not sent: ${error.message}`, true);
+  }
+}
+
+$('approve').addEventListener('click', () => {
+  const command = approvalFor(state.view?.checkpoint);
+  if (command) send(command);
+});
+$('pause').addEventListener('click', () => send({ type: 'PAUSE' }));
+$('cancel').addEventListener('click', () =>
+  send({ type: 'CANCEL', reason: 'canceled from the inspector' }),
+);
+$('retry').addEventListener('click', () => send({ type: 'RETRY_JOB', jobId: state.selected }));
+$('skip').addEventListener('click', () =>
+  send({ type: 'SKIP_JOB', jobId: state.selected, reason: 'skipped from the inspector' }),
+);
+
+// Running jobs' durations grow between updates.
+setInterval(() => {
+  if (state.ended || !state.view) return;
+  for (const job of state.jobsById.values()) if (job.status === 'running') paintJob(job);
+}, 1000);
+
+connect();

@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrchestrator, startInspector } from '../../src/index.js';
+import { launchChromium } from './browser.js';
+
+/** A job that runs until the test lets it finish. */
+function gated() {
+  let finish: (output: string) => void = () => {};
+  const done = new Promise<string>((resolve) => {
+    finish = resolve;
+  });
+  return { run: () => done, finish };
+}
+
+const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results');
+
+describe('the inspector page in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the plan live, approves its start from a button and follows it to the end', async () => {
+    const build = gated();
+    const unit = gated();
+    const lint = gated();
+    const orchestrator = createOrchestrator({
+      id: 'release',
+      mode: 'copilot',
+      jobs: [
+        { id: 'build', run: build.run },
+        { id: 'unit-tests', dependsOn: ['build'], run: unit.run },
+        { id: 'lint', dependsOn: ['build'], run: lint.run },
+        { id: 'publish', dependsOn: ['unit-tests', 'lint'], run: async () => 'v1.2.3' },
+      ],
+    });
+    const inspector = await startInspector(orchestrator);
+    orchestrator.start();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(inspector.url);
+
+    const job = (id: string, status: string) =>
+      page.locator(`[data-job="${id}"][data-status="${status}"]`);
+    await expect
+      .poll(() => page.locator('#plan-status').getAttribute('data-status'))
+      .toBe('awaitingApproval');
+    await job('build', 'queued').waitFor();
+
+    await page.click('#approve');
+    await job('build', 'running').waitFor();
+    expect(orchestrator.getView().status).toBe('running');
+
+    build.finish('app.tar');
+    await job('build', 'succeeded').waitFor();
+    await job('unit-tests', 'running').waitFor();
+    await job('lint', 'running').waitFor();
+
+    // The selected job's statechart marks the state its machine is in.
+    await page.click('[data-job="unit-tests"]');
+    await page.locator('#job-chart [data-state="running"].active').waitFor();
+    await expect.poll(() => page.locator('#log li').count()).toBeGreaterThan(5);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'inspector.png'), fullPage: true });
+
+    unit.finish('42 passed');
+    lint.finish('clean');
+    await job('publish', 'succeeded').waitFor();
+    await page.locator('#plan-status[data-status="completed"]').waitFor();
+    await page.locator('body[data-connection="closed"]').waitFor();
+    expect(await page.locator('#connection').textContent()).toContain('the plan ended');
+    await inspector.closed;
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
+    await page.close();
+  });
+});
