@@ -239,6 +239,8 @@ export async function startInspector(
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
+      // A message over the size limit closes the socket (1009); nothing else is to be done.
+      ws.on('error', () => ws.terminate());
       if (url.pathname === '/live') openPage(ws);
       else openExternal(ws);
     });

@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createWebSocketInspector } from '@statelyai/inspect';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActor, createMachine } from 'xstate';
 import { createOrchestrator, startInspector } from '../../src/index.js';
 import { launchChromium } from './browser.js';
 
@@ -75,6 +77,36 @@ describe('the inspector page in Chromium', () => {
     expect(await page.locator('#connection').textContent()).toContain('the plan ended');
     await inspector.closed;
     expect((await orchestrator.whenSettled()).status).toBe('completed');
+    await page.close();
+  });
+
+  it('lists the actors of another XState app that sends its @statelyai/inspect traffic', async () => {
+    const hold = gated();
+    const orchestrator = createOrchestrator({ id: 'host', jobs: [{ id: 'wait', run: hold.run }] });
+    const inspector = await startInspector(orchestrator);
+    orchestrator.start();
+    const page = await browser.newPage();
+    await page.goto(inspector.url);
+    await page.locator('[data-job="wait"][data-status="running"]').waitFor();
+
+    const traffic = createWebSocketInspector({
+      url: `ws://127.0.0.1:${inspector.port}/inspect?token=${inspector.token}`,
+    });
+    const toggle = createMachine({
+      id: 'toggle',
+      initial: 'off',
+      states: { off: { on: { FLIP: 'on' } }, on: { on: { FLIP: 'off' } } },
+    });
+    const actor = createActor(toggle, { inspect: traffic.inspect }).start();
+    actor.send({ type: 'FLIP' });
+
+    const row = page.locator('#external tr', { hasText: 'toggle' });
+    await row.filter({ hasText: 'FLIP' }).filter({ hasText: 'on' }).waitFor();
+    expect(await row.locator('td').nth(2).textContent()).toBe('on');
+
+    traffic.stop();
+    hold.finish('done');
+    await inspector.closed;
     await page.close();
   });
 });
