@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { OrchestratorError, RestoreError } from '../runtime/errors.js';
+import { InspectorError, OrchestratorError, RestoreError } from '../runtime/errors.js';
 import { controlCommand } from './control.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
@@ -27,6 +27,21 @@ export function program(): Command {
     .choices(['pretty', 'plain', 'jsonl'])
     .default(process.stdout.isTTY ? 'pretty' : 'plain');
   let result: Promise<number> = Promise.resolve(EXIT.completed);
+  const inspectOptions = (command: Command) =>
+    command
+      .option(
+        '--inspect [port]',
+        'serve the live inspector page on 127.0.0.1 (port 0 or none: any free port) and print its address',
+        integer('--inspect', 0, 65_535),
+      )
+      .option(
+        '--inspect-host <host>',
+        'listen there instead of 127.0.0.1 (needs --inspect-allow-remote)',
+      )
+      .option(
+        '--inspect-allow-remote',
+        'let the inspector listen on an address other hosts can reach (a warning is printed)',
+      );
   cli
     .command('run <file>')
     .description('run a plan file until it ends')
@@ -51,6 +66,7 @@ export function program(): Command {
     .action((file, options) => {
       result = run(file, options);
     });
+  inspectOptions(cli.commands.at(-1)!);
   cli
     .command('resume <state-dir>')
     .description('resume a plan run with --state-dir')
@@ -58,6 +74,7 @@ export function program(): Command {
     .action((stateDir, options) => {
       result = resume(stateDir, options);
     });
+  inspectOptions(cli.commands.at(-1)!);
   cli
     .command('status <state-dir>')
     .description('show the state of a plan run with --state-dir')
@@ -164,6 +181,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
+    }
+    if (error instanceof InspectorError) {
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return EXIT.usage;
     }
     if (error instanceof RestoreError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);

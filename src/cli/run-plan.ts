@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
@@ -74,9 +75,16 @@ class FrozenableStore extends FileStore {
   }
 }
 
+/** `--inspect[=port]`, `--inspect-host`, `--inspect-allow-remote`. */
+interface InspectFlags {
+  inspect?: number | true;
+  inspectHost?: string;
+  inspectAllowRemote?: boolean;
+}
+
 export async function run(
   file: string,
-  options: {
+  options: InspectFlags & {
     maxParallel?: number;
     mode?: PlanSpec['mode'];
     stateDir?: string;
@@ -91,9 +99,9 @@ export async function run(
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
   };
-  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir) {
+  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir && !options.inspect) {
     process.stderr.write(
-      `mode ${plan.mode} waits for approvals: give --state-dir, so that approve can reach the plan\n`,
+      `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons)\n`,
     );
     return EXIT.usage;
   }
@@ -112,8 +120,30 @@ export async function run(
   }
   const orchestrator = createOrchestrator(plan, store ? { store } : {});
   return withControl(options.stateDir, orchestrator, () =>
-    drive(orchestrator, reporterOf(options.reporter), store),
+    withInspector(options, orchestrator, () =>
+      drive(orchestrator, reporterOf(options.reporter), store),
+    ),
   );
+}
+
+/** Serves the inspector page while the plan runs, when asked to; it stops when the plan ends. */
+async function withInspector(
+  flags: InspectFlags,
+  orchestrator: Orchestrator,
+  body: () => Promise<number>,
+) {
+  if (flags.inspect === undefined) return body();
+  const inspector = await startInspector(orchestrator, {
+    port: flags.inspect === true ? 0 : flags.inspect,
+    ...(flags.inspectHost ? { host: flags.inspectHost } : {}),
+    allowRemote: flags.inspectAllowRemote === true,
+  });
+  process.stderr.write(`inspector: ${inspector.url}\n`);
+  try {
+    return await body();
+  } finally {
+    await inspector.close();
+  }
 }
 
 /** Opens the control channel in the state folder (if any) for as long as the plan runs. */
@@ -131,7 +161,7 @@ async function withControl(
   }
 }
 
-export async function resume(stateDir: string, options: { reporter: ReporterKind }) {
+export async function resume(stateDir: string, options: InspectFlags & { reporter: ReporterKind }) {
   let meta: { file: string; planDir: string; maxParallel?: number; mode?: PlanSpec['mode'] };
   let source: string;
   try {
@@ -154,6 +184,8 @@ export async function resume(stateDir: string, options: { reporter: ReporterKind
   const store = new FrozenableStore(stateDir);
   const orchestrator = await resumeOrchestrator(plan, store);
   return withControl(stateDir, orchestrator, () =>
-    drive(orchestrator, reporterOf(options.reporter), store),
+    withInspector(options, orchestrator, () =>
+      drive(orchestrator, reporterOf(options.reporter), store),
+    ),
   );
 }

@@ -120,7 +120,7 @@ export async function startInspector(
     if (!options.allowRemote) {
       throw new InspectorError(
         'INSPECTOR_REMOTE',
-        `Inspector host ${JSON.stringify(host)} is not loopback; pass allowRemote: true (CLI: --inspect-allow-remote) to listen there anyway`,
+        `Inspector host ${JSON.stringify(host)} is not loopback; pass allowRemote: true (on the command line: --inspect-allow-remote) to listen there anyway`,
       );
     }
     (options.onWarning ?? ((message) => process.stderr.write(`${message}\n`)))(

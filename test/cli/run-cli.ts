@@ -16,7 +16,12 @@ export interface CliResult {
 /** Runs the plan-orchestrator command in a child process, as a user would. */
 export function cli(
   args: string[],
-  options: { cwd?: string; onLine?: (line: string, child: ChildProcess) => void } = {},
+  options: {
+    cwd?: string;
+    onLine?: (line: string, child: ChildProcess) => void;
+    /** Called with everything written to stderr so far, after each write. */
+    onStderr?: (stderr: string) => void;
+  } = {},
 ) {
   const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
     cwd: options.cwd,
@@ -34,6 +39,7 @@ export function cli(
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk;
+    options.onStderr?.(stderr);
   });
   return new Promise<CliResult>((resolve) => {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
