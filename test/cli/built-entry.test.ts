@@ -10,11 +10,8 @@ const root = join(import.meta.dirname, '..', '..');
 let bin: string;
 
 beforeAll(async () => {
-  await run(process.execPath, [
-    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-    '-p',
-    join(root, 'tsconfig.build.json'),
-  ]);
+  // `npm run build`: the compiler, then the inspector page's files beside the built server.
+  await run('npm', ['run', 'build'], { cwd: root });
   // As npm installs it: a symlink in node_modules/.bin to the built entry.
   bin = join(await mkdtemp(join(tmpdir(), 'plan-bin-')), 'plan-orchestrator');
   await symlink(join(root, 'dist', 'src', 'cli', 'main.js'), bin);
@@ -34,6 +31,36 @@ describe('the built command', () => {
       'plain',
     ]);
     expect(stdout).toContain('Plan "release" completed: 7 succeeded');
+  });
+
+  it('serves the inspector page from the built files', async () => {
+    let origin = '';
+    const served = new Promise<number[]>((resolve, reject) => {
+      const child = execFile(process.execPath, [
+        bin,
+        'run',
+        join(root, 'examples', 'release.yaml'),
+        '--mode',
+        'copilot',
+        '--inspect',
+      ]);
+      child.stderr!.on('data', async (chunk: Buffer) => {
+        const match = /inspector: (http:\/\/[\d.:]+)\//.exec(String(chunk));
+        if (!match || origin) return;
+        origin = match[1]!;
+        try {
+          const paths = ['/', '/app.js', '/style.css', '/vendor/dagre.min.js'];
+          resolve(
+            await Promise.all(paths.map(async (path) => (await fetch(origin + path)).status)),
+          );
+        } catch (error) {
+          reject(error);
+        } finally {
+          child.kill('SIGINT');
+        }
+      });
+    });
+    expect(await served).toEqual([200, 200, 200, 200]);
   });
 
   it('shows help for each command', async () => {
