@@ -269,7 +269,11 @@ function renderJob() {
     fact('attempt', String(job.attempt));
     fact('duration', formatDuration(durationOf(job)));
     fact('depends on', job.dependsOn.join(', ') || '—');
-    if (job.failure) fact('failure', `${job.failure.kind}: ${job.failure.error?.message ?? ''}`);
+    if (job.failure)
+      fact(
+        job.status === 'failed' ? 'failure' : 'last failure',
+        `${job.failure.kind}: ${job.failure.error?.message ?? ''}`,
+      );
     if (job.blockedBy) fact('blocked by', job.blockedBy);
     if (job.output !== undefined) fact('output', JSON.stringify(job.output));
   }
