@@ -77,19 +77,19 @@ export class InspectorFeed {
     const root = orchestrator.actor;
     const inspection = root.system.inspect((event: InspectionEvent) => this.inspected(event));
     this.unsubscribe.push(() => inspection.unsubscribe());
-    this.ended = new Promise<void>((resolve) => {
-      const records = orchestrator.events$.subscribe({
-        next: (record) => this.recorded(record),
-        complete: () => {
-          this.flush();
-          this.endedStatus = orchestrator.getView().status;
-          this.emit({ type: 'ended', status: this.endedStatus });
-          resolve();
-        },
-        error: () => resolve(),
-      });
-      this.unsubscribe.push(() => records.unsubscribe());
-    });
+    const records = orchestrator.events$.subscribe((record) => this.recorded(record));
+    this.unsubscribe.push(() => records.unsubscribe());
+    // The plan's end, not the end of `events$`: that waits for attempts that ignore their abort.
+    this.ended = orchestrator.whenSettled().then(
+      (view) => this.end(view.status),
+      () => this.end(orchestrator.getView().status),
+    );
+  }
+
+  private end(status: PlanView['status']): void {
+    this.flush();
+    this.endedStatus = status;
+    this.emit({ type: 'ended', status });
   }
 
   hello(): HelloMessage {

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
 import { createOrchestrator, startInspector } from '../../src/index.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, openPage } from './browser.js';
 
 /** A job that runs until the test lets it finish. */
 function gated() {
@@ -43,8 +43,7 @@ describe('the inspector page in Chromium', () => {
     });
     const inspector = await startInspector(orchestrator);
     orchestrator.start();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(inspector.url);
+    const page = await openPage(browser, inspector.url);
 
     const job = (id: string, status: string) =>
       page.locator(`[data-job="${id}"][data-status="${status}"]`);
@@ -80,13 +79,58 @@ describe('the inspector page in Chromium', () => {
     await page.close();
   });
 
+  it('retries a failed job, skips a running one and cancels the plan from its buttons', async () => {
+    let attempts = 0;
+    const orchestrator = createOrchestrator({
+      id: 'steered',
+      jobs: [
+        {
+          id: 'flaky',
+          run: async () => {
+            attempts++;
+            if (attempts === 1) throw new Error('database not ready');
+            return 'ok';
+          },
+        },
+        {
+          id: 'stuck',
+          run: ({ signal }) =>
+            new Promise((_, reject) =>
+              signal.addEventListener('abort', () => reject(signal.reason)),
+            ),
+        },
+        { id: 'forever', dependsOn: ['flaky'], run: () => new Promise(() => {}) },
+      ],
+    });
+    const inspector = await startInspector(orchestrator);
+    orchestrator.start();
+    const page = await openPage(browser, inspector.url);
+
+    await page.locator('[data-job="flaky"][data-status="failed"]').waitFor();
+    await page.locator('#checkpoint', { hasText: 'on_error' }).waitFor();
+    await page.click('[data-job="flaky"]');
+    await page.click('#retry');
+    await page.locator('[data-job="flaky"][data-status="succeeded"]').waitFor();
+    expect(attempts).toBe(2);
+
+    await page.click('[data-job="stuck"]');
+    await page.click('#skip');
+    await page.locator('[data-job="stuck"][data-status="skipped"]').waitFor();
+    await page.locator('#notice', { hasText: 'SKIP_JOB accepted' }).waitFor();
+
+    await page.click('#cancel');
+    await page.locator('#plan-status[data-status="canceled"]').waitFor();
+    expect((await orchestrator.whenSettled()).status).toBe('canceled');
+    await inspector.closed;
+    await page.close();
+  });
+
   it('lists the actors of another XState app that sends its @statelyai/inspect traffic', async () => {
     const hold = gated();
     const orchestrator = createOrchestrator({ id: 'host', jobs: [{ id: 'wait', run: hold.run }] });
     const inspector = await startInspector(orchestrator);
     orchestrator.start();
-    const page = await browser.newPage();
-    await page.goto(inspector.url);
+    const page = await openPage(browser, inspector.url);
     await page.locator('[data-job="wait"][data-status="running"]').waitFor();
 
     const traffic = createWebSocketInspector({

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { jobMachine, machineGraphOf, planMachine } from '../../src/index.js';
+
+describe('machineGraphOf', () => {
+  it('gives the plan machine’s nested scheduling states and their eventless transitions', () => {
+    const graph = machineGraphOf(planMachine);
+    expect(graph.id).toBe('plan');
+    const running = graph.states.filter((state) => state.parent === 'running');
+    expect(running.map((state) => [state.id, state.initial])).toEqual([
+      ['running.idle', true],
+      ['running.reconciling', false],
+      ['running.reconcilePending', false],
+    ]);
+    expect(graph.transitions).toContainEqual({
+      source: 'running.reconciling',
+      target: 'running.reconcilePending',
+      label: 'always [dirty]',
+    });
+  });
+
+  it('marks the job machine’s final states and labels events with their guards', () => {
+    const graph = machineGraphOf(jobMachine);
+    expect(graph.states.filter((state) => state.final).map((state) => state.id)).toEqual([
+      'succeeded',
+      'failed',
+      'canceled',
+    ]);
+    expect(graph.transitions).toContainEqual({
+      source: 'running',
+      target: 'retrying',
+      label: 'ATTEMPT.FAILED [mayRetry]',
+    });
+  });
+});
