@@ -96,8 +96,10 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | nul
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Stop keeping it, but let it drain, so that the 413 reaches the sender.
+        request.removeAllListeners('data');
+        request.resume();
         resolve(null);
-        request.destroy();
         return;
       }
       chunks.push(chunk);
@@ -161,6 +163,7 @@ export async function startInspector(
     }
     const body = await readBody(request, maxBodyBytes);
     if (body === null) {
+      response.setHeader('connection', 'close');
       reply(response, 413, {
         accepted: false,
         reason: `command body is larger than ${maxBodyBytes} bytes`,

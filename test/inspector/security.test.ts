@@ -130,6 +130,27 @@ describe('the inspector server', () => {
     const huge = await command(inspector, { type: 'CANCEL', reason: 'x'.repeat(20_000) });
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).reason).toContain('16384');
+    // Without a length announced (chunked), the limit holds as the body arrives.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: inspector.port,
+          method: 'POST',
+          path: '/api/command',
+          headers: {
+            host: `127.0.0.1:${inspector.port}`,
+            'content-type': 'application/json',
+            authorization: `Bearer ${inspector.token}`,
+          },
+        },
+        (res) => resolve(res.statusCode!),
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(1024));
+      req.end();
+    });
+    expect(chunked).toBe(413);
     expect((await command(inspector, '{not json')).status).toBe(400);
     const unknown = await command(inspector, { type: 'ADD_JOB', job: {} });
     expect(unknown.status).toBe(400);
