@@ -11,7 +11,6 @@ const token = new URLSearchParams(location.hash.slice(1)).get('token');
 
 const state = {
   view: null,
-  machines: null,
   planState: null,
   jobStates: {},
   trail: [],
@@ -161,10 +160,9 @@ function paintJob(job) {
 
 // --- statecharts ----------------------------------------------------------------------------
 
-/** Draws a machine graph (states nested in their parents) with the active states highlighted. */
-function drawChart(svg, machine, value) {
+/** Lays out and draws a machine graph, states nested in their parents; done once per page. */
+function drawChart(svg, machine) {
   svg.replaceChildren();
-  if (!machine) return;
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   graph.setGraph({ rankdir: 'TB', nodesep: 18, ranksep: 28, marginx: 6, marginy: 6 });
   const parents = new Set(machine.states.map((s) => s.parent).filter(Boolean));
@@ -196,7 +194,6 @@ function drawChart(svg, machine, value) {
   dagre.layout(graph);
   sizeTo(svg, graph.graph().width, graph.graph().height);
   arrowhead(svg);
-  const active = new Set(activeIds(value));
   const byDepth = [...machine.states].sort(
     (a, b) => a.id.split('.').length - b.id.split('.').length,
   );
@@ -204,7 +201,6 @@ function drawChart(svg, machine, value) {
     const box = graph.node(s.id);
     const classes = ['state'];
     if (parents.has(s.id)) classes.push('compound');
-    if (active.has(s.id)) classes.push('active');
     if (s.final) classes.push('final');
     const group = el('g', { class: classes.join(' '), 'data-state': s.id }, svg);
     el(
@@ -233,6 +229,14 @@ function drawChart(svg, machine, value) {
       const line = el('tspan', { x: data.x, y: data.y - data.height / 2 + 9 + i * 11 }, text);
       line.textContent = label;
     });
+  }
+}
+
+/** Marks the states a snapshot value says are active. */
+function highlight(svg, value) {
+  const active = new Set(activeIds(value));
+  for (const group of svg.querySelectorAll('[data-state]')) {
+    group.classList.toggle('active', active.has(group.dataset.state));
   }
 }
 
@@ -280,7 +284,7 @@ function renderJob() {
   const live = !state.ended && job;
   $('retry').disabled = !(live && ['failed', 'blocked', 'canceled'].includes(job.status));
   $('skip').disabled = !(live && !['succeeded', 'skipped', 'canceled'].includes(job.status));
-  drawChart($('job-chart'), state.machines?.job, job ? state.jobStates[job.id] : null);
+  highlight($('job-chart'), job ? state.jobStates[job.id] : null);
 }
 
 function describeCheckpoint(checkpoint) {
@@ -325,7 +329,7 @@ function renderPlan() {
     span.textContent = `${name} ${count}`;
     counts.append(span);
   }
-  drawChart($('plan-chart'), state.machines?.plan, state.planState);
+  highlight($('plan-chart'), state.planState);
 }
 
 function describeRecord(record) {
@@ -355,13 +359,14 @@ function notice(text, problem = false) {
 // --- the feed -------------------------------------------------------------------------------
 
 function onHello(message) {
-  state.machines = message.machines;
   state.view = message.view;
   state.planState = message.planState;
   state.jobStates = message.jobStates;
   state.ended = message.ended;
   state.jobsById = new Map(message.view.jobs.map((job) => [job.id, job]));
   state.selected ??= message.view.jobs[0]?.id ?? null;
+  drawChart($('job-chart'), message.machines.job);
+  drawChart($('plan-chart'), message.machines.plan);
   $('log').replaceChildren();
   addLog(message.log);
   drawPlan();
