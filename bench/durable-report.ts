@@ -65,7 +65,7 @@ export function durableReport(results: DurableResults): string {
     '',
     '### Restore: `resumeOrchestrator` on a stopped plan (snapshot + tail), in a fresh process',
     '',
-    '| jobs | finished before the stop | snapshot | tail after it | journal (read whole) | resumeOrchestrator ms | of which load ms | fold + rebuild ms |',
+    '| jobs | finished before the stop | snapshot | tail after it | journal (read whole) | resumeOrchestrator ms | load ms (alone) | fold + rebuild ms (alone) |',
     '|---|---|---|---|---|---|---|---|',
   );
   for (const cell of results.restore) {
