@@ -1,8 +1,9 @@
 /**
- * Runs every benchmark cell, each in a fresh process, and writes bench/results/latest.{md,json}.
+ * Runs every benchmark cell, each in a fresh process, and writes bench/results/latest.{md,json},
+ * then the store, restore, cancel and heap cells (durable.ts, bench/results/durable.{md,json}).
  * `npm run bench` (all sizes) or `npm run bench -- --quick` (1,000 and 10,000 jobs).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -160,3 +161,11 @@ await mkdir(out, { recursive: true });
 await writeFile(join(out, 'latest.md'), `${lines.join('\n')}\n`);
 await writeFile(join(out, 'latest.json'), `${JSON.stringify(cells, null, 2)}\n`);
 process.stdout.write(`${lines.join('\n')}\n`);
+
+// The durable-state cells have their own runner and results file; it runs them after these.
+const durable = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', join(import.meta.dirname, 'durable.ts'), ...(quick ? ['--quick'] : [])],
+  { stdio: 'inherit' },
+);
+if (durable.status !== 0) process.exitCode = 1;
