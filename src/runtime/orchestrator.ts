@@ -12,7 +12,7 @@ import {
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { planMachine, planStatusOf } from '../../machines/plan.machine.js';
-import { DEFAULT_SNAPSHOT_EVERY, Durability } from '../persistence/durability.js';
+import { Durability } from '../persistence/durability.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
@@ -32,7 +32,10 @@ export interface OrchestratorOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** Receives every record; when given, each pass makes its decisions durable before acting. */
   store?: Store;
-  /** With a store: records between snapshots. Integer, 1 to 1,000,000,000. Default 10,000. */
+  /**
+   * With a store: records between snapshots. Integer, 1 to 1,000,000,000. Default: 10,000 or twice
+   * the plan's jobs, whichever is more (so that snapshots cost a plan time in proportion to its size).
+   */
   snapshotEvery?: number;
 }
 
@@ -110,7 +113,7 @@ export function runOrchestrator(
     ? new Durability(
         store,
         resumption?.fold ?? JournalFold.start(headerOf(input)),
-        options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+        options.snapshotEvery,
       )
     : null;
 
