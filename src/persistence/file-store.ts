@@ -91,13 +91,8 @@ export class FileStore implements Store {
 
   async load(): Promise<StoredPlan> {
     const snapshot = await readSnapshot(this.snapshotPath);
-    const journal = await readJournal(this.path);
-    const after = snapshot?.seq ?? 0;
-    return {
-      ...journal,
-      snapshot,
-      records: journal.records.filter((record) => record.seq > after),
-    };
+    const journal = await readJournalAfter(this.path, snapshot);
+    return { ...journal, snapshot };
   }
 }
 
@@ -130,7 +125,19 @@ function serialize(record: StampedRecord): string {
  * Reads a journal. A torn last line (a crash in the middle of a write) is dropped with a
  * warning; any other damage is a `RestoreError` naming the file, the line and the problem.
  */
-export async function readJournal(path: string): Promise<StoredPlan> {
+export function readJournal(path: string): Promise<StoredPlan> {
+  return readJournalAfter(path, null);
+}
+
+/**
+ * Reads the records of a journal after a snapshot. Line n holds record n, so the lines the
+ * snapshot covers are not parsed at all (most of a restore's reading time) once the line at the
+ * snapshot's seq is found to be that record; otherwise every line is read and checked.
+ */
+async function readJournalAfter(
+  path: string,
+  snapshot: PlanSnapshot | null,
+): Promise<StoredPlan> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -168,7 +175,13 @@ export async function readJournal(path: string): Promise<StoredPlan> {
   }
   const known = new Set(header.input.jobs.map((job) => job.id));
   const records: StampedRecord[] = [];
-  for (let i = 1; i < lines.length; i++) {
+  let lastSeq = 0;
+  const after = snapshot?.seq ?? 0;
+  if (after > 0 && after < lines.length && (parse(after) as StampedRecord)?.seq === after) {
+    lastSeq = after;
+    for (const id of snapshot!.state.context.order) known.add(id);
+  }
+  for (let i = lastSeq + 1; i < lines.length; i++) {
     const record = parse(i) as StampedRecord | undefined;
     const lineNumber = i + 1;
     if (record === undefined) {
@@ -180,7 +193,7 @@ export async function readJournal(path: string): Promise<StoredPlan> {
       }
       throw new RestoreError(path, lineNumber, 'the line is not valid JSON');
     }
-    const expected = (records.at(-1)?.seq ?? 0) + 1;
+    const expected = lastSeq + 1;
     if (record.seq !== expected) {
       throw new RestoreError(
         path,
@@ -198,7 +211,8 @@ export async function readJournal(path: string): Promise<StoredPlan> {
         `record ${record.type} names job "${jobId}", which the plan does not have`,
       );
     }
-    records.push(record);
+    lastSeq = record.seq;
+    if (record.seq > after) records.push(record);
   }
   return { header, snapshot: null, records, warnings };
 }

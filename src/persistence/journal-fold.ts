@@ -36,18 +36,22 @@ export class JournalFold {
     return new JournalFold({ seq: 0, context, retryAt: Object.create(null), finished: null });
   }
 
-  static fromSnapshot(snapshot: PlanSnapshot): JournalFold {
-    const state = structuredClone(snapshot.state);
+  /** Takes the snapshot's state as its own: the caller must not use it afterwards. */
+  private static adopting(snapshot: PlanSnapshot): JournalFold {
+    const state = snapshot.state;
     // JSON gives plain objects; job ids must never meet Object.prototype.
     state.context.jobs = Object.assign(Object.create(null), state.context.jobs);
     state.retryAt = Object.assign(Object.create(null), state.retryAt);
     return new JournalFold(state);
   }
 
-  /** The state a store holds: its snapshot, if any, with the records after it folded in. */
+  /**
+   * The state a store holds: its snapshot, if any, with the records after it folded in. A loaded
+   * plan is the caller's own (stores parse it afresh), so its snapshot is folded into in place.
+   */
   static of(stored: StoredPlan): JournalFold {
     const fold = stored.snapshot
-      ? JournalFold.fromSnapshot(stored.snapshot)
+      ? JournalFold.adopting(stored.snapshot)
       : JournalFold.start(stored.header);
     for (const record of stored.records) fold.apply(record);
     return fold;
@@ -55,7 +59,7 @@ export class JournalFold {
 
   /** An independent copy, to go on folding while the original is used otherwise. */
   copy(): JournalFold {
-    return JournalFold.fromSnapshot(this.snapshot());
+    return JournalFold.adopting(structuredClone(this.snapshot()));
   }
 
   snapshot(): PlanSnapshot {

@@ -38,7 +38,10 @@ export interface Store {
   flush(): Promise<void>;
   /** Stores a snapshot, replacing the previous one at once (never half written). */
   writeSnapshot(snapshot: PlanSnapshot): Promise<void>;
-  /** Reads the journal back; rejects with a `RestoreError` naming what is wrong. */
+  /**
+   * Reads the journal back as new objects, which the caller may change; rejects with a
+   * `RestoreError` naming what is wrong.
+   */
   load(): Promise<StoredPlan>;
 }
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,39 @@ describe('FileStore', () => {
     const journal = await readJournal(store.path);
     expect(journal.records.filter((r) => r.type === 'attempt-started')).toHaveLength(3);
     kit.checkInvariants();
+  });
+
+  it('reads back only the records after the snapshot, checking those it reads', async () => {
+    // A plan run on a memory store, then written out as a FileStore would have written it.
+    const memory = new MemoryStore();
+    const plan = { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }, { id: 'C' }] };
+    const kit = createTestOrchestrator(plan, { store: memory, snapshotEvery: 5 });
+    await kit.start();
+    await kit.complete('A');
+    const store = new FileStore(dir);
+    store.begin(memory.header!);
+    store.append(memory.records);
+    await store.flush();
+    const written = JSON.parse(memory.snapshot!);
+    await store.writeSnapshot(written);
+
+    const { snapshot, records } = await store.load();
+    expect(snapshot!.seq).toBe(written.seq);
+    expect(records.map((r) => r.seq)).toEqual(
+      memory.records.filter((r) => r.seq > written.seq).map((r) => r.seq),
+    );
+    expect(records.length).toBeGreaterThan(0);
+
+    // The lines the snapshot covers are not parsed; a damaged line after it is still found.
+    const lines = (await readFile(store.path, 'utf8')).split('\n');
+    lines[1] = 'covered by the snapshot';
+    await writeFile(store.path, lines.join('\n'));
+    expect((await new FileStore(dir).load()).records).toEqual(records);
+    lines[written.seq + 1] = 'damaged';
+    await writeFile(store.path, lines.join('\n'));
+    await expect(new FileStore(dir).load()).rejects.toThrow(
+      `${store.path}:${written.seq + 2}: the line is not valid JSON`,
+    );
   });
 
   it('replays into the same view as the live run, and resumes a plan to completion', async () => {
