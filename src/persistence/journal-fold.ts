@@ -234,6 +234,9 @@ function command(ctx: PlanContext, accepted: PlanCommandRecord): void {
     case 'RETRY_FINALIZE':
       ctx.finalize.failure = null;
       return;
+    case 'CANCEL':
+      ctx.cancel = typeof accepted.reason === 'string' ? { reason: accepted.reason } : {};
+      return;
     case 'REORDER':
       reorder(ctx, accepted.jobIds as string[]);
       return;

@@ -233,3 +233,29 @@ describe('resuming', () => {
     });
   });
 });
+
+describe('restart during a cancel', () => {
+  it('a plan whose cancel was recorded but not finished ends canceled on resume, starting nothing', async () => {
+    const plan: TestPlanSpec = {
+      id: 'p',
+      maxParallel: 1,
+      jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C', dependsOn: ['A'] }],
+    };
+    const { store } = await crashAfter(plan, async (kit) => {
+      kit.send({ type: 'CANCEL', reason: 'stop' });
+      await kit.flush();
+    });
+    // The process died after the cancel pass was written, before the plan's own end.
+    const end = store.records.findIndex((record) => record.type === 'plan-canceled');
+    expect(end).toBeGreaterThan(0);
+    const cut = new MemoryStore();
+    cut.begin(store.header!);
+    cut.append(store.records.slice(0, end));
+
+    const kit = await resumeTestOrchestrator(plan, cut);
+    await kit.start();
+    expect(kit.sequence(/^start/)).toEqual([]);
+    expect(kit.view()).toMatchObject({ status: 'canceled' });
+    expect(kit.records.at(-1)).toMatchObject({ type: 'plan-canceled', reason: 'stop' });
+  });
+});
