@@ -32,7 +32,9 @@ export class Durability {
     for (const record of records) this.fold.apply(record);
     const every =
       this.snapshotEvery ?? Math.max(MIN_SNAPSHOT_EVERY, 2 * this.fold.state.context.order.length);
-    if (this.fold.state.seq - this.lastSnapshotSeq >= every) {
+    // A plan that ended or is being canceled is never resumed: a snapshot would only delay its end.
+    const ending = this.fold.state.finished !== null || this.fold.state.context.cancel !== null;
+    if (!ending && this.fold.state.seq - this.lastSnapshotSeq >= every) {
       this.due = structuredClone(this.fold.snapshot());
       this.lastSnapshotSeq = this.fold.state.seq;
     }
