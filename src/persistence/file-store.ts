@@ -134,10 +134,7 @@ export function readJournal(path: string): Promise<StoredPlan> {
  * snapshot covers are not parsed at all (most of a restore's reading time) once the line at the
  * snapshot's seq is found to be that record; otherwise every line is read and checked.
  */
-async function readJournalAfter(
-  path: string,
-  snapshot: PlanSnapshot | null,
-): Promise<StoredPlan> {
+async function readJournalAfter(path: string, snapshot: PlanSnapshot | null): Promise<StoredPlan> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
