@@ -1,12 +1,4 @@
-import {
-  assign,
-  cancel,
-  enqueueActions,
-  fromCallback,
-  fromPromise,
-  sendParent,
-  setup,
-} from 'xstate';
+import { assign, cancel, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
 import { type ErrorInfo, type FailureKind, toErrorInfo } from './errors.js';
 import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
 
@@ -14,7 +6,15 @@ import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
  * One job's lifecycle: its attempts, the time limit of each, the backoff between them and the
  * verification of the result. The job reports every outcome to the plan through events; the
  * plan decides when each attempt may start (so a durable plan can record the start first).
+ *
+ * An attempt is under way exactly while the job is in `running` (`ATTEMPT_STATE`). The machine
+ * itself runs no code: the job actor's logic (src/runtime/attempt-actor.ts, `withAttempts`)
+ * starts the attempt on entering `running`, aborts it on leaving `running` early (a `TIMEOUT`,
+ * a `CANCEL`, the actor stopped), and turns its outcome into an `ATTEMPT.*` event for the job.
  */
+
+/** The state in which an attempt runs. */
+export const ATTEMPT_STATE = 'running';
 
 export interface JobMachineInput {
   jobId: string;
@@ -29,7 +29,7 @@ export interface JobMachineInput {
   waitMs?: number;
 }
 
-/** What the attempt actor (the job's work) receives. */
+/** What an attempt (the job's work) is about. */
 export interface AttemptInput {
   jobId: string;
   attempt: number;
@@ -39,18 +39,11 @@ export interface AttemptInput {
 
 export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
 
-/** Events the attempt actor sends back to its job. */
+/** Events an attempt sends to its job. */
 export type AttemptEvent =
   | { type: 'ATTEMPT.PROGRESS'; progress: unknown }
   | { type: 'ATTEMPT.SUCCEEDED'; output: unknown }
   | { type: 'ATTEMPT.FAILED'; error: ErrorInfo; retryable: boolean };
-
-/** Sent by the job to its attempt just before the attempt is stopped for a reason. */
-export interface AttemptAbortEvent {
-  type: 'ATTEMPT.ABORT';
-  why: AbortWhy;
-  detail?: string;
-}
 
 /** Events the plan sends to a job. */
 export type PlanToJobEvent =
@@ -110,15 +103,8 @@ export const jobMachine = setup({
     events: {} as JobEvent,
   },
   actors: {
-    // Placeholders so the machine can be drawn and inspected on its own; the orchestrator
-    // provides the real implementations (src/runtime/attempt-actor.ts).
-    attempt: fromCallback<AttemptAbortEvent, AttemptInput>(({ sendBack }) => {
-      sendBack({
-        type: 'ATTEMPT.FAILED',
-        error: { name: 'Error', message: 'no runner provided' },
-        retryable: false,
-      });
-    }),
+    // A placeholder so the machine can be drawn and inspected on its own; the orchestrator
+    // provides the real implementation (src/runtime/attempt-actor.ts).
     verify: fromPromise<string[], { jobId: string; attempt: number; output: unknown }>(
       async () => [],
     ),
@@ -145,15 +131,6 @@ export const jobMachine = setup({
     armTimeout: enqueueActions(({ context, enqueue }) => {
       if (context.timeoutMs !== null) {
         enqueue.raise({ type: 'TIMEOUT' }, { id: 'timeout', delay: context.timeoutMs });
-      }
-    }),
-    // Runs on leaving `running`, before the attempt actor is stopped, so that the job's code sees
-    // why its signal was aborted. A finished attempt is not aborted.
-    abortAttempt: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'TIMEOUT')
-        enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: 'timeout' });
-      if (event.type === 'CANCEL') {
-        enqueue.sendTo('attempt', { type: 'ATTEMPT.ABORT', why: event.why, detail: event.detail });
       }
     }),
     recordFailure: assign(({ context, event }) => {
@@ -254,20 +231,12 @@ export const jobMachine = setup({
         { target: 'running' },
       ],
     },
+    // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on TIMEOUT or CANCEL
+    // aborts it, with that reason.
     running: {
       entry: ['reportStarted', 'armTimeout'],
       // The delayed TIMEOUT is raised by id, so it must be withdrawn by id when the attempt ends.
-      exit: ['abortAttempt', cancel('timeout')],
-      invoke: {
-        id: 'attempt',
-        src: 'attempt',
-        input: ({ context }) => ({
-          jobId: context.jobId,
-          attempt: context.attempt,
-          attemptId: currentAttemptId(context),
-          timeoutMs: context.timeoutMs,
-        }),
-      },
+      exit: cancel('timeout'),
       on: {
         'ATTEMPT.PROGRESS': { actions: 'reportProgress' },
         'ATTEMPT.SUCCEEDED': [

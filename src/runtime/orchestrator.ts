@@ -17,7 +17,12 @@ import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
-import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
+import {
+  createAttemptRunner,
+  createVerifyLogic,
+  type LateResultSink,
+  withAttempts,
+} from './attempt-actor.js';
 import { type Clock, systemClock } from './clock.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
@@ -153,12 +158,10 @@ export function runOrchestrator(
 
   const machine = planMachine.provide({
     actors: {
-      job: jobMachine.provide({
-        actors: {
-          attempt: createAttemptLogic(jobOf, late, attempts, store !== undefined),
-          verify: createVerifyLogic(jobOf),
-        },
-      }),
+      job: withAttempts(
+        jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } }),
+        createAttemptRunner(jobOf, late, attempts, store !== undefined),
+      ),
       integration: createIntegrationLogic(plan.id, plan.integration),
       finalize: createFinalizeLogic(plan),
     },
