@@ -52,7 +52,6 @@ export type PlanToJobEvent =
 
 /** Events a job sends to the plan. Each carries the attempt it is about. */
 export type JobToPlanEvent =
-  | { type: 'JOB_STARTED'; jobId: string; attemptId: string; attempt: number }
   | { type: 'JOB_PROGRESS'; jobId: string; attemptId: string; progress: unknown }
   | { type: 'JOB_VERIFYING'; jobId: string; attemptId: string }
   | { type: 'JOB_COMPLETED'; jobId: string; attemptId: string; output: unknown }
@@ -96,11 +95,33 @@ export type JobEvent =
 
 const currentAttemptId = (c: JobContext) => attemptIdOf(c.jobId, c.attempt);
 
+function failedEvent(context: JobContext, willRetry: boolean): JobOutcome {
+  const failure = context.failure!;
+  return {
+    type: 'JOB_FAILED',
+    jobId: context.jobId,
+    attemptId: currentAttemptId(context),
+    error: failure.error,
+    kind: failure.kind,
+    willRetry,
+    ...(willRetry ? { retryInMs: context.retryInMs } : {}),
+    ...(failure.violations ? { violations: failure.violations } : {}),
+    ...(failure.kind === 'verification' ? { output: context.output } : {}),
+  };
+}
+
+/**
+ * How a job actor ends: its output, carried to the plan by the actor's done event, so that a
+ * job's last outcome and the end of its actor are one event for the plan. A canceled job has none.
+ */
+export type JobOutcome = Extract<JobToPlanEvent, { type: 'JOB_COMPLETED' | 'JOB_FAILED' }>;
+
 export const jobMachine = setup({
   types: {
     input: {} as JobMachineInput,
     context: {} as JobContext,
     events: {} as JobEvent,
+    output: {} as JobOutcome | undefined,
   },
   actors: {
     // A placeholder so the machine can be drawn and inspected on its own; the orchestrator
@@ -116,12 +137,6 @@ export const jobMachine = setup({
     mustVerify: ({ context }) => context.verify,
   },
   actions: {
-    reportStarted: sendParent(({ context }) => ({
-      type: 'JOB_STARTED' as const,
-      jobId: context.jobId,
-      attemptId: currentAttemptId(context),
-      attempt: context.attempt,
-    })),
     reportProgress: sendParent(({ context, event }) => ({
       type: 'JOB_PROGRESS' as const,
       jobId: context.jobId,
@@ -171,20 +186,7 @@ export const jobMachine = setup({
         retryInMs: backoffDelay(context.retry, failedIndex, currentAttemptId(context)),
       };
     }),
-    reportFailure: sendParent(({ context }, params: { willRetry: boolean }) => {
-      const failure = context.failure!;
-      return {
-        type: 'JOB_FAILED' as const,
-        jobId: context.jobId,
-        attemptId: currentAttemptId(context),
-        error: failure.error,
-        kind: failure.kind,
-        willRetry: params.willRetry,
-        ...(params.willRetry ? { retryInMs: context.retryInMs } : {}),
-        ...(failure.violations ? { violations: failure.violations } : {}),
-        ...(failure.kind === 'verification' ? { output: context.output } : {}),
-      };
-    }),
+    reportRetry: sendParent(({ context }) => failedEvent(context, true)),
     scheduleBackoff: enqueueActions(({ context, enqueue }) => {
       enqueue.raise({ type: 'BACKOFF_DONE' }, { id: 'backoff', delay: context.retryInMs });
     }),
@@ -203,12 +205,6 @@ export const jobMachine = setup({
       jobId: context.jobId,
       attemptId: currentAttemptId(context),
     })),
-    reportCompleted: sendParent(({ context }) => ({
-      type: 'JOB_COMPLETED' as const,
-      jobId: context.jobId,
-      attemptId: currentAttemptId(context),
-      output: context.output,
-    })),
   },
 }).createMachine({
   id: 'job',
@@ -220,6 +216,8 @@ export const jobMachine = setup({
     retryInMs: input.waitMs ?? 0,
   }),
   initial: 'starting',
+  // The output of the final state reached (none for `canceled`).
+  output: ({ event }) => event.output as JobOutcome,
   on: {
     CANCEL: '.canceled',
   },
@@ -232,9 +230,10 @@ export const jobMachine = setup({
       ],
     },
     // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on TIMEOUT or CANCEL
-    // aborts it, with that reason.
+    // aborts it, with that reason. The plan knows when a job enters `running` (it spawned the
+    // job, or sent START_ATTEMPT) and records it then: the job does not report it.
     running: {
-      entry: ['reportStarted', 'armTimeout'],
+      entry: 'armTimeout',
       // The delayed TIMEOUT is raised by id, so it must be withdrawn by id when the attempt ends.
       exit: cancel('timeout'),
       on: {
@@ -254,7 +253,7 @@ export const jobMachine = setup({
       },
     },
     retrying: {
-      entry: { type: 'reportFailure', params: { willRetry: true } },
+      entry: 'reportRetry',
       always: 'backingOff',
     },
     backingOff: {
@@ -282,8 +281,16 @@ export const jobMachine = setup({
         onError: { target: 'failed', actions: 'recordFailure' },
       },
     },
-    succeeded: { type: 'final', entry: 'reportCompleted' },
-    failed: { type: 'final', entry: { type: 'reportFailure', params: { willRetry: false } } },
+    succeeded: {
+      type: 'final',
+      output: ({ context }): JobOutcome => ({
+        type: 'JOB_COMPLETED',
+        jobId: context.jobId,
+        attemptId: currentAttemptId(context),
+        output: context.output,
+      }),
+    },
+    failed: { type: 'final', output: ({ context }) => failedEvent(context, false) },
     canceled: { type: 'final' },
   },
 });

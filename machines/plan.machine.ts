@@ -1,7 +1,7 @@
 import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xstate';
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
-import { type JobToPlanEvent, jobMachine } from './job.machine.js';
+import { type JobOutcome, type JobToPlanEvent, jobMachine } from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
@@ -65,6 +65,11 @@ export interface PlanSummary {
 export type PlanEmitted =
   | { type: 'records'; records: PlanRecord[] }
   | { type: 'commit'; upTo: number };
+
+function isJobOutcome(output: unknown): output is JobOutcome {
+  const type = (output as { type?: unknown } | undefined)?.type;
+  return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
+}
 
 /** The plan status of a plan machine snapshot. */
 export function planStatusOf(snapshot: AnyMachineSnapshot): PlanStatus {
@@ -182,9 +187,16 @@ export const planMachine = setup({
       recordIntegrationEvent(context, event as IntegrationToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
-    // Counters change in place, like the rest of the context: an `assign` copies the whole context.
-    retireActor: enqueueActions(({ context }) => {
+    // A child actor ended. A job actor's done event carries the job's last outcome (its output),
+    // recorded like the same event sent on its own. Counters change in place, like the rest of
+    // the context: an `assign` copies the whole context.
+    retireActor: enqueueActions(({ context, event, enqueue }) => {
       context.actors--;
+      const outcome = (event as { output?: unknown }).output;
+      if (!isJobOutcome(outcome)) return;
+      const records: PlanRecord[] = [];
+      recordJobEvent(context, outcome, records);
+      enqueue.emit({ type: 'records', records });
     }),
     recordCommitFailure: enqueueActions(({ context, event, enqueue }) => {
       const { error } = event as CommitFailedEvent;
@@ -266,7 +278,8 @@ export const planMachine = setup({
       if (requestCommit(context)) enqueue.emit({ type: 'commit', upTo: context.commitRequested });
     }),
     launch: enqueueActions(({ context, enqueue }) => {
-      const { launch, start, integrate } = takeLaunches(context);
+      const records: PlanRecord[] = [];
+      const { launch, start, integrate } = takeLaunches(context, records);
       const spawns = launch.map((job) => {
         const spawn = { id: job.slot!, input: jobActorInput(job) };
         job.waitMs = null; // a restored delay is waited out once
@@ -289,6 +302,8 @@ export const planMachine = setup({
         });
       }
       for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
+      // After the spawns and sends: by the time this is emitted, the attempts have started.
+      if (records.length > 0) enqueue.emit({ type: 'records', records });
     }),
     openPreFinalize: enqueueActions(({ context }) => {
       context.gate = { name: 'pre_finalize' };
@@ -338,7 +353,6 @@ export const planMachine = setup({
   entry: 'begin',
   initial: 'awaitingApproval',
   on: {
-    JOB_STARTED: { actions: 'recordJobEvent' },
     JOB_PROGRESS: { actions: 'recordJobEvent' },
     JOB_VERIFYING: { actions: 'recordJobEvent' },
     JOB_COMPLETED: { actions: 'recordJobEvent' },

@@ -180,8 +180,15 @@ export function decisionsDurable(ctx: PlanContext): boolean {
   return !ctx.writeAhead || ctx.commitDurable >= ctx.commitRequested;
 }
 
-/** Hands the decided launches, starts and integration over to the machine to carry out. */
-export function takeLaunches(ctx: PlanContext): {
+/**
+ * Hands the decided launches, starts and integration over to the machine to carry out. A job
+ * launched as `running`, and every job told to start, enters the job machine's `running` state
+ * (its attempt starts) as the machine carries this out: `attempt-running` records that.
+ */
+export function takeLaunches(
+  ctx: PlanContext,
+  out: Out,
+): {
   launch: JobRecord[];
   start: JobRecord[];
   integrate: JobRecord | null;
@@ -192,7 +199,13 @@ export function takeLaunches(ctx: PlanContext): {
   ctx.toLaunch.length = 0;
   ctx.toStart.length = 0;
   ctx.toIntegrate = null;
+  for (const job of launch) if (job.status === 'running') attemptRunning(job, out);
+  for (const job of start) attemptRunning(job, out);
   return { launch, start, integrate: integrating?.status === 'integrating' ? integrating : null };
+}
+
+function attemptRunning(job: JobRecord, out: Out): void {
+  out.push({ type: 'attempt-running', jobId: job.id, attemptId: job.attemptId! });
 }
 
 function ignore(out: Out, event: JobToPlanEvent, why: string): void {
@@ -230,9 +243,6 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
   }
   const job = ctx.jobs[event.jobId]!;
   switch (event.type) {
-    case 'JOB_STARTED':
-      out.push({ type: 'attempt-running', jobId: job.id, attemptId: event.attemptId });
-      return;
     case 'JOB_PROGRESS':
       out.push({
         type: 'job-progress',
