@@ -119,9 +119,19 @@ export function runOrchestrator(
       )
     : null;
 
+  /**
+   * Numbers and times a batch of records (one time for the batch: they are one step's facts).
+   * Stamped copies are made only for a store or a subscriber of `events$`; otherwise only the
+   * count and the view's timings move on.
+   */
   const publish = (records: readonly PlanRecord[]) => {
-    const stamped = records.map((record) => ({ ...record, seq: ++seq, at: clock.now() }));
-    for (const record of stamped) noteTiming(timing, record);
+    const at = clock.now();
+    for (const record of records) noteTiming(timing, record, at);
+    if (!durability && !events.observed) {
+      seq += records.length;
+      return;
+    }
+    const stamped = records.map((record) => ({ ...record, seq: ++seq, at }));
     durability?.record(stamped);
     for (const record of stamped) events.next(record);
   };
@@ -298,10 +308,10 @@ export function runOrchestrator(
   return orchestrator;
 }
 
-function noteTiming(timing: Map<string, JobTiming>, record: StampedRecord): void {
+function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: number): void {
   switch (record.type) {
     case 'attempt-started':
-      timing.set(record.jobId, { startedAt: record.at });
+      timing.set(record.jobId, { startedAt: at });
       return;
     case 'job-succeeded':
     case 'job-failed':
@@ -309,7 +319,7 @@ function noteTiming(timing: Map<string, JobTiming>, record: StampedRecord): void
     case 'job-canceled':
     case 'job-blocked': {
       const entry = timing.get(record.jobId) ?? {};
-      entry.endedAt = record.at;
+      entry.endedAt = at;
       timing.set(record.jobId, entry);
       return;
     }
