@@ -1,7 +1,12 @@
 import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xstate';
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
-import { type JobOutcome, type JobToPlanEvent, jobMachine } from './job.machine.js';
+import {
+  type JobMachineInput,
+  type JobOutcome,
+  type JobToPlanEvent,
+  jobMachine,
+} from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
@@ -77,15 +82,16 @@ export function planStatusOf(snapshot: AnyMachineSnapshot): PlanStatus {
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as PlanStatus;
 }
 
-function jobActorInput(job: JobRecord) {
+function jobActorInput(job: JobRecord): JobMachineInput {
+  // Every field set, in one order, without spreads; `undefined` when it does not apply.
   return {
     jobId: job.id,
     firstAttempt: job.attempt,
     retry: job.retry,
     timeoutMs: job.timeoutMs,
     verify: job.verify,
-    ...(job.reverify ? { reverify: { output: job.output } } : {}),
-    ...(job.waitMs !== null ? { waitMs: job.waitMs } : {}),
+    reverify: job.reverify ? { output: job.output } : undefined,
+    waitMs: job.waitMs !== null ? job.waitMs : undefined,
   };
 }
 

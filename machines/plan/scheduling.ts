@@ -298,22 +298,32 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
  * turn to integrate. Its dependents are released only when it succeeded.
  */
 export function finishRun(ctx: PlanContext, job: JobRecord, out: Out, approved = false): void {
-  const result = {
-    jobId: job.id,
-    attemptId: job.attemptId!,
-    output: job.output,
-    ...(approved ? { approved: true as const } : {}),
-  };
   ctx.dirty = true;
   if (ctx.integration) {
     job.status = 'awaitingIntegration';
     job.rank ??= ctx.completions++;
     pushReady(ctx.awaiting, -job.rank, job.index);
-    out.push({ type: 'job-ran', ...result });
+    out.push(ranRecord('job-ran', job, approved));
     return;
   }
-  out.push({ type: 'job-succeeded', ...result });
+  out.push(ranRecord('job-succeeded', job, approved));
   succeed(ctx, job, out);
+}
+
+/** Built field by field (no object spread: it is on every job's path). */
+function ranRecord<T extends 'job-ran' | 'job-succeeded'>(
+  type: T,
+  job: JobRecord,
+  approved: boolean,
+) {
+  const record: { type: T; jobId: string; attemptId: string; output: unknown; approved?: true } = {
+    type,
+    jobId: job.id,
+    attemptId: job.attemptId!,
+    output: job.output,
+  };
+  if (approved) record.approved = true;
+  return record;
 }
 
 export function succeed(ctx: PlanContext, job: JobRecord, out: Out): void {
