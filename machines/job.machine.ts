@@ -1,4 +1,12 @@
-import { assign, cancel, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import {
+  assign,
+  cancel,
+  enqueueActions,
+  fromPromise,
+  StateMachine,
+  sendParent,
+  setup,
+} from 'xstate';
 import { type ErrorInfo, type FailureKind, toErrorInfo } from './errors.js';
 import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
 
@@ -302,3 +310,16 @@ export const jobMachine = setup({
     canceled: { type: 'final' },
   },
 });
+
+/**
+ * The same statechart, with the same implementations, entered at `running`: for a job launched
+ * to run its attempt at once (no kept result to verify, no delay to wait out), which is where
+ * `starting` would lead it. It skips `starting`'s eventless step, about a third of the cost of a
+ * job actor's initial state.
+ */
+export function enteredRunning(machine: typeof jobMachine): typeof jobMachine {
+  const config = { ...machine.config, initial: ATTEMPT_STATE };
+  return new StateMachine(config, machine.implementations) as unknown as typeof jobMachine;
+}
+
+export const runningJobMachine = enteredRunning(jobMachine);

@@ -6,6 +6,7 @@ import {
   type JobOutcome,
   type JobToPlanEvent,
   jobMachine,
+  runningJobMachine,
 } from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
@@ -145,6 +146,8 @@ export const planMachine = setup({
   },
   actors: {
     job: jobMachine,
+    // A job launched to run at once starts in `running` (see `enteredRunning`).
+    runningJob: runningJobMachine,
     integration: integrationMachine,
     // A placeholder; the orchestrator provides the plan's `finalize` hook.
     finalize: fromPromise<unknown, PlanSummary>(async () => undefined),
@@ -287,7 +290,8 @@ export const planMachine = setup({
       const records: PlanRecord[] = [];
       const { launch, start, integrate } = takeLaunches(context, records);
       const spawns = launch.map((job) => {
-        const spawn = { id: job.slot!, input: jobActorInput(job) };
+        const src = job.status === 'running' ? ('runningJob' as const) : ('job' as const);
+        const spawn = { src, id: job.slot!, input: jobActorInput(job) };
         job.waitMs = null; // a restored delay is waited out once
         return spawn;
       });
@@ -300,10 +304,11 @@ export const planMachine = setup({
       // XState copies the children map for each spawnChild and the whole context for an assign:
       // one job at a time is cheaper spawned alone, a batch in one assign.
       if (spawns.length === 1) {
-        enqueue.spawnChild('job', { id: spawns[0]!.id, input: spawns[0]!.input });
+        const { src, id, input } = spawns[0]!;
+        enqueue.spawnChild(src, { id, input });
       } else if (spawns.length > 1) {
         enqueue.assign(({ spawn }) => {
-          for (const { id, input } of spawns) spawn('job', { id, input });
+          for (const { src, id, input } of spawns) spawn(src, { id, input });
           return {};
         });
       }

@@ -1,7 +1,7 @@
 import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { toErrorInfo } from '../../machines/errors.js';
-import { jobMachine } from '../../machines/job.machine.js';
+import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
 import { checkpointOf } from '../../machines/plan/checkpoint.js';
 import {
   COMMAND_TYPES,
@@ -166,12 +166,12 @@ export function runOrchestrator(
     },
   };
 
+  const job = jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } });
+  const runner = createAttemptRunner(jobOf, late, attempts, store !== undefined);
   const machine = planMachine.provide({
     actors: {
-      job: withAttempts(
-        jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } }),
-        createAttemptRunner(jobOf, late, attempts, store !== undefined),
-      ),
+      job: withAttempts(job, runner),
+      runningJob: withAttempts(enteredRunning(job), runner),
       integration: createIntegrationLogic(plan.id, plan.integration),
       finalize: createFinalizeLogic(plan),
     },
