@@ -1,7 +1,13 @@
 import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xstate';
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
-import { type JobToPlanEvent, jobMachine } from './job.machine.js';
+import {
+  type JobMachineInput,
+  type JobOutcome,
+  type JobToPlanEvent,
+  jobMachine,
+  runningJobMachine,
+} from './job.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
@@ -66,21 +72,27 @@ export type PlanEmitted =
   | { type: 'records'; records: PlanRecord[] }
   | { type: 'commit'; upTo: number };
 
+function isJobOutcome(output: unknown): output is JobOutcome {
+  const type = (output as { type?: unknown } | undefined)?.type;
+  return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
+}
+
 /** The plan status of a plan machine snapshot. */
 export function planStatusOf(snapshot: AnyMachineSnapshot): PlanStatus {
   const value = snapshot.value;
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as PlanStatus;
 }
 
-function jobActorInput(job: JobRecord) {
+function jobActorInput(job: JobRecord): JobMachineInput {
+  // Every field set, in one order, without spreads; `undefined` when it does not apply.
   return {
     jobId: job.id,
     firstAttempt: job.attempt,
     retry: job.retry,
     timeoutMs: job.timeoutMs,
     verify: job.verify,
-    ...(job.reverify ? { reverify: { output: job.output } } : {}),
-    ...(job.waitMs !== null ? { waitMs: job.waitMs } : {}),
+    reverify: job.reverify ? { output: job.output } : undefined,
+    waitMs: job.waitMs !== null ? job.waitMs : undefined,
   };
 }
 
@@ -134,6 +146,8 @@ export const planMachine = setup({
   },
   actors: {
     job: jobMachine,
+    // A job launched to run at once starts in `running` (see `enteredRunning`).
+    runningJob: runningJobMachine,
     integration: integrationMachine,
     // A placeholder; the orchestrator provides the plan's `finalize` hook.
     finalize: fromPromise<unknown, PlanSummary>(async () => undefined),
@@ -182,9 +196,16 @@ export const planMachine = setup({
       recordIntegrationEvent(context, event as IntegrationToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
-    // Counters change in place, like the rest of the context: an `assign` copies the whole context.
-    retireActor: enqueueActions(({ context }) => {
+    // A child actor ended. A job actor's done event carries the job's last outcome (its output),
+    // recorded like the same event sent on its own. Counters change in place, like the rest of
+    // the context: an `assign` copies the whole context.
+    retireActor: enqueueActions(({ context, event, enqueue }) => {
       context.actors--;
+      const outcome = (event as { output?: unknown }).output;
+      if (!isJobOutcome(outcome)) return;
+      const records: PlanRecord[] = [];
+      recordJobEvent(context, outcome, records);
+      enqueue.emit({ type: 'records', records });
     }),
     recordCommitFailure: enqueueActions(({ context, event, enqueue }) => {
       const { error } = event as CommitFailedEvent;
@@ -266,9 +287,11 @@ export const planMachine = setup({
       if (requestCommit(context)) enqueue.emit({ type: 'commit', upTo: context.commitRequested });
     }),
     launch: enqueueActions(({ context, enqueue }) => {
-      const { launch, start, integrate } = takeLaunches(context);
+      const records: PlanRecord[] = [];
+      const { launch, start, integrate } = takeLaunches(context, records);
       const spawns = launch.map((job) => {
-        const spawn = { id: job.slot!, input: jobActorInput(job) };
+        const src = job.status === 'running' ? ('runningJob' as const) : ('job' as const);
+        const spawn = { src, id: job.slot!, input: jobActorInput(job) };
         job.waitMs = null; // a restored delay is waited out once
         return spawn;
       });
@@ -281,14 +304,17 @@ export const planMachine = setup({
       // XState copies the children map for each spawnChild and the whole context for an assign:
       // one job at a time is cheaper spawned alone, a batch in one assign.
       if (spawns.length === 1) {
-        enqueue.spawnChild('job', { id: spawns[0]!.id, input: spawns[0]!.input });
+        const { src, id, input } = spawns[0]!;
+        enqueue.spawnChild(src, { id, input });
       } else if (spawns.length > 1) {
         enqueue.assign(({ spawn }) => {
-          for (const { id, input } of spawns) spawn('job', { id, input });
+          for (const { src, id, input } of spawns) spawn(src, { id, input });
           return {};
         });
       }
       for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
+      // After the spawns and sends: by the time this is emitted, the attempts have started.
+      if (records.length > 0) enqueue.emit({ type: 'records', records });
     }),
     openPreFinalize: enqueueActions(({ context }) => {
       context.gate = { name: 'pre_finalize' };
@@ -338,7 +364,6 @@ export const planMachine = setup({
   entry: 'begin',
   initial: 'awaitingApproval',
   on: {
-    JOB_STARTED: { actions: 'recordJobEvent' },
     JOB_PROGRESS: { actions: 'recordJobEvent' },
     JOB_VERIFYING: { actions: 'recordJobEvent' },
     JOB_COMPLETED: { actions: 'recordJobEvent' },

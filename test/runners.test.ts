@@ -114,4 +114,27 @@ describe('job runners', () => {
     await kit.start();
     expect([...actors].sort()).toEqual(['job', 'plan']);
   });
+  it('gives a signal read only after the abort, already aborted with its reason', async () => {
+    let later: (() => AbortSignal) | undefined;
+    const kit = createTestOrchestrator({
+      id: 'p',
+      jobs: [
+        {
+          id: 'A',
+          timeoutMs: 100,
+          run: (ctx) => {
+            later = () => ctx.signal; // not read while the attempt runs
+            return new Promise(() => {});
+          },
+        },
+      ],
+    });
+    await kit.start();
+    await kit.advance(100);
+    const signal = later!();
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('JobTimeoutError');
+    expect(kit.view().jobs[0]?.status).toBe('failed');
+    kit.checkInvariants();
+  });
 });

@@ -180,8 +180,15 @@ export function decisionsDurable(ctx: PlanContext): boolean {
   return !ctx.writeAhead || ctx.commitDurable >= ctx.commitRequested;
 }
 
-/** Hands the decided launches, starts and integration over to the machine to carry out. */
-export function takeLaunches(ctx: PlanContext): {
+/**
+ * Hands the decided launches, starts and integration over to the machine to carry out. A job
+ * launched as `running`, and every job told to start, enters the job machine's `running` state
+ * (its attempt starts) as the machine carries this out: `attempt-running` records that.
+ */
+export function takeLaunches(
+  ctx: PlanContext,
+  out: Out,
+): {
   launch: JobRecord[];
   start: JobRecord[];
   integrate: JobRecord | null;
@@ -192,7 +199,13 @@ export function takeLaunches(ctx: PlanContext): {
   ctx.toLaunch.length = 0;
   ctx.toStart.length = 0;
   ctx.toIntegrate = null;
+  for (const job of launch) if (job.status === 'running') attemptRunning(job, out);
+  for (const job of start) attemptRunning(job, out);
   return { launch, start, integrate: integrating?.status === 'integrating' ? integrating : null };
+}
+
+function attemptRunning(job: JobRecord, out: Out): void {
+  out.push({ type: 'attempt-running', jobId: job.id, attemptId: job.attemptId! });
 }
 
 function ignore(out: Out, event: JobToPlanEvent, why: string): void {
@@ -230,9 +243,6 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
   }
   const job = ctx.jobs[event.jobId]!;
   switch (event.type) {
-    case 'JOB_STARTED':
-      out.push({ type: 'attempt-running', jobId: job.id, attemptId: event.attemptId });
-      return;
     case 'JOB_PROGRESS':
       out.push({
         type: 'job-progress',
@@ -288,22 +298,32 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
  * turn to integrate. Its dependents are released only when it succeeded.
  */
 export function finishRun(ctx: PlanContext, job: JobRecord, out: Out, approved = false): void {
-  const result = {
-    jobId: job.id,
-    attemptId: job.attemptId!,
-    output: job.output,
-    ...(approved ? { approved: true as const } : {}),
-  };
   ctx.dirty = true;
   if (ctx.integration) {
     job.status = 'awaitingIntegration';
     job.rank ??= ctx.completions++;
     pushReady(ctx.awaiting, -job.rank, job.index);
-    out.push({ type: 'job-ran', ...result });
+    out.push(ranRecord('job-ran', job, approved));
     return;
   }
-  out.push({ type: 'job-succeeded', ...result });
+  out.push(ranRecord('job-succeeded', job, approved));
   succeed(ctx, job, out);
+}
+
+/** Built field by field (no object spread: it is on every job's path). */
+function ranRecord<T extends 'job-ran' | 'job-succeeded'>(
+  type: T,
+  job: JobRecord,
+  approved: boolean,
+) {
+  const record: { type: T; jobId: string; attemptId: string; output: unknown; approved?: true } = {
+    type,
+    jobId: job.id,
+    attemptId: job.attemptId!,
+    output: job.output,
+  };
+  if (approved) record.approved = true;
+  return record;
 }
 
 export function succeed(ctx: PlanContext, job: JobRecord, out: Out): void {

@@ -1,13 +1,16 @@
 import { isObservable, type Subscription } from 'rxjs';
-import { fromCallback, fromPromise } from 'xstate';
+import { type AnyActorRef, type AnyEventObject, fromPromise } from 'xstate';
 import { toErrorInfo } from '../../machines/errors.js';
-import type {
-  AbortWhy,
-  AttemptAbortEvent,
-  AttemptEvent,
-  AttemptInput,
-  JobToPlanEvent,
+import {
+  type AbortWhy,
+  ATTEMPT_STATE,
+  type AttemptEvent,
+  type AttemptInput,
+  type JobContext,
+  type JobToPlanEvent,
+  type jobMachine,
 } from '../../machines/job.machine.js';
+import { attemptIdOf } from '../../machines/retry.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
@@ -44,40 +47,84 @@ function toPlanEvent(input: AttemptInput, event: AttemptEvent): JobToPlanEvent {
   return { type: 'JOB_FAILED', ...ids, error: event.error, kind: 'job_failed', willRetry: false };
 }
 
+/** Why the event that ended the `running` state aborts the attempt, or null when it does not. */
+function abortOf(event: AnyEventObject): { why: AbortWhy; detail?: string } | null {
+  if (event.type === 'TIMEOUT') return { why: 'timeout' };
+  if (event.type === 'CANCEL') return { why: event.why, detail: event.detail };
+  return null;
+}
+
+/** One attempt under way: the runtime state that must not live in the machine's context. */
+class Run {
+  settled = false;
+  stopped = false;
+  subscription: Subscription | undefined = undefined;
+  /** Created when the job's code first reads `signal`. */
+  private controller: AbortController | undefined = undefined;
+  private reason: Error | undefined = undefined;
+
+  constructor(readonly input: AttemptInput) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
+  abort(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /**
- * The actor that runs one attempt of a job's `run`. It is the only place user code starts, and
- * it turns every way that code can end (value, rejection, synchronous throw, Observable error or
- * completion) into one event for the job. A result that arrives after the attempt was stopped
- * (timeout, skip, cancel) goes to `late`, so the plan can record it as ignored.
+ * Runs the attempts of jobs. An attempt runs inside its job actor, while the actor is in the
+ * job machine's `running` state: the job actor's logic (see `withAttempts`) starts it as an
+ * effect of entering `running` and aborts it as an effect of leaving it, never from an action.
+ * Every way the job's code can end (value, rejection, synchronous throw, Observable error or
+ * completion) becomes one event for the job. A result that arrives after the attempt was
+ * stopped (timeout, skip, cancel) goes to `late`, so the plan can record it as ignored.
  */
-export function createAttemptLogic(
+export function createAttemptRunner(
   jobOf: (jobId: string) => JobSpec,
   late: LateResultSink,
   tracker: AttemptTracker,
   /** With a store, outputs and progress must be plain JSON data. */
   storable: boolean,
 ) {
-  return fromCallback<AttemptAbortEvent, AttemptInput>(({ input, sendBack, receive }) => {
+  const runs = new WeakMap<AnyActorRef, Run>();
+
+  const begin = (self: AnyActorRef, context: JobContext) => {
+    const input: AttemptInput = {
+      jobId: context.jobId,
+      attempt: context.attempt,
+      attemptId: attemptIdOf(context.jobId, context.attempt),
+      timeoutMs: context.timeoutMs,
+    };
     const spec = jobOf(input.jobId);
-    const controller = new AbortController();
-    let settled = false;
-    let stopped = false;
-    let subscription: Subscription | undefined;
+    const run = new Run(input);
+    runs.set(self, run);
 
     const finish = (event: AttemptEvent) => {
-      if (settled) return;
-      settled = true;
-      if (stopped) late(toPlanEvent(input, event));
-      else sendBack(event);
+      if (run.settled) return;
+      run.settled = true;
+      if (run.stopped) late(toPlanEvent(input, event));
+      else self.send(event);
       tracker.ended();
     };
     tracker.started();
-    receive((event) => controller.abort(abortReason(input, event.why, event.detail)));
 
     const report = (progress: unknown) => {
-      if (settled || stopped) return;
+      if (run.settled || run.stopped) return;
       const problem = storable ? unstorablePart(progress, 'progress') : null;
-      sendBack({
+      self.send({
         type: 'ATTEMPT.PROGRESS',
         progress: problem ? `[progress not stored: ${problem}]` : progress,
       });
@@ -95,12 +142,14 @@ export function createAttemptLogic(
         attempt: input.attempt,
         attemptId: input.attemptId,
         input: spec.input,
-        signal: controller.signal,
+        get signal() {
+          return run.signal;
+        },
         report,
       });
       if (isObservable(result)) {
         let last: unknown;
-        subscription = result.subscribe({
+        run.subscription = result.subscribe({
           next: (value) => {
             last = value;
             report(value);
@@ -115,15 +164,53 @@ export function createAttemptLogic(
       // The runner could not even start (a synchronous throw): an ordinary failed attempt.
       finish(failed(error));
     }
+  };
 
-    return () => {
-      stopped = true;
-      subscription?.unsubscribe();
-      if (!settled && !controller.signal.aborted) {
-        controller.abort(new JobAbortedError(input.jobId, 'canceled'));
-      }
-    };
-  });
+  /** The job left `running` because of `event` (or its actor stopped). */
+  const end = (self: AnyActorRef, event: AnyEventObject) => {
+    const run = runs.get(self);
+    if (!run) return;
+    runs.delete(self);
+    const abort = run.settled ? null : abortOf(event);
+    // First the reason, so that the job's code sees why its signal was aborted.
+    if (abort) run.abort(abortReason(run.input, abort.why, abort.detail));
+    run.stopped = true;
+    run.subscription?.unsubscribe();
+    if (!run.settled) run.abort(new JobAbortedError(run.input.jobId, 'canceled'));
+  };
+
+  return { begin, end };
+}
+
+export type AttemptRunner = ReturnType<typeof createAttemptRunner>;
+
+type JobLogic = typeof jobMachine;
+
+/**
+ * The job machine as the logic of a job actor that runs its own attempts: the same statechart,
+ * plus the effect of being in `running` (an attempt under way). Effects are deferred like
+ * XState's own (an invoked child starts the same way), so they run once the actor's new snapshot
+ * is in place, outside every action, guard and `assign`. No second actor per attempt.
+ */
+export function withAttempts(machine: JobLogic, runner: AttemptRunner): JobLogic {
+  const logic: JobLogic = Object.create(machine);
+  const running = (snapshot: ReturnType<JobLogic['transition']>) =>
+    snapshot.status === 'active' && snapshot.value === ATTEMPT_STATE;
+  logic.getInitialSnapshot = (scope, input) => {
+    const snapshot = machine.getInitialSnapshot(scope, input);
+    if (running(snapshot)) scope.defer(() => runner.begin(scope.self, snapshot.context));
+    return snapshot;
+  };
+  logic.transition = (snapshot, event, scope) => {
+    const next = machine.transition(snapshot, event, scope);
+    const was = running(snapshot);
+    const is = running(next);
+    const same = was && is && next.context.attempt === snapshot.context.attempt;
+    if (was && !same) scope.defer(() => runner.end(scope.self, event));
+    if (is && !same) scope.defer(() => runner.begin(scope.self, next.context));
+    return next;
+  };
+  return logic;
 }
 
 function toViolations(result: VerifyResult): string[] {

@@ -1,7 +1,7 @@
 import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { toErrorInfo } from '../../machines/errors.js';
-import { jobMachine } from '../../machines/job.machine.js';
+import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
 import { checkpointOf } from '../../machines/plan/checkpoint.js';
 import {
   COMMAND_TYPES,
@@ -17,7 +17,12 @@ import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
-import { createAttemptLogic, createVerifyLogic, type LateResultSink } from './attempt-actor.js';
+import {
+  createAttemptRunner,
+  createVerifyLogic,
+  type LateResultSink,
+  withAttempts,
+} from './attempt-actor.js';
 import { type Clock, systemClock } from './clock.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
@@ -117,9 +122,19 @@ export function runOrchestrator(
       )
     : null;
 
+  /**
+   * Numbers and times a batch of records (one time for the batch: they are one step's facts).
+   * Stamped copies are made only for a store or a subscriber of `events$`; otherwise only the
+   * count and the view's timings move on.
+   */
   const publish = (records: readonly PlanRecord[]) => {
-    const stamped = records.map((record) => ({ ...record, seq: ++seq, at: clock.now() }));
-    for (const record of stamped) noteTiming(timing, record);
+    const at = clock.now();
+    for (const record of records) noteTiming(timing, record, at);
+    if (!durability && !events.observed) {
+      seq += records.length;
+      return;
+    }
+    const stamped = records.map((record) => ({ ...record, seq: ++seq, at }));
     durability?.record(stamped);
     for (const record of stamped) events.next(record);
   };
@@ -154,14 +169,12 @@ export function runOrchestrator(
     },
   };
 
+  const job = jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } });
+  const runner = createAttemptRunner(jobOf, late, attempts, store !== undefined);
   const machine = planMachine.provide({
     actors: {
-      job: jobMachine.provide({
-        actors: {
-          attempt: createAttemptLogic(jobOf, late, attempts, store !== undefined),
-          verify: createVerifyLogic(jobOf),
-        },
-      }),
+      job: withAttempts(job, runner),
+      runningJob: withAttempts(enteredRunning(job), runner),
       integration: createIntegrationLogic(plan.id, plan.integration),
       finalize: createFinalizeLogic(plan),
     },
@@ -298,10 +311,10 @@ export function runOrchestrator(
   return orchestrator;
 }
 
-function noteTiming(timing: Map<string, JobTiming>, record: StampedRecord): void {
+function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: number): void {
   switch (record.type) {
     case 'attempt-started':
-      timing.set(record.jobId, { startedAt: record.at });
+      timing.set(record.jobId, { startedAt: at });
       return;
     case 'job-succeeded':
     case 'job-failed':
@@ -309,7 +322,7 @@ function noteTiming(timing: Map<string, JobTiming>, record: StampedRecord): void
     case 'job-canceled':
     case 'job-blocked': {
       const entry = timing.get(record.jobId) ?? {};
-      entry.endedAt = record.at;
+      entry.endedAt = at;
       timing.set(record.jobId, entry);
       return;
     }

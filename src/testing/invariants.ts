@@ -22,10 +22,12 @@ export interface InvariantInput {
 
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
 
-/** Records the plan machine makes from one job or integration event each. */
+/**
+ * Records the plan machine makes from one job or integration event each. (`attempt-running` is
+ * not one: the plan records it when it starts the attempt.)
+ */
 const JOB_EVENT_RECORDS = new Set([
   'job-integrated',
-  'attempt-running',
   'job-progress',
   'job-verifying',
   'job-ran',

@@ -170,12 +170,14 @@ function prepareTestOrchestrator(
   };
 
   const inspect = (event: InspectionEvent) => {
-    if (
-      event.type === '@xstate.event' &&
-      event.actorRef === orchestrator.actor &&
-      /^(JOB|INTEGRATION)_/.test(event.event.type)
-    ) {
-      jobEventsReceived++;
+    if (event.type === '@xstate.event' && event.actorRef === orchestrator.actor) {
+      // A job actor's done event carries the job's last outcome (JOB_COMPLETED or JOB_FAILED).
+      const outcome = (event.event as { output?: { type?: unknown } }).output?.type;
+      const done = event.event.type.startsWith('xstate.done.actor.');
+      if (/^(JOB|INTEGRATION)_/.test(event.event.type)) jobEventsReceived++;
+      else if (done && typeof outcome === 'string' && outcome.startsWith('JOB_')) {
+        jobEventsReceived++;
+      }
     }
     options.inspect?.(event);
   };

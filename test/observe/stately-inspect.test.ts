@@ -6,7 +6,7 @@ import { createOrchestrator } from '../../src/index.js';
 interface Message {
   type: string;
   sessionId: string;
-  event?: { type: string };
+  event?: { type: string; output?: unknown };
   snapshot?: { value?: unknown };
   definition?: string;
 }
@@ -52,8 +52,17 @@ describe('@statelyai/inspect', () => {
     const machineIds = actors.map((m) => JSON.parse(m.definition ?? '{}').id).filter(Boolean);
     expect(machineIds).toContain('plan');
     expect(machineIds.filter((id: string) => id === 'job')).toHaveLength(2);
-    const events = messages.filter((m) => m.type === '@xstate.event').map((m) => m.event?.type);
-    expect(events).toEqual(expect.arrayContaining(['JOB_STARTED', 'JOB_COMPLETED']));
+    const events = messages.filter((m) => m.type === '@xstate.event').map((m) => m.event);
+    // The jobs' events (an attempt's outcome), and the plan's from its jobs: a job actor's done
+    // event carries the job's outcome.
+    expect(events.map((e) => e?.type)).toContain('ATTEMPT.SUCCEEDED');
+    const outcomes = events.filter((e) => e?.type.startsWith('xstate.done.actor.'));
+    expect(outcomes.map((e) => e?.output)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'JOB_COMPLETED', jobId: 'a', output: 'a' }),
+        expect.objectContaining({ type: 'JOB_COMPLETED', jobId: 'b', output: 'b' }),
+      ]),
+    );
     expect(messages.some((m) => m.type === '@xstate.snapshot')).toBe(true);
   });
 });
