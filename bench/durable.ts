@@ -11,7 +11,7 @@ import { type DurableResults, durableReport } from './durable-report.js';
 import { repeatInFreshProcesses } from './fresh-process.js';
 
 const quick = process.argv.includes('--quick');
-/** The 100,000-job store cell takes minutes: snapshots copy the whole plan every 10,000 records. */
+/** The 100,000-job store cell takes about a minute (an fsync per pass). */
 const CELL_TIMEOUT_MS = 600_000;
 /** Timings on a shared machine vary from run to run; the median of a few runs is reported. */
 const REPEATS = 3;

@@ -1,10 +1,8 @@
 /**
  * Makes a stored plan to restore, in its own process: `restore-prepare <n> <dir> <stopAt> <tail>`
  * runs a wide plan of n jobs with a FileStore in `dir` where jobs j0…j<stopAt-1> finish and every
- * later job hangs. One snapshot is written, about `tail` records before the end: the default
- * interval (10,000) leaves a tail of up to 10,000 records, and writing every one of the snapshots
- * before it would make this step minutes long at 100,000 jobs (each copies the whole plan). Once 8 hang, everything is durable and the
- * process exits as a crash would: the folder holds a snapshot, a tail of records after it, 8
+ * later job hangs. One snapshot is written, about `tail` records before the end (a fixed tail, so
+ * that runs compare). Once 8 hang, everything is durable and the process exits as a crash would: the folder holds a snapshot, a tail of records after it, 8
  * attempts under way and the rest queued. Prints the sizes as one JSON line.
  */
 import { readFile, stat } from 'node:fs/promises';
