@@ -137,4 +137,25 @@ describe('job runners', () => {
     expect(kit.view().jobs[0]?.status).toBe('failed');
     kit.checkInvariants();
   });
+
+  it('aborts a running attempt when the plan actor itself is stopped', async () => {
+    let signal: AbortSignal | undefined;
+    const kit = createTestOrchestrator({
+      id: 'p',
+      jobs: [
+        {
+          id: 'A',
+          run: (ctx) => {
+            signal = ctx.signal;
+            return new Promise(() => {});
+          },
+        },
+      ],
+    });
+    await kit.start();
+    expect(signal?.aborted).toBe(false);
+    kit.orchestrator.actor.stop();
+    expect(signal?.aborted).toBe(true);
+    expect((signal!.reason as Error).name).toBe('JobAbortedError');
+  });
 });
