@@ -124,6 +124,12 @@ function failedEvent(context: JobContext, willRetry: boolean): JobOutcome {
  */
 export type JobOutcome = Extract<JobToPlanEvent, { type: 'JOB_COMPLETED' | 'JOB_FAILED' }>;
 
+/** Whether a job actor's output (its done event's `output`) is a job's last outcome. */
+export function isJobOutcome(output: unknown): output is JobOutcome {
+  const type = (output as { type?: unknown } | undefined)?.type;
+  return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
+}
+
 export const jobMachine = setup({
   types: {
     input: {} as JobMachineInput,

@@ -2,8 +2,8 @@ import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xst
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import {
+  isJobOutcome,
   type JobMachineInput,
-  type JobOutcome,
   type JobToPlanEvent,
   jobMachine,
   runningJobMachine,
@@ -71,11 +71,6 @@ export interface PlanSummary {
 export type PlanEmitted =
   | { type: 'records'; records: PlanRecord[] }
   | { type: 'commit'; upTo: number };
-
-function isJobOutcome(output: unknown): output is JobOutcome {
-  const type = (output as { type?: unknown } | undefined)?.type;
-  return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
-}
 
 /** The plan status of a plan machine snapshot. */
 export function planStatusOf(snapshot: AnyMachineSnapshot): PlanStatus {

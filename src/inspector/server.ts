@@ -42,7 +42,7 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
-/** Commands a page may send; `ADD_JOB` needs job functions, which a page cannot give. */
+/** Commands a page may send, named when it sends `ADD_JOB` (which needs job functions). */
 const PAGE_COMMANDS = new Set([...COMMAND_TYPES].filter((type) => type !== 'ADD_JOB'));
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -177,10 +177,11 @@ export async function startInspector(
       reply(response, 400, { accepted: false, reason: 'command body is not JSON' });
       return;
     }
-    if (!PAGE_COMMANDS.has((command as { type?: string })?.type ?? '')) {
+    // Every other command, known or not, is answered (and recorded) by the orchestrator itself.
+    if ((command as { type?: unknown })?.type === 'ADD_JOB') {
       reply(response, 400, {
         accepted: false,
-        reason: `unknown command ${JSON.stringify((command as { type?: unknown })?.type)}; use one of ${[...PAGE_COMMANDS].join(', ')}`,
+        reason: `ADD_JOB needs job functions, which a page cannot send; use one of ${[...PAGE_COMMANDS].join(', ')}`,
       });
       return;
     }

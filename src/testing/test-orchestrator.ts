@@ -1,5 +1,5 @@
 import type { InspectionEvent } from 'xstate';
-import type { JobToPlanEvent } from '../../machines/job.machine.js';
+import { isJobOutcome, type JobToPlanEvent } from '../../machines/job.machine.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import { MemoryStore, type Store } from '../persistence/store.js';
 import type {
@@ -172,12 +172,9 @@ function prepareTestOrchestrator(
   const inspect = (event: InspectionEvent) => {
     if (event.type === '@xstate.event' && event.actorRef === orchestrator.actor) {
       // A job actor's done event carries the job's last outcome (JOB_COMPLETED or JOB_FAILED).
-      const outcome = (event.event as { output?: { type?: unknown } }).output?.type;
-      const done = event.event.type.startsWith('xstate.done.actor.');
-      if (/^(JOB|INTEGRATION)_/.test(event.event.type)) jobEventsReceived++;
-      else if (done && typeof outcome === 'string' && outcome.startsWith('JOB_')) {
-        jobEventsReceived++;
-      }
+      const { type, output } = event.event as { type: string; output?: unknown };
+      const done = type.startsWith('xstate.done.actor.');
+      if (/^(JOB|INTEGRATION)_/.test(type) || (done && isJobOutcome(output))) jobEventsReceived++;
     }
     options.inspect?.(event);
   };

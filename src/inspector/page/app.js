@@ -148,11 +148,9 @@ function drawPlan() {
 function paintJob(job) {
   const group = state.nodes.get(job.id);
   if (!group) return;
-  group.setAttribute(
-    'class',
-    `job status-${job.status}${state.selected === job.id ? ' selected' : ''}`,
-  );
+  group.setAttribute('class', state.selected === job.id ? 'job selected' : 'job');
   group.setAttribute('data-status', job.status);
+  group.style.setProperty('--status', `var(--${job.status})`);
   const attempts = job.attempt > 0 ? `#${job.attempt} ` : '';
   group.querySelector('.meta').textContent =
     `${job.status} ${attempts}${formatDuration(durationOf(job))}`.trim();
@@ -325,7 +323,7 @@ function renderPlan() {
   for (const [name, count] of Object.entries(view.counts)) {
     if (count === 0) continue;
     const span = document.createElement('span');
-    span.className = `status-${name}`;
+    span.style.setProperty('--status', `var(--${name})`);
     span.textContent = `${name} ${count}`;
     counts.append(span);
   }
