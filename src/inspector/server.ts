@@ -261,7 +261,7 @@ export async function startInspector(
       if (clients >= maxClients) {
         ws.close(
           CLOSE_TOO_MANY_CLIENTS,
-          `the inspector already has ${maxClients} clients (its limit); close one and try again`,
+          `the inspector serves at most ${maxClients} WebSocket clients at once; close one and try again`,
         );
         return;
       }

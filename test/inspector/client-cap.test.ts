@@ -60,7 +60,7 @@ describe('the inspector caps its WebSocket clients', () => {
     await openPage(inspector);
     expect(await refusal(inspector)).toEqual({
       code: 1013,
-      reason: 'the inspector already has 2 clients (its limit); close one and try again',
+      reason: 'the inspector serves at most 2 WebSocket clients at once; close one and try again',
     });
     // An app's @statelyai/inspect socket counts too.
     expect((await refusal(inspector, '/inspect')).code).toBe(1013);
