@@ -50,7 +50,8 @@ export interface Inspector {
 /** Commands a page may send, named when it sends `ADD_JOB` (which needs job functions). */
 const PAGE_COMMANDS = new Set([...COMMAND_TYPES].filter((type) => type !== 'ADD_JOB'));
 
-export const DEFAULT_MAX_CLIENTS = 32;
+/** WebSocket clients served at once unless `maxClients` says otherwise. */
+const DEFAULT_MAX_CLIENTS = 32;
 
 /** WebSocket close code "try again later": the server is at its limit of clients. */
 const CLOSE_TOO_MANY_CLIENTS = 1013;
