@@ -61,4 +61,5 @@ export {
   type OrchestratorOptions,
 } from './runtime/orchestrator.js';
 export type { StampedRecord } from './runtime/records.js';
+export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
 export type { JobView, PlanView } from './runtime/view.js';

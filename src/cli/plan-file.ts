@@ -4,7 +4,8 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
 import { describeValue, findPlanIssues } from '../plan/validate.js';
-import { type ShellRun, shellJob, shellVerify } from './shell-job.js';
+import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
+import { KILL_GRACE_MS, shellJob, shellVerify } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -22,6 +23,11 @@ export function formatDiagnostic(d: Diagnostic): string {
 export interface LoadOptions {
   /** Let a job's `cwd` point outside the plan file's folder. Default false. */
   allowOutsideCwd?: boolean;
+  /**
+   * Where `{ fromEnv: NAME }` env values are read from. Default `process.env`; `null` checks their
+   * form only, for commands that run nothing (`validate`, `graph`).
+   */
+  environment?: NodeJS.ProcessEnv | null;
 }
 
 export type LoadedPlan =
@@ -92,23 +98,34 @@ export function parsePlanText(
 
   const raw = doc.toJS() as Record<string, unknown> | null;
   const runIssues: Array<{ path: string; message: string }> = [];
+  const envIssues: EnvIssue[] = [];
+  const planEnv = new PlanEnv(
+    options.environment === undefined ? process.env : options.environment,
+  );
   const jobs = Array.isArray(raw?.jobs) ? raw.jobs : [];
   const specJobs = jobs.map((job: unknown, i: number) => {
     const record = (job && typeof job === 'object' ? job : {}) as Record<string, unknown>;
-    const run = checkRun(record.run, `jobs[${i}].run`, planDir, options, runIssues);
-    const verify =
-      record.verify === undefined
-        ? null
-        : checkRun(record.verify, `jobs[${i}].verify`, planDir, options, runIssues);
+    const jobId = typeof record.id === 'string' ? record.id : `#${i + 1}`;
+    const checked = (field: 'run' | 'verify') =>
+      planEnv.resolve(
+        checkRun(record[field], `jobs[${i}].${field}`, planDir, options, runIssues),
+        `jobs[${i}].${field}`,
+        jobId,
+        envIssues,
+      );
+    const run = checked('run');
+    const verify = record.verify === undefined ? null : checked('verify');
+    const cwdOf = (shell: { cwd?: string }) => resolve(planDir, shell.cwd ?? '.');
     return {
       ...record,
-      run: run ? shellJob(run, resolve(planDir, run.cwd ?? '.')) : undefined,
-      ...(verify ? { verify: shellVerify(verify, resolve(planDir, verify.cwd ?? '.')) } : {}),
+      run: run ? shellJob(run, cwdOf(run), KILL_GRACE_MS, planEnv.redact) : undefined,
+      ...(verify ? { verify: shellVerify(verify, cwdOf(verify), planEnv.redact) } : {}),
     };
   });
   const candidate = { ...(raw ?? {}), jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs };
   const issues = [
     ...runIssues.map((i) => ({ ...i, code: 'INVALID_RUN' })),
+    ...envIssues,
     ...findPlanIssues(candidate).filter(
       (i) => !(i.code === 'INVALID_JOB' && i.path.endsWith('.run')),
     ),
@@ -132,7 +149,7 @@ function checkRun(
   planDir: string,
   options: LoadOptions,
   issues: Array<{ path: string; message: string }>,
-): ShellRun | null {
+): FileRun | null {
   const problem = (at: string, message: string) => {
     issues.push({ path: at, message });
     return null;
@@ -176,13 +193,13 @@ function checkRun(
   }
   if (run.env !== undefined) {
     const env = run.env as Record<string, unknown>;
-    if (
-      !env ||
-      typeof env !== 'object' ||
-      Array.isArray(env) ||
-      Object.values(env).some((v) => typeof v !== 'string')
-    ) {
+    if (!env || typeof env !== 'object' || Array.isArray(env)) {
       problem(`${path}.env`, `env must map names to strings; got ${describeValue(run.env)}`);
+    } else {
+      for (const [name, value] of Object.entries(env)) {
+        const wrong = envValueProblem(name, value);
+        if (wrong) problem(`${path}.env.${name}`, wrong);
+      }
     }
   }
   if (run.cwd !== undefined) {
@@ -198,5 +215,5 @@ function checkRun(
       }
     }
   }
-  return issues.length === before ? (run as unknown as ShellRun) : null;
+  return issues.length === before ? (run as unknown as FileRun) : null;
 }

@@ -26,7 +26,11 @@ export async function status(stateDir: string) {
 }
 
 export async function validate(file: string, options: { allowOutsideCwd?: boolean }) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  // Secrets taken from the environment are checked in form only: validating needs no secret.
+  const loaded = await loadPlanFile(file, {
+    allowOutsideCwd: options.allowOutsideCwd === true,
+    environment: null,
+  });
   planOrExit(loaded);
   out(`${file}: valid plan "${loaded.plan.id}" with ${loaded.plan.jobs.length} jobs\n`);
   return EXIT.completed;
@@ -47,7 +51,7 @@ export async function graph(
     process.stderr.write('graph needs a plan file, or --machine plan|job|integration\n');
     return EXIT.usage;
   }
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: true });
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: true, environment: null });
   planOrExit(loaded);
   out((options.format === 'dot' ? toDot : toMermaid)(loaded.plan));
   return EXIT.completed;

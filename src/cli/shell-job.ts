@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { JobRun } from '../plan/types.js';
+import type { Redact } from '../runtime/redact.js';
 
 /** A job of a plan file: a command and its arguments, run without a shell unless asked. */
 export interface ShellRun {
@@ -41,11 +42,20 @@ export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
  * Runs a shell job as a child process in a process group of its own, so that stopping the job
  * (timeout, skip, cancel) reaches everything it started: SIGTERM to the group, then SIGKILL
  * after a grace period. Each output line becomes a progress report.
+ *
+ * `redact` is applied to every output line and error message before it leaves the job, so that a
+ * secret never reaches a record, the journal, a reporter or the inspector.
  */
-export function shellJob(run: ShellRun, cwd: string, killGraceMs = KILL_GRACE_MS): JobRun {
+export function shellJob(
+  run: ShellRun,
+  cwd: string,
+  killGraceMs = KILL_GRACE_MS,
+  redact: Redact = (text) => text,
+): JobRun {
   return ({ signal, report }) =>
     new Promise((resolve, reject) => {
-      const full = run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' ');
+      // Redacted before it is shortened, so that no part of a secret is left.
+      const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
       const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
       const child = spawn(run.command, run.shell ? [] : (run.args ?? []), {
         cwd,
@@ -70,14 +80,21 @@ export function shellJob(run: ShellRun, cwd: string, killGraceMs = KILL_GRACE_MS
       else signal.addEventListener('abort', stop, { once: true });
 
       for (const stream of ['stdout', 'stderr'] as const) {
-        createInterface({ input: child[stream] }).on('line', (line) => report({ stream, line }));
+        createInterface({ input: child[stream] }).on('line', (line) =>
+          report({ stream, line: redact(line) }),
+        );
       }
       child.on('error', (error: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', stop);
         reject(
           error.code === 'ENOENT'
-            ? new Error(`Command not found: "${run.command}" (check its name and PATH)`)
-            : error,
+            ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
+            : // A new error: the original's stack, path and spawnargs could hold a secret.
+              Object.assign(new Error(redact(error.message)), {
+                code: error.code,
+                errno: error.errno,
+                syscall: error.syscall,
+              }),
         );
       });
       child.on('close', (code, killedBy) => {
@@ -103,8 +120,8 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * A job's `verify` as a command: exit code 0 accepts the result; anything else rejects it, with
  * the command's last lines of output as the violations.
  */
-export function shellVerify(run: ShellRun, cwd: string): () => Promise<string[]> {
-  const job = shellJob(run, cwd);
+export function shellVerify(run: ShellRun, cwd: string, redact?: Redact): () => Promise<string[]> {
+  const job = shellJob(run, cwd, KILL_GRACE_MS, redact);
   return async () => {
     const lines: string[] = [];
     try {

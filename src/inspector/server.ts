@@ -24,6 +24,11 @@ export interface InspectorOptions {
   maxBodyBytes?: number;
   /** Largest WebSocket message accepted, in bytes. Integer, 1,024 to 16,777,216. Default 1,048,576. */
   maxMessageBytes?: number;
+  /**
+   * WebSocket clients connected at once (pages and `@statelyai/inspect` apps together). One more
+   * is closed at once with code 1013 and a reason saying so. Integer, 1 to 1,024. Default 32.
+   */
+  maxClients?: number;
   /** Receives the warning printed for a remote host. Default: written to stderr. */
   onWarning?: (message: string) => void;
 }
@@ -44,6 +49,12 @@ export interface Inspector {
 
 /** Commands a page may send, named when it sends `ADD_JOB` (which needs job functions). */
 const PAGE_COMMANDS = new Set([...COMMAND_TYPES].filter((type) => type !== 'ADD_JOB'));
+
+/** WebSocket clients served at once unless `maxClients` says otherwise. */
+const DEFAULT_MAX_CLIENTS = 32;
+
+/** WebSocket close code "try again later": the server is at its limit of clients. */
+const CLOSE_TOO_MANY_CLIENTS = 1013;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -138,6 +149,7 @@ export async function startInspector(
     16_777_216,
     1_048_576,
   );
+  const maxClients = integerOption('maxClients', options.maxClients, 1, 1024, DEFAULT_MAX_CLIENTS);
   const token = newToken();
   let hosts: ReadonlySet<string> = new Set();
 
@@ -225,6 +237,7 @@ export async function startInspector(
   const feed = new InspectorFeed(orchestrator);
   const pages = new Set<WebSocket>();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  let clients = 0;
   feed.subscribe((message) => {
     const text = JSON.stringify(message);
     for (const page of pages) page.send(text);
@@ -245,6 +258,16 @@ export async function startInspector(
     sockets.handleUpgrade(request, socket, head, (ws) => {
       // A message over the size limit closes the socket (1009); nothing else is to be done.
       ws.on('error', () => ws.terminate());
+      // Completed, then closed with a reason: a browser shows a close reason, not a refused upgrade.
+      if (clients >= maxClients) {
+        ws.close(
+          CLOSE_TOO_MANY_CLIENTS,
+          `the inspector serves at most ${maxClients} WebSocket clients at once; close one and try again`,
+        );
+        return;
+      }
+      clients++;
+      ws.once('close', () => clients--);
       if (url.pathname === '/live') openPage(ws);
       else openExternal(ws);
     });

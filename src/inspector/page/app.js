@@ -433,10 +433,13 @@ function connect() {
       renderJob();
     }
   });
-  socket.addEventListener('close', () => {
+  socket.addEventListener('close', (event) => {
+    // 1013: the inspector has as many pages open as it serves; its reason says so.
     $('connection').textContent = state.ended
       ? 'the plan ended; the inspector has stopped'
-      : 'disconnected from the inspector';
+      : event.code === 1013
+        ? `refused: ${event.reason}`
+        : 'disconnected from the inspector';
     document.body.dataset.connection = 'closed';
   });
 }
