@@ -1,10 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createOrchestrator,
-  definePlan,
-  MemoryStore,
-  NonRetryableError,
-} from '../src/index.js';
+import { createOrchestrator, definePlan, MemoryStore, NonRetryableError } from '../src/index.js';
 import { createTestOrchestrator } from '../src/testing/index.js';
 
 afterEach(() => {
