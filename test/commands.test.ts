@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createOrchestrator } from '../src/index.js';
 import { createTestOrchestrator } from '../src/testing/index.js';
 
-const threeJobs = { id: 'p', maxParallel: 2, jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }] };
+const threeJobs = {
+  id: 'p',
+  maxParallel: 2,
+  onJobFailure: 'pause' as const,
+  jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }],
+};
 
 describe('PAUSE and RESUME', () => {
   it('keeps running jobs running and recording while paused, starts nothing new, resumes on RESUME', async () => {

@@ -204,7 +204,10 @@ function approvalProblem(
       ? checkpoint.name
       : null;
   if (checkpoint?.name === 'persistence') {
-    return `Plan "${ctx.planId}" is paused because its state could not be written (${checkpoint.error.message}); send RESUME to try again (APPROVE rejected)`;
+    return `Plan "${ctx.planId}" is paused because its state could not be written (${checkpoint.error.message}); send RESUME (plan-orchestrator continue) to write again (APPROVE rejected)`;
+  }
+  if (checkpoint?.name === 'user') {
+    return `Plan "${ctx.planId}" is paused by PAUSE; send RESUME (plan-orchestrator continue) to go on (APPROVE rejected)`;
   }
   if (waitingAt === null) {
     const named = command.checkpoint ? ` { checkpoint: "${command.checkpoint}" }` : '';

@@ -1,43 +1,90 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { OrchestratorError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
 import { EXIT, out } from './output.js';
 
 /**
  * The control channel of a running plan: a local socket in the plan's state folder, through
- * which `plan-orchestrator approve | retry | skip | cancel` reach it from another process. Only a
- * caller that can read the token file (mode 0600, beside the socket) is obeyed.
+ * which `plan-orchestrator approve | retry | skip | cancel | pause | continue` reach it from
+ * another process. Only a caller that can read the token file (mode 0600, beside the socket) is
+ * obeyed. Both files exist only while the plan runs.
  */
 const SOCKET = 'control.sock';
 const TOKEN = 'control.token';
-/** A request is one short JSON line; anything longer is refused. */
-const MAX_REQUEST_BYTES = 64 * 1024;
+/** A request is one short JSON line; a longer one is refused with an answer saying so. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+/** An answer is one short JSON line; a longer one is not read. */
+const MAX_REPLY_BYTES = 64 * 1024;
+/** How long a control command waits for the plan's answer. */
+const REPLY_TIMEOUT_MS = 30_000;
+
+/** The open channel; `close` stops it and removes its files. */
+export interface ControlChannel {
+  close(): Promise<void>;
+}
 
 export async function openControl(
   stateDir: string,
   send: (command: Command) => CommandResult,
-): Promise<Server> {
+): Promise<ControlChannel> {
   const token = randomBytes(32).toString('hex');
   const socketPath = join(stateDir, SOCKET);
+  const tokenPath = join(stateDir, TOKEN);
   await rm(socketPath, { force: true });
-  await writeFile(join(stateDir, TOKEN), token, { mode: 0o600 });
-  const server = createServer((socket) => {
-    let received = 0;
-    socket.on('data', (chunk) => {
-      received += chunk.length;
-      if (received > MAX_REQUEST_BYTES) socket.destroy();
-    });
-    createInterface({ input: socket }).once('line', (line) => {
-      socket.end(`${JSON.stringify(answer(line, token, send))}\n`);
-    });
-  });
+  await rm(tokenPath, { force: true });
+  await writeFile(tokenPath, token, { mode: 0o600, flag: 'wx' });
+  const server = createServer((socket) => serve(socket, token, send));
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   await chmod(socketPath, 0o600);
-  return server;
+  // However the command ends (a second signal exits at once), the token does not stay behind.
+  const removeFiles = () => {
+    try {
+      if (readFileSync(tokenPath, 'utf8') !== token) return; // not ours any more
+      rmSync(tokenPath, { force: true });
+      rmSync(socketPath, { force: true });
+    } catch {
+      // Already gone.
+    }
+  };
+  process.on('exit', removeFiles);
+  return {
+    async close() {
+      server.close();
+      removeFiles();
+      process.off('exit', removeFiles);
+    },
+  };
+}
+
+/** Reads one request line and answers it; an oversize request gets a refusal, not a reset. */
+function serve(socket: Socket, token: string, send: (command: Command) => CommandResult) {
+  let received = Buffer.alloc(0);
+  let answered = false;
+  const reply = (result: CommandResult) => {
+    if (answered) return;
+    answered = true;
+    socket.end(`${JSON.stringify(result)}\n`);
+  };
+  // A caller that goes away early is not the plan's problem.
+  socket.on('error', () => {});
+  socket.on('data', (chunk: Buffer) => {
+    if (answered) return; // the rest of a refused request is read and dropped
+    received = Buffer.concat([received, chunk]);
+    const newline = received.indexOf(10);
+    if (newline >= 0 && newline <= MAX_REQUEST_BYTES) {
+      reply(answer(received.subarray(0, newline).toString('utf8'), token, send));
+    } else if (received.length > MAX_REQUEST_BYTES) {
+      reply({
+        accepted: false,
+        reason: `the request is longer than ${MAX_REQUEST_BYTES} bytes; send a shorter command (e.g. a shorter --reason)`,
+      });
+    }
+  });
+  socket.on('end', () => reply({ accepted: false, reason: 'the request ended without a newline' }));
 }
 
 function answer(
@@ -51,7 +98,7 @@ function answer(
   } catch {
     return { accepted: false, reason: 'the request is not JSON' };
   }
-  const given = Buffer.from(typeof request.token === 'string' ? request.token : '');
+  const given = Buffer.from(typeof request?.token === 'string' ? request.token : '');
   const expected = Buffer.from(token);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { accepted: false, reason: 'wrong or missing control token' };
@@ -61,6 +108,23 @@ function answer(
     return { accepted: false, reason: 'ADD_JOB is not available through the control channel' };
   }
   return send(command);
+}
+
+/** An answer as the server sends it, checked; a string says what is wrong with it. */
+function parseReply(text: string): CommandResult | string {
+  if (text.length === 0) return 'the connection closed without an answer';
+  if (!text.endsWith('\n')) return 'the answer was cut off';
+  let value: { accepted?: unknown; reason?: unknown } | null;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'the answer is not JSON';
+  }
+  if (value?.accepted === true) return { accepted: true };
+  if (value?.accepted === false && typeof value.reason === 'string') {
+    return { accepted: false, reason: value.reason };
+  }
+  return 'the answer is not a command result';
 }
 
 /** Sends one command to the plan running with this state folder. */
@@ -73,29 +137,54 @@ export async function sendControl(stateDir: string, command: Command): Promise<C
   });
   return new Promise((resolve, reject) => {
     const socket = createConnection(join(stateDir, SOCKET));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      const gone = error.code === 'ECONNREFUSED' || error.code === 'ENOENT';
+    const noAnswer = (problem: string) => {
+      socket.destroy();
       reject(
-        gone
-          ? new OrchestratorError(
-              'PLAN_NOT_RUNNING',
-              `The plan of state folder ${stateDir} is not running`,
-            )
-          : error,
+        new OrchestratorError(
+          'CONTROL_NO_ANSWER',
+          `No valid answer from the plan of state folder ${stateDir}: ${problem}; ${command.type} may or may not have been applied (see plan-orchestrator status ${stateDir})`,
+        ),
       );
+    };
+    socket.setTimeout(REPLY_TIMEOUT_MS, () => noAnswer(`none within ${REPLY_TIMEOUT_MS / 1000} s`));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') {
+        reject(
+          new OrchestratorError(
+            'PLAN_NOT_RUNNING',
+            `The plan of state folder ${stateDir} is not running`,
+          ),
+        );
+      } else noAnswer(`${error.code ?? error.name}: ${error.message}`);
     });
-    let reply = '';
-    socket.on('data', (chunk) => {
-      reply += chunk;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REPLY_BYTES) noAnswer(`the answer is longer than ${MAX_REPLY_BYTES} bytes`);
+      else chunks.push(chunk);
     });
-    socket.on('end', () => resolve(JSON.parse(reply)));
+    socket.on('end', () => {
+      const reply = parseReply(Buffer.concat(chunks).toString('utf8'));
+      if (typeof reply === 'string') noAnswer(reply);
+      else resolve(reply);
+    });
     socket.end(`${JSON.stringify({ token, command })}\n`);
   });
 }
 
-/** `approve`, `retry`, `skip`, `cancel`: one command, and its answer as the exit code. */
+/** One control command, and its answer as the exit code. */
 export async function controlCommand(command: Command, stateDir: string) {
-  const result = await sendControl(stateDir, command);
+  let result: CommandResult;
+  try {
+    result = await sendControl(stateDir, command);
+  } catch (error) {
+    if (error instanceof OrchestratorError && error.code === 'CONTROL_NO_ANSWER') {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
   if (result.accepted) {
     out(`${command.type} accepted\n`);
     return EXIT.completed;

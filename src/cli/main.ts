@@ -18,6 +18,17 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
+/** What a person writes in `--reason`: recorded in the journal, so kept short. */
+const MAX_REASON_CHARS = 4096;
+const reasonText = (value: string) => {
+  if (value.length > MAX_REASON_CHARS) {
+    throw new InvalidArgumentError(
+      `--reason must be at most ${MAX_REASON_CHARS} characters; got ${value.length}`,
+    );
+  }
+  return value;
+};
+
 export function program(): Command {
   const cli = new Command('plan-orchestrator')
     .description('Run plans of dependent shell jobs from YAML or JSON files.')
@@ -151,7 +162,11 @@ export function program(): Command {
     .command('skip <job>')
     .description('skip a job of a running plan')
     .addOption(stateDirOption())
-    .option('--reason <text>', 'recorded with the skip')
+    .option(
+      '--reason <text>',
+      `recorded with the skip (at most ${MAX_REASON_CHARS} characters)`,
+      reasonText,
+    )
     .action((job, options) => {
       result = controlCommand(
         { type: 'SKIP_JOB', jobId: job, ...(options.reason ? { reason: options.reason } : {}) },
@@ -162,12 +177,32 @@ export function program(): Command {
     .command('cancel')
     .description('cancel a running plan')
     .addOption(stateDirOption())
-    .option('--reason <text>', 'recorded with the cancel')
+    .option(
+      '--reason <text>',
+      `recorded with the cancel (at most ${MAX_REASON_CHARS} characters)`,
+      reasonText,
+    )
     .action((options) => {
       result = controlCommand(
         { type: 'CANCEL', ...(options.reason ? { reason: options.reason } : {}) },
         options.stateDir,
       );
+    });
+  cli
+    .command('pause')
+    .description('pause a running plan: running jobs finish, nothing new starts')
+    .addOption(stateDirOption())
+    .action((options) => {
+      result = controlCommand({ type: 'PAUSE' }, options.stateDir);
+    });
+  cli
+    .command('continue')
+    .description(
+      'let a plan paused by the pause command go on, or write its state again after a failed write (checkpoint persistence)',
+    )
+    .addOption(stateDirOption())
+    .action((options) => {
+      result = controlCommand({ type: 'RESUME' }, options.stateDir);
     });
   Object.defineProperty(cli, 'result', { get: () => result });
   return cli;
@@ -192,7 +227,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof OrchestratorError && error.code === 'PLAN_FINISHED') {
       process.stderr.write(`${error.message}\n`);
-      return EXIT.completed;
+      // Only a plan that completed counts as a success, however often it is resumed.
+      return / already completed;/.test(error.message) ? EXIT.completed : EXIT.failed;
     }
     if (error instanceof OrchestratorError && error.code === 'PLAN_NOT_RUNNING') {
       process.stderr.write(`${error.message}\n`);

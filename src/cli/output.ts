@@ -1,13 +1,32 @@
 import { formatDiagnostic, type LoadedPlan } from './plan-file.js';
 
-/** Exit codes, as documented in the README. */
+/** Exit codes, as documented in the README. Only a completed plan exits 0. */
 export const EXIT = {
   completed: 0,
+  /** The plan failed or was canceled, or a control command was rejected or not confirmed. */
   failed: 1,
   usage: 2,
   unreadableState: 3,
+  /** The plan paused at a checkpoint that nothing in this run can act on. */
+  stranded: 4,
+  /** The state folder is in use by another process, or already holds a plan. */
+  stateInUse: 5,
+  /** 128 + the signal's number, as shells report a process ended by that signal. */
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
+
+/** The exit code of a command stopped by `signal`. */
+export function exitCodeOfSignal(signal: StopSignal): number {
+  if (signal === 'SIGHUP') return EXIT.hangup;
+  if (signal === 'SIGTERM') return EXIT.terminated;
+  return EXIT.interrupted;
+}
+
+/** The signals that stop a running plan: Ctrl-C, a service manager or CI runner, a closed terminal. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export function out(text: string) {
   process.stdout.write(text);

@@ -38,6 +38,11 @@ function describe(record: StampedRecord): string | null {
       return `${record.jobId}: attempt ${record.attemptId} was interrupted; it runs again`;
     case 'plan-paused':
       return `plan paused at ${record.checkpoint.name}`;
+    case 'plan-restored':
+      // e.g. a torn last line of the journal was dropped: the person resuming must see it.
+      return record.warnings.length > 0
+        ? record.warnings.map((warning) => `warning: ${warning}`).join('\n')
+        : null;
     case 'plan-resumed':
       return 'plan resumed';
     case 'command-rejected':
@@ -64,8 +69,10 @@ export function plainReporter(write: (text: string) => void, now: () => number):
   const start = now();
   return {
     record(record) {
-      const line = describe(record);
-      if (line) write(`[${seconds(now() - start).padStart(6)}] ${line}\n`);
+      const text = describe(record);
+      if (!text) return;
+      const time = `[${seconds(now() - start).padStart(6)}]`;
+      for (const line of text.split('\n')) write(`${time} ${line}\n`);
     },
     view() {},
     end(view) {
@@ -120,7 +127,8 @@ export function prettyReporter(write: (text: string) => void, now: () => number)
       if (
         record.type === 'job-progress' ||
         record.type === 'job-failed' ||
-        record.type === 'attempt-failed'
+        record.type === 'attempt-failed' ||
+        (record.type === 'plan-restored' && record.warnings.length > 0)
       ) {
         erase();
         write(`${describe(record)}\n`);

@@ -7,7 +7,7 @@ import type { PlanSpec } from '../plan/types.js';
 import { RestoreError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
-import { EXIT, out, planOrExit } from './output.js';
+import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import {
   jsonlReporter,
@@ -16,7 +16,9 @@ import {
   type Reporter,
   type ReporterKind,
 } from './reporters.js';
-import { terminateAll } from './shell-job.js';
+import { killAllNow, terminateAll } from './shell-job.js';
+import { onStopSignal } from './stop-signals.js';
+import { strandedMessage } from './stranded.js';
 
 /** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
 
@@ -30,33 +32,103 @@ function reporterOf(kind: ReporterKind): Reporter {
 }
 
 /**
- * Runs a plan until it ends. The first SIGINT stops dispatching (the store stops accepting
- * commits, so nothing new starts), makes what was recorded durable, stops the running commands
- * (SIGTERM, then SIGKILL after a grace period) and exits 130; `resume` goes on from there. A second
- * SIGINT exits at once.
+ * Runs a plan until it ends, and answers with the exit code. Only a completed plan exits 0.
+ *
+ * A pause that nothing in this run can act on (no state folder, no inspector) ends the run:
+ * the message names the checkpoint and what to do, and the exit code is 4 (stranded).
+ *
+ * The first SIGINT, SIGTERM or SIGHUP stops dispatching (with a state folder the store stops
+ * accepting commits, so nothing new starts and `resume` goes on from what was recorded; without
+ * one the plan is canceled), stops every running job's process group (SIGTERM, then SIGKILL
+ * after the grace period) and exits 128 + the signal's number. A second signal kills every group
+ * at once and exits. However the run ends, no process of a job outlives it.
  */
 async function drive(
   orchestrator: Orchestrator,
   reporter: Reporter,
   store: FrozenableStore | null,
+  flags: InspectFlags = {},
 ): Promise<number> {
-  orchestrator.events$.subscribe((record) => reporter.record(record));
-  orchestrator.view$.subscribe((view) => reporter.view(view));
-  let interrupted = false;
-  process.on('SIGINT', () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    process.stderr.write(
-      'interrupted: stopping the running jobs (press Ctrl-C again to exit at once)\n',
-    );
-    if (!store) orchestrator.cancel('interrupted');
-    const persisted = store ? store.freeze() : Promise.resolve();
-    persisted.then(() => terminateAll()).finally(() => process.exit(EXIT.interrupted));
+  const steerable = store !== null || flags.inspect !== undefined;
+  // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
+  let reporting = true;
+  orchestrator.events$.subscribe((record) => {
+    if (reporting) reporter.record(record);
   });
+  orchestrator.view$.subscribe((view) => {
+    if (reporting) reporter.view(view);
+  });
+  let decided = false;
+  let outcome!: (code: Promise<number>) => void;
+  const ended = new Promise<number>((resolve) => {
+    outcome = (code) => resolve(code);
+  });
+  /** The first outcome wins; the jobs still running are stopped before the command exits. */
+  const decide = (code: () => Promise<number>) => {
+    if (decided) return;
+    decided = true;
+    outcome(code().finally(() => terminateAll()));
+  };
+
+  const removeSignalHandlers = onStopSignal((signal, again) => {
+    const exitCode = exitCodeOfSignal(signal);
+    if (again || decided) {
+      // Already stopping (after a first signal, or because the plan ended): do not wait any more.
+      process.stderr.write(
+        `${signal}${again ? ' again' : ''}: killing every running job at once\n`,
+      );
+      killAllNow().finally(() => process.exit(exitCode));
+      return;
+    }
+    process.stderr.write(
+      `interrupted: stopping the running jobs (${signal}; send it again to kill them at once)\n`,
+    );
+    decide(async () => {
+      if (store) {
+        reporting = false;
+        await store.freeze();
+        await terminateAll();
+        process.stderr.write(
+          `stopped by ${signal}: what was recorded is in ${store.dir}; plan-orchestrator resume ${store.dir} goes on from there\n`,
+        );
+      } else {
+        orchestrator.cancel(`stopped by ${signal}`);
+        await terminateAll();
+        reporting = false;
+        process.stderr.write(`stopped by ${signal}: the plan was canceled\n`);
+      }
+      return exitCode;
+    });
+  });
+
+  orchestrator
+    .whenSettled()
+    .then((view) =>
+      decide(async () => {
+        reporter.end(view);
+        reporting = false;
+        return view.status === 'completed' ? EXIT.completed : EXIT.failed;
+      }),
+    )
+    .catch((error: unknown) => decide(() => Promise.reject(error)));
+  if (!steerable) {
+    orchestrator.view$.subscribe((view) => {
+      if (view.status !== 'paused') return;
+      decide(async () => {
+        reporter.end(view);
+        reporting = false;
+        process.stderr.write(`${strandedMessage(view.planId, view.checkpoint)}\n`);
+        return EXIT.stranded;
+      });
+    });
+  }
+
   orchestrator.start();
-  const view = await orchestrator.whenSettled();
-  reporter.end(view);
-  return view.status === 'completed' ? EXIT.completed : EXIT.failed;
+  try {
+    return await ended;
+  } finally {
+    removeSignalHandlers();
+  }
 }
 
 /** A file store that can stop taking commits: the plan then starts nothing new. */
@@ -121,7 +193,7 @@ export async function run(
   const orchestrator = createOrchestrator(plan, store ? { store } : {});
   return withControl(options.stateDir, orchestrator, () =>
     withInspector(options, orchestrator, () =>
-      drive(orchestrator, reporterOf(options.reporter), store),
+      drive(orchestrator, reporterOf(options.reporter), store, options),
     ),
   );
 }
@@ -146,18 +218,21 @@ async function withInspector(
   }
 }
 
-/** Opens the control channel in the state folder (if any) for as long as the plan runs. */
+/**
+ * Opens the control channel in the state folder (if any) for as long as the plan runs; its
+ * socket and token are removed when the run ends, however it ends.
+ */
 async function withControl(
   stateDir: string | undefined,
   orchestrator: Orchestrator,
   body: () => Promise<number>,
 ) {
   if (!stateDir) return body();
-  const server = await openControl(stateDir, (command) => orchestrator.send(command));
+  const control = await openControl(stateDir, (command) => orchestrator.send(command));
   try {
     return await body();
   } finally {
-    server.close();
+    await control.close();
   }
 }
 
@@ -185,7 +260,7 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const orchestrator = await resumeOrchestrator(plan, store);
   return withControl(stateDir, orchestrator, () =>
     withInspector(options, orchestrator, () =>
-      drive(orchestrator, reporterOf(options.reporter), store),
+      drive(orchestrator, reporterOf(options.reporter), store, options),
     ),
   );
 }

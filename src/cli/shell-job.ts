@@ -27,15 +27,45 @@ export const KILL_GRACE_MS = 3000;
 /** Process groups of the shell jobs running now, so an interrupted command can stop them all. */
 const runningGroups = new Map<number, Promise<void>>();
 
-/** SIGTERM to every running job's process group, SIGKILL to those still there after the grace. */
+/** How long to wait, after SIGKILL, for a group's output pipes to close before giving up on it. */
+const AFTER_KILL_MS = 1000;
+
+/**
+ * SIGTERM to every running job's process group, SIGKILL to those still there after the grace;
+ * resolves when every group has ended. A job that was already being stopped gets the full grace
+ * again from now, so nothing of it outlives the caller, which exits after this.
+ */
 export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
   const groups = [...runningGroups];
+  if (groups.length === 0) return;
   for (const [pid] of groups) signalGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
-  }, graceMs);
-  await Promise.all(groups.map(([, exited]) => exited));
-  clearTimeout(timer);
+  let giveUp: NodeJS.Timeout | undefined;
+  const killed = new Promise<void>((resolve) => {
+    giveUp = setTimeout(() => {
+      for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
+      // A process that left the group (setsid) may hold the pipes open: do not wait for it forever.
+      giveUp = setTimeout(resolve, AFTER_KILL_MS);
+    }, graceMs);
+  });
+  await Promise.race([Promise.all(groups.map(([, exited]) => exited)), killed]);
+  clearTimeout(giveUp);
+}
+
+/**
+ * SIGKILL to every running job's process group at once (the way out on a second signal); resolves
+ * when they are gone, so that none is left behind, even for a moment, once the caller exits.
+ */
+export async function killAllNow(): Promise<void> {
+  const groups = [...runningGroups];
+  for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
+  let giveUp: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(groups.map(([, exited]) => exited)),
+    new Promise((resolve) => {
+      giveUp = setTimeout(resolve, AFTER_KILL_MS);
+    }),
+  ]);
+  clearTimeout(giveUp);
 }
 
 /**

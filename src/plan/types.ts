@@ -122,7 +122,10 @@ export interface PlanSpec {
   mode?: PlanMode;
   /** Jobs running at once. Integer, 1 to 1,000,000. Default 4. */
   maxParallel?: number;
-  /** What a job failure does to the plan. Default `pause` (the `on_error` checkpoint). */
+  /**
+   * What a job failure does to the plan. Default: `fail` in `autopilot` (nobody would answer a
+   * pause), `pause` (the `on_error` checkpoint) in `copilot` and `supervisor`.
+   */
   onJobFailure?: FailurePolicy;
   /**
    * What skipping a job means to its dependents: `block` (default) makes them `blocked`;

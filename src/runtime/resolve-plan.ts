@@ -2,6 +2,7 @@ import type { PlanJobInput, PlanMachineInput } from '../../machines/plan/context
 import { NO_RETRY, type ResolvedRetry } from '../../machines/retry.js';
 import {
   DEFAULT_MAX_PARALLEL,
+  type FailurePolicy,
   type JobSpec,
   type PlanSpec,
   type RetryPolicy,
@@ -18,13 +19,24 @@ function resolveRetry(policy: RetryPolicy | undefined): ResolvedRetry {
   };
 }
 
+/**
+ * What a failure does when the plan does not say: an unattended plan (autopilot) ends failed at
+ * its first failure, because a pause there would wait for nobody; where a person is in the loop
+ * (copilot, supervisor) the plan pauses at `on_error` for a decision. The resolved policy is part
+ * of the journal header, so a resumed plan keeps the one it started with.
+ */
+export function defaultFailurePolicy(mode: PlanMachineInput['mode']): FailurePolicy {
+  return mode === 'autopilot' ? 'fail' : 'pause';
+}
+
 /** The serializable machine input of a validated plan, every default filled in. */
 export function toMachineInput(plan: PlanSpec, writeAhead: boolean): PlanMachineInput {
+  const mode = plan.mode ?? 'autopilot';
   return {
     planId: plan.id,
-    mode: plan.mode ?? 'autopilot',
+    mode,
     maxParallel: plan.maxParallel ?? DEFAULT_MAX_PARALLEL,
-    onJobFailure: plan.onJobFailure ?? 'pause',
+    onJobFailure: plan.onJobFailure ?? defaultFailurePolicy(mode),
     onSkip: plan.onSkip ?? 'block',
     writeAhead,
     integration: plan.integration

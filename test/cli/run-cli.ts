@@ -20,7 +20,7 @@ export function cli(
     cwd?: string;
     onLine?: (line: string, child: ChildProcess) => void;
     /** Called with everything written to stderr so far, after each write. */
-    onStderr?: (stderr: string) => void;
+    onStderr?: (stderr: string, child: ChildProcess) => void;
   } = {},
 ) {
   const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
@@ -39,7 +39,7 @@ export function cli(
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk;
-    options.onStderr?.(stderr);
+    options.onStderr?.(stderr, child);
   });
   return new Promise<CliResult>((resolve) => {
     child.on('close', (code) => resolve({ code, stdout, stderr }));

@@ -83,6 +83,7 @@ describe('the inspector page in Chromium', () => {
     let attempts = 0;
     const orchestrator = createOrchestrator({
       id: 'steered',
+      onJobFailure: 'pause',
       jobs: [
         {
           id: 'flaky',

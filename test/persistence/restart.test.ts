@@ -54,7 +54,11 @@ describe('scenario 15: restart with live jobs', () => {
 
 describe('scenario 16: restart while paused', () => {
   it('stays paused at on_error for A with the same context until a command arrives', async () => {
-    const plan: TestPlanSpec = { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] };
+    const plan: TestPlanSpec = {
+      id: 'p',
+      onJobFailure: 'pause',
+      jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }],
+    };
     const { kit: before, store } = await crashAfter(plan, (kit) =>
       kit.fail('A', new Error('disk full')),
     );
@@ -175,6 +179,7 @@ describe('after a restart', () => {
   it('a restored retry delay is waited out once: a later RETRY_JOB starts at once', async () => {
     const plan: TestPlanSpec = {
       id: 'p',
+      onJobFailure: 'pause',
       jobs: [{ id: 'A', retry: { maxAttempts: 2, initialDelayMs: 10_000 } }],
     };
     const { store } = await crashAfter(plan, (kit) => kit.fail('A'));
@@ -191,6 +196,7 @@ describe('after a restart', () => {
   it('only the integration cut by the restart rolls back first', async () => {
     const plan: TestPlanSpec = {
       id: 'p',
+      onJobFailure: 'pause',
       jobs: [{ id: 'A' }],
       integration: { integrate: 'manual', rollback: 'manual' },
     };

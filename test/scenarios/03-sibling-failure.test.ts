@@ -8,6 +8,7 @@ describe('scenario 3: one sibling fails while others complete', () => {
       const kit = createTestOrchestrator({
         id: 'p',
         maxParallel: 3,
+        onJobFailure: 'pause',
         jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }],
       });
       await kit.start();

@@ -5,6 +5,7 @@ import { orderName, permutations } from '../support/orders.js';
 const diamond = (extra: Partial<TestPlanSpec> = {}): TestPlanSpec => ({
   id: 'diamond',
   maxParallel: 4,
+  onJobFailure: 'pause',
   jobs: [
     { id: 'A' },
     { id: 'B', dependsOn: ['A'] },

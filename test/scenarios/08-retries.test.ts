@@ -66,7 +66,11 @@ describe('scenario 8: retries', () => {
   });
 
   it('stops at once on NonRetryableError', async () => {
-    const kit = createTestOrchestrator({ id: 'p', jobs: [{ id: 'A', retry }] });
+    const kit = createTestOrchestrator({
+      id: 'p',
+      onJobFailure: 'pause',
+      jobs: [{ id: 'A', retry }],
+    });
     await kit.start();
     await kit.fail('A', new NonRetryableError('bad credentials'));
     expect(kit.view()).toMatchObject({
@@ -109,6 +113,7 @@ describe('scenario 8: retries', () => {
   it('gives a retried job a fresh budget, numbering attempts on', async () => {
     const kit = createTestOrchestrator({
       id: 'p',
+      onJobFailure: 'pause',
       jobs: [{ id: 'A', retry: { ...retry, maxAttempts: 2 } }],
     });
     await kit.start();

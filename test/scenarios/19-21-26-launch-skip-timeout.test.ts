@@ -6,6 +6,7 @@ describe('scenario 19: launch failure', () => {
   it('fails a job whose runner throws synchronously, frees its slot and pauses at on_error', async () => {
     const kit = createTestOrchestrator({
       id: 'p',
+      onJobFailure: 'pause',
       maxParallel: 1,
       jobs: [
         {

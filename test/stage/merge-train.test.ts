@@ -10,6 +10,7 @@ const withStage = (
 ): TestPlanSpec => ({
   id: 'train',
   maxParallel: 4,
+  onJobFailure: 'pause',
   jobs,
   integration: { integrate: 'manual', ...stage },
   ...extra,

@@ -71,6 +71,7 @@ describe('scenario 21 with an integration stage', () => {
 describe('rejected commands', () => {
   const plan: TestPlanSpec = {
     id: 'p',
+    onJobFailure: 'pause',
     jobs: [{ id: 'A' }, { id: 'B' }],
     integration: { integrate: 'manual' },
   };

@@ -100,6 +100,7 @@ describe('scenario 24: finalize failure', () => {
     let finalizeCalls = 0;
     const kit = createTestOrchestrator({
       id: 'p',
+      onJobFailure: 'pause',
       jobs: [{ id: 'A' }],
       finalize: async () => {
         finalizeCalls++;

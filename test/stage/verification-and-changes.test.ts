@@ -3,6 +3,7 @@ import { createTestOrchestrator, type TestPlanSpec } from '../../src/testing/ind
 
 const verified = (): TestPlanSpec => ({
   id: 'p',
+  onJobFailure: 'pause',
   jobs: [
     {
       id: 'A',

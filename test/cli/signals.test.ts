@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { node, planFile, stillRunning, trapsSigterm } from './jobs.js';
+import { cli } from './run-cli.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'plan-signal-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A plan whose job waits until stopped the first time, and finishes at once when run again. */
+async function stoppablePlan(pidFile: string, traps: boolean) {
+  const marker = join(dir, 'ran-once');
+  const wait = traps ? "process.on('SIGTERM', () => {});" : '';
+  return planFile(dir, 'plan.json', {
+    id: 'stoppable',
+    jobs: [
+      { id: 'quick', run: node("console.log('quick done')") },
+      {
+        id: 'slow',
+        dependsOn: ['quick'],
+        run: node(
+          `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) { console.log('finished') } else { ${wait} fs.writeFileSync(${JSON.stringify(marker)}, ''); fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => {}, 1000) }`,
+        ),
+      },
+    ],
+  });
+}
+
+const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+describe('signals with --state-dir', () => {
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal} stops the job's process, exits ${exitCodes[signal]} with a message, and resume runs the job again beside no orphan`, async () => {
+      const pidFile = join(dir, 'slow.pid');
+      const file = await stoppablePlan(pidFile, signal === 'SIGTERM');
+      const stateDir = join(dir, 'state');
+      const first = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
+        onLine: (line, child) => {
+          if (line.includes('slow | ready')) child.kill(signal);
+        },
+      });
+      expect(first.code).toBe(exitCodes[signal]);
+      expect(first.stderr).toContain(`interrupted: stopping the running jobs (${signal}`);
+      expect(first.stderr).toContain(
+        `stopped by ${signal}: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there`,
+      );
+      expect(stillRunning(pidFile)).toBe(false);
+      expect(existsSync(join(stateDir, 'control.token'))).toBe(false);
+      expect(existsSync(join(stateDir, 'control.sock'))).toBe(false);
+
+      const second = await cli(['resume', stateDir, '--reporter', 'plain']);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('slow: attempt slow#1 was interrupted; it runs again');
+      expect(second.stdout).toContain('slow | finished');
+    });
+  }
+});
+
+describe('signals without --state-dir', () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal} cancels the plan, kills a job that ignores SIGTERM and exits ${exitCodes[signal]}`, async () => {
+      const pidFile = join(dir, 'job.pid');
+      const file = await planFile(dir, 'plan.json', {
+        id: 'cancel-me',
+        jobs: [{ id: 'stubborn', run: trapsSigterm(pidFile) }],
+      });
+      const result = await cli(['run', file, '--reporter', 'plain'], {
+        onLine: (line, child) => {
+          if (line.includes('stubborn | ready')) child.kill(signal);
+        },
+      });
+      expect(result.code).toBe(exitCodes[signal]);
+      expect(result.stderr).toContain(`stopped by ${signal}: the plan was canceled`);
+      expect(result.stdout).toContain(`plan canceled: stopped by ${signal}`);
+      expect(stillRunning(pidFile)).toBe(false);
+    });
+  }
+});
+
+describe('a second signal', () => {
+  it('kills a job that ignores SIGTERM at once and exits with the second signal', async () => {
+    const pidFile = join(dir, 'slow.pid');
+    const file = await stoppablePlan(pidFile, true);
+    const stateDir = join(dir, 'state');
+    let sentSecond = false;
+    const result = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
+      onLine: (line, child) => {
+        if (line.includes('slow | ready')) child.kill('SIGTERM');
+      },
+      onStderr: (stderr, child) => {
+        if (sentSecond || !stderr.includes('interrupted: stopping the running jobs')) return;
+        sentSecond = true;
+        child.kill('SIGINT');
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('SIGINT again: killing every running job at once');
+    expect(stillRunning(pidFile)).toBe(false);
+    expect(existsSync(join(stateDir, 'control.token'))).toBe(false);
+    const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('slow | finished');
+  });
+});
