@@ -45,7 +45,9 @@ async function planFile(options: { gate?: boolean; lines?: number } = {}) {
         ]
       : []),
   ];
-  await writeFile(file, ['id: secrets', 'jobs:', ...jobs, ''].join('\n'));
+  // A failing gate pauses the plan (rather than ending it) so the inspector can be read.
+  const policy = options.gate ? ['onJobFailure: pause'] : [];
+  await writeFile(file, ['id: secrets', ...policy, 'jobs:', ...jobs, ''].join('\n'));
   return file;
 }
 
