@@ -25,6 +25,7 @@ import {
 } from './attempt-actor.js';
 import { type Clock, systemClock } from './clock.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
+import { guardSubscribers, type StreamName } from './guarded-stream.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
 import type { StampedRecord } from './records.js';
 import { toJobInput, toMachineInput } from './resolve-plan.js';
@@ -113,6 +114,7 @@ export function runOrchestrator(
   let seq = resumption?.lastSeq ?? 0;
   let started = false;
   let outstandingAttempts = 0;
+  let delivering = false;
 
   const durability = store
     ? new Durability(
@@ -136,7 +138,27 @@ export function runOrchestrator(
     }
     const stamped = records.map((record) => ({ ...record, seq: ++seq, at }));
     durability?.record(stamped);
-    for (const record of stamped) events.next(record);
+    delivering = true;
+    try {
+      for (const record of stamped) events.next(record);
+    } finally {
+      delivering = false;
+    }
+    reportSubscriberFailures();
+  };
+
+  const pendingFailures: PlanRecord[] = [];
+  /** Reported after the delivery in progress, so every subscriber sees the records in order. */
+  const reportSubscriberFailures = () => {
+    if (pendingFailures.length > 0) publish(pendingFailures.splice(0));
+  };
+  const subscriberFailed = (stream: StreamName, thrown: unknown) => {
+    const error = toErrorInfo(thrown);
+    process.stderr.write(
+      `warning: a subscriber of ${stream} threw ${error.name}: ${error.message}; the plan goes on (reported once per subscriber)\n`,
+    );
+    pendingFailures.push({ type: 'subscriber-failed', stream, error });
+    if (!delivering) reportSubscriberFailures();
   };
 
   const finishEventsIfDone = () => {
@@ -208,7 +230,7 @@ export function runOrchestrator(
     );
   };
 
-  const view$ = new Observable<PlanView>((subscriber) => {
+  const view = new Observable<PlanView>((subscriber) => {
     let scheduled = false;
     subscriber.next(getView());
     const subscription = actor.subscribe({
@@ -230,6 +252,7 @@ export function runOrchestrator(
     });
     return () => subscription.unsubscribe();
   });
+  const view$ = guardSubscribers(view, 'view$', subscriberFailed);
 
   let settled: Promise<PlanView> | undefined;
   const whenSettled = () => {
@@ -304,7 +327,7 @@ export function runOrchestrator(
       send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason }),
     getView,
     view$,
-    events$: events.asObservable(),
+    events$: guardSubscribers(events.asObservable(), 'events$', subscriberFailed),
     whenSettled,
     actor,
   };
