@@ -47,6 +47,7 @@ export {
   JobTimeoutError,
   NonRetryableError,
   OrchestratorError,
+  OrchestratorOptionError,
   PersistenceError,
   type PlanIssue,
   type PlanIssueCode,

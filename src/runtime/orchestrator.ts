@@ -27,6 +27,7 @@ import { type Clock, systemClock } from './clock.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
 import { guardSubscribers, type StreamName } from './guarded-stream.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
+import { checkOrchestratorOptions } from './options.js';
 import type { StampedRecord } from './records.js';
 import { toJobInput, toMachineInput } from './resolve-plan.js';
 import { buildView, type JobTiming, type PlanView } from './view.js';
@@ -77,6 +78,7 @@ export function createOrchestrator(
   plan: PlanSpec,
   options: OrchestratorOptions = {},
 ): Orchestrator {
+  checkOrchestratorOptions(options);
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
   const input = toMachineInput(plan, options.store !== undefined);
@@ -105,6 +107,7 @@ export function runOrchestrator(
   options: OrchestratorOptions,
   resumption: Resumption | null,
 ): Orchestrator {
+  checkOrchestratorOptions(options);
   const clock = options.clock ?? systemClock;
   const store = options.store;
   const specs = new Map(plan.jobs.map((job) => [job.id, job]));
