@@ -88,6 +88,31 @@ describe('a host process fed hostile values by user code', () => {
   });
 });
 
+describe('a host process with a file store fed values that cannot be stored', () => {
+  it('refuses a command holding a cycle with the reason, records it, and the plan goes on', async () => {
+    const result = await runHost('stored-command-cyclic');
+    expect(result.code).toBe(0);
+    const reason =
+      'CANCEL rejected: command.reason.self: a circular reference; send plain JSON data';
+    expect(result.lines).toEqual([
+      'settled canceled null',
+      `command-rejected: ${reason}`,
+      `answer: ${JSON.stringify({ accepted: false, reason })}`,
+      'journal: plan-canceled',
+    ]);
+  });
+
+  it('fails finalize when it returns a BigInt, naming it, and the journal stays whole', async () => {
+    const result = await runHost('stored-finalize-bigint');
+    expect(result.code).toBe(0);
+    expect(result.lines).toContain(
+      'finalize-failed: finalize of plan "p" returned an output that cannot be stored: output: a bigint; return plain JSON data',
+    );
+    expect(result.lines[0]).toBe('settled failed null');
+    expect(result.lines.at(-1)).toBe('journal: plan-failed');
+  });
+});
+
 describe('toErrorInfo', () => {
   it('never throws, whatever it is given', () => {
     const revocable = Proxy.revocable({}, {});

@@ -12,8 +12,10 @@ import {
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { Durability } from '../persistence/durability.js';
 import { JournalFold } from '../persistence/journal-fold.js';
+import { unstorablePart } from '../persistence/storable.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
@@ -201,7 +203,7 @@ export function runOrchestrator(
       job: withAttempts(job, runner),
       runningJob: withAttempts(enteredRunning(job), runner),
       integration: createIntegrationLogic(plan.id, plan.integration),
-      finalize: createFinalizeLogic(plan),
+      finalize: createFinalizeLogic(plan, store !== undefined),
     },
   });
   const actor = createActor(machine, {
@@ -293,6 +295,28 @@ export function runOrchestrator(
   };
 
   const send = (command: Command): CommandResult => {
+    // A command is recorded as it was sent: one that is not plain data could not be stored or
+    // shown, so it is refused (and recorded as rendered). ADD_JOB carries functions: see below.
+    const type = guarded(() => (command as { type?: unknown })?.type, undefined);
+    const unsendable = guarded(
+      () =>
+        type === 'ADD_JOB'
+          ? unstorablePart((command as { job?: { input?: unknown } }).job?.input, 'job.input')
+          : unstorablePart(command, 'command'),
+      'command: it could not be read',
+    );
+    if (unsendable) {
+      const recorded = toJsonSafe(
+        type === 'ADD_JOB'
+          ? { type, jobId: guarded(() => (command as { job?: { id?: unknown } }).job?.id, null) }
+          : command,
+      );
+      const reason = `${renderValue(type)} rejected: ${unsendable}; send plain JSON data`;
+      return reject(
+        recorded !== null && typeof recorded === 'object' ? recorded : { type: renderValue(type) },
+        reason,
+      );
+    }
     const snapshot = actor.getSnapshot();
     const status: PlanStatus = planStatusOf(snapshot);
     if (!started || snapshot.status !== 'active' || !COMMAND_TYPES.has(command?.type)) {

@@ -3,8 +3,17 @@
  * prints `settled <status> <failure as JSON>`, the records of `events$` and exits 0. A crash
  * shows as a missing line and exit code 1.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createOrchestrator, type JobSpec, startInspector } from '../../src/index.js';
+import {
+  createOrchestrator,
+  FileStore,
+  type JobSpec,
+  readJournal,
+  startInspector,
+} from '../../src/index.js';
 
 const cyclic: Record<string, unknown> = { reason: 'loop' };
 cyclic.self = cyclic;
@@ -70,6 +79,32 @@ async function main() {
     // The server sends its last update, then closes the page's socket.
     await closed;
     await inspector.closed;
+    return view;
+  }
+  if (kase === 'stored-finalize-bigint' || kase === 'stored-command-cyclic') {
+    const dir = mkdtempSync(join(tmpdir(), 'hostile-host-'));
+    const store = new FileStore(dir);
+    const orchestrator = createOrchestrator(
+      {
+        id: 'p',
+        onJobFailure: 'fail',
+        mode: kase === 'stored-command-cyclic' ? 'copilot' : 'autopilot',
+        jobs: [{ id: 'a', run: async () => 'a' }],
+        finalize: async () => 10n,
+      },
+      { store },
+    );
+    orchestrator.events$.subscribe((record) => {
+      if (record.type === 'finalize-failed') seen.push(`finalize-failed: ${record.error.message}`);
+      if (record.type === 'command-rejected') seen.push(`command-rejected: ${record.reason}`);
+    });
+    orchestrator.start();
+    const answer = orchestrator.send({ type: 'CANCEL', reason: cyclic as never });
+    seen.push(`answer: ${JSON.stringify(answer)}`);
+    if (kase === 'stored-command-cyclic') orchestrator.send({ type: 'CANCEL', reason: 'stop' });
+    const view = await orchestrator.whenSettled();
+    seen.push(`journal: ${(await readJournal(store.path)).records.at(-1)?.type}`);
+    rmSync(dir, { recursive: true, force: true });
     return view;
   }
   throw new Error(`unknown case ${kase}`);
