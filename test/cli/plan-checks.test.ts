@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parsePlanText } from '../../src/cli/plan-file.js';
 import { PLAN_LIMITS } from '../../src/plan/limits.js';
 import { cli } from './run-cli.js';
 
@@ -181,5 +182,46 @@ describe('plan size limits', () => {
     expect(lines[1]).toMatch(
       /warning PLAN_NEAR_LIMIT the command line with its env is 810,\d{3} bytes \(\d+\.\d KiB\), close to the limit of 1,048,576 bytes \(1\.0 MiB\)$/,
     );
+  });
+});
+
+describe('parsePlanText (the loader behind the commands)', () => {
+  it('gives diagnostics, never a throw, for an alias bomb, bad env entries and a cwd leaving the folder', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'plan-outside-'));
+    try {
+      await symlink(outside, join(dir, 'out'));
+      await mkdir(join(dir, '..inside'));
+      const bomb = ['id: p', 'a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]'];
+      for (const name of ['b', 'c', 'd']) {
+        const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+        bomb.push(`${name}: &${name} [${Array(11).fill(`*${previous}`).join(', ')}]`);
+      }
+      const bombed = parsePlanText([...bomb, 'jobs: []'].join('\n'), 'bomb.yaml', dir);
+      expect(bombed).toMatchObject({
+        ok: false,
+        diagnostics: [{ code: 'YAML_ALIAS_COUNT', line: 4 }],
+      });
+
+      const plan = (run: Record<string, unknown>) =>
+        JSON.stringify({ id: 'p', jobs: [{ id: 'a', run: { command: 'true', ...run } }] });
+      const problems = (text: string) => {
+        const loaded = parsePlanText(text, 'plan.json', dir);
+        return loaded.ok ? [] : loaded.diagnostics.map((d) => `${d.code} ${d.message}`);
+      };
+      expect(problems(plan({ env: { 'X=Y': '1', Z: 'a\u0000b', OK: 'fine' } }))).toEqual([
+        expect.stringMatching(/^INVALID_RUN env name "X=Y" is not usable: /),
+        expect.stringMatching(/^INVALID_RUN env "Z" holds a NUL character/),
+      ]);
+      expect(problems(plan({ cwd: '..inside' }))).toEqual([]);
+      expect(problems(plan({ cwd: 'out' }))).toEqual([
+        `INVALID_RUN cwd "out" is outside the plan's folder (it leads to ${outside}); pass --allow-outside-cwd to allow it`,
+      ]);
+      const allowed = parsePlanText(plan({ cwd: 'out' }), 'plan.json', dir, {
+        allowOutsideCwd: true,
+      });
+      expect(allowed.ok).toBe(true);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
