@@ -22,8 +22,6 @@ export interface SafeLimits {
 
 const SUMMARY: SafeLimits = { depth: 4, entries: 50, stringChars: 2000 };
 const MAX_RENDERING = 200;
-/** Stand-ins `toJsonSafe` writes, shown bare in a rendering. */
-const MARKERS = new Set(['[Circular]', '[unreadable]']);
 
 /** Runs `read`, or gives `fallback` when it throws (a getter, a Proxy trap, a revoked Proxy). */
 export function guarded<T>(read: () => T, fallback: T): T {
@@ -58,77 +56,93 @@ function primitiveText(value: unknown): string | null {
 /** The own enumerable keys of an object, or none when they cannot be listed. */
 const keysOf = (value: object): string[] => guarded(() => Object.keys(value), []);
 
+/** Text that stands for something JSON cannot hold; a rendering shows it unquoted. */
+class Bare {
+  constructor(readonly text: string) {}
+}
+
 /**
- * The value as JSON data: primitives kept, BigInt as `"10n"`, a Symbol or function as text,
- * a repeated object as `"[Circular]"`, an Error as its name, message and fields, a property whose
- * getter throws as `"[unreadable]"`. `toJSON` is never called: it is user code that may throw.
+ * Walks a value the way both `toJsonSafe` and `renderValue` need, never throwing: `bare` turns
+ * what JSON cannot hold (a BigInt, a Symbol, a cycle, an unreadable property) into a leaf.
  */
-export function toJsonSafe(value: unknown, limits: SafeLimits = SUMMARY): JsonValue {
-  const { depth: MAX_DEPTH, entries: MAX_ENTRIES, stringChars: MAX_STRING } = limits;
+function safeTree(value: unknown, limits: SafeLimits, bare: (text: string) => unknown): unknown {
+  const { depth: maxDepth, entries: maxEntries, stringChars } = limits;
   const ancestors = new Set<object>();
-  const visit = (v: unknown, depth: number): JsonValue => {
+  const unreadable = () => bare('[unreadable]');
+  const visit = (v: unknown, depth: number): unknown => {
     if (v === null || typeof v === 'boolean') return v;
-    if (typeof v === 'string') return clip(v, MAX_STRING);
+    if (typeof v === 'string') return clip(v, stringChars);
     if (typeof v === 'number' && Number.isFinite(v)) return v;
     const text = primitiveText(v);
-    if (text !== null) return text;
+    if (text !== null) return bare(text);
     const object = v as object;
-    if (ancestors.has(object)) return '[Circular]';
-    if (depth >= MAX_DEPTH) return guarded(() => (Array.isArray(object) ? '[…]' : '{…}'), '{…}');
+    if (ancestors.has(object)) return bare('[Circular]');
+    if (depth >= maxDepth)
+      return bare(guarded(() => (Array.isArray(object) ? '[…]' : '{…}'), '{…}'));
     ancestors.add(object);
     try {
       if (guarded(() => Array.isArray(object), false)) {
         const items = object as unknown[];
         const length = guarded(() => items.length, 0);
-        const out: JsonValue[] = [];
-        for (let i = 0; i < Math.min(length, MAX_ENTRIES); i++) {
-          out.push(guarded(() => visit(items[i], depth + 1) ?? null, '[unreadable]'));
+        const out: unknown[] = [];
+        for (let i = 0; i < Math.min(length, maxEntries); i++) {
+          out.push(guarded(() => visit(items[i], depth + 1) ?? null, unreadable()));
         }
-        if (length > MAX_ENTRIES) out.push(`… ${length - MAX_ENTRIES} more`);
+        if (length > maxEntries) out.push(bare(`… ${length - maxEntries} more`));
         return out;
       }
       if (guarded(() => object instanceof Date, false)) {
         return guarded(() => (object as Date).toISOString(), 'Invalid Date');
       }
-      const out: { [key: string]: JsonValue } = {};
+      const out: Record<string, unknown> = {};
       const record = object as Record<string, unknown>;
       if (guarded(() => object instanceof Error, false)) {
         out.name = guarded(() => String(record.name), 'Error');
         out.message = guarded(() => String(record.message), '[unreadable]');
       }
       const keys = keysOf(object);
-      for (const key of keys.slice(0, MAX_ENTRIES)) {
-        const item = guarded(() => record[key], '[unreadable]' as unknown);
-        if (item !== undefined) out[key] = guarded(() => visit(item, depth + 1), '[unreadable]');
+      for (const key of keys.slice(0, maxEntries)) {
+        const read = guarded(() => ({ item: record[key] }), null);
+        if (read === null) out[key] = unreadable();
+        else if (read.item !== undefined) {
+          out[key] = guarded(() => visit(read.item, depth + 1), unreadable());
+        }
       }
-      if (keys.length > MAX_ENTRIES) out['…'] = `${keys.length - MAX_ENTRIES} more keys`;
+      if (keys.length > maxEntries) out['…'] = bare(`${keys.length - maxEntries} more keys`);
       return out;
     } finally {
       ancestors.delete(object);
     }
   };
-  return guarded(() => visit(value, 0), '[unreadable]');
+  return guarded(() => visit(value, 0), unreadable());
 }
 
-/** JSON data as a short, readable line: `{ code: 42 }`, `[1, "a"]`, `"[Circular]"`. */
-function renderData(data: JsonValue): string {
-  if (typeof data === 'string' && MARKERS.has(data)) return data;
-  if (data === null || typeof data !== 'object') return JSON.stringify(data);
-  if (Array.isArray(data)) return `[${data.map(renderData).join(', ')}]`;
-  const entries = Object.entries(data).map(([key, item]) => {
+/**
+ * The value as JSON data: primitives kept, BigInt as `"10n"`, a Symbol or function as text,
+ * a repeated object as `"[Circular]"`, an Error as its name, message and fields, a property whose
+ * getter throws as `"[unreadable]"`. `toJSON` is never called: it is user code that may throw.
+ */
+export function toJsonSafe(value: unknown, limits: SafeLimits = SUMMARY): JsonValue {
+  return safeTree(value, limits, (text) => text) as JsonValue;
+}
+
+/** A walked value as a short, readable line: `{ code: 42, total: 10n, self: [Circular] }`. */
+function renderTree(tree: unknown): string {
+  if (tree instanceof Bare) return tree.text;
+  if (tree === null || typeof tree !== 'object') return JSON.stringify(tree);
+  if (Array.isArray(tree)) return `[${tree.map(renderTree).join(', ')}]`;
+  const entries = Object.entries(tree).map(([key, item]) => {
     const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
-    return `${name}: ${renderData(item)}`;
+    return `${name}: ${renderTree(item)}`;
   });
   return entries.length > 0 ? `{ ${entries.join(', ')} }` : '{}';
 }
 
 /**
  * Any value as one readable line, the way a person would want it in a message: strings as they
- * are, `10n`, `Symbol(id)`, `null`, `{ code: 42, self: "[Circular]" }`. At most 200 characters.
+ * are, `10n`, `Symbol(id)`, `null`, `{ code: 42, self: [Circular] }`. At most 200 characters.
  */
 export function renderValue(value: unknown): string {
   if (typeof value === 'string') return clip(value, MAX_RENDERING);
-  const text = primitiveText(value);
-  if (text !== null) return text;
-  return clip(renderData(toJsonSafe(value)), MAX_RENDERING);
+  return clip(renderTree(safeTree(value, SUMMARY, (text) => new Bare(text))), MAX_RENDERING);
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toErrorInfo } from '../machines/errors.js';
+import { createOrchestrator } from '../src/index.js';
 
 const host = join(import.meta.dirname, 'support', 'hostile-host.ts');
 
@@ -113,6 +114,27 @@ describe('a host process with a file store fed values that cannot be stored', ()
   });
 });
 
+describe('verify returning violations that are not strings', () => {
+  it('lists them readably instead of as [object Object]', async () => {
+    const orchestrator = createOrchestrator({
+      id: 'p',
+      onJobFailure: 'fail',
+      jobs: [
+        {
+          id: 'a',
+          run: async () => 1,
+          verify: () => [{ field: 'size', limit: 10n }, Object.create(null), 'plain'] as never,
+        },
+      ],
+    });
+    const view = await orchestrator.start().whenSettled();
+    expect(view.jobs[0]!.failure).toMatchObject({
+      kind: 'verification',
+      violations: ['{ field: "size", limit: 10n }', '{}', 'plain'],
+    });
+  });
+});
+
 describe('toErrorInfo', () => {
   it('never throws, whatever it is given', () => {
     const revocable = Proxy.revocable({}, {});
@@ -147,7 +169,7 @@ describe('toErrorInfo', () => {
     }
     expect(toErrorInfo(getters)).toEqual({
       name: 'Error',
-      message: '{ code: [unreadable], toJSON: "[function toJSON]", ok: 1 }',
+      message: '{ code: [unreadable], toJSON: [function toJSON], ok: 1 }',
       data: { code: '[unreadable]', toJSON: '[function toJSON]', ok: 1 },
     });
     expect(toErrorInfo(undefined)).toEqual({ name: 'Error', message: 'undefined' });
