@@ -19,12 +19,23 @@ export function guardSubscribers<T>(
 ): Observable<T> {
   const guarded = new Observable<T>((subscriber) => source.subscribe(subscriber));
   const subscribe = guarded.subscribe.bind(guarded) as (observer?: unknown) => Subscription;
-  const fenced = (observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
-    if (observerOrNext instanceof Subscriber || observerOrNext == null) {
+  const fenced = (
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+    // rxjs's deprecated form: subscribe(next, error, complete).
+    error?: ((error: unknown) => void) | null,
+    complete?: (() => void) | null,
+  ) => {
+    if (observerOrNext instanceof Subscriber || (observerOrNext == null && !error && !complete)) {
       return subscribe(observerOrNext);
     }
     const observer: Partial<Observer<T>> =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : observerOrNext;
+      typeof observerOrNext === 'function' || observerOrNext == null
+        ? {
+            ...(observerOrNext ? { next: observerOrNext } : {}),
+            ...(error ? { error } : {}),
+            ...(complete ? { complete } : {}),
+          }
+        : observerOrNext;
     let reported = false;
     const fence =
       <A extends unknown[]>(callback: ((...args: A) => void) | undefined) =>
