@@ -23,6 +23,7 @@ export {
   type StoredPlan,
 } from './persistence/store.js';
 export { definePlan } from './plan/define.js';
+export { PLAN_LIMITS } from './plan/limits.js';
 export type {
   FailurePolicy,
   HookContext,
@@ -47,6 +48,7 @@ export {
   JobTimeoutError,
   NonRetryableError,
   OrchestratorError,
+  OrchestratorOptionError,
   PersistenceError,
   type PlanIssue,
   type PlanIssueCode,

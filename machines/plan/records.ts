@@ -51,6 +51,8 @@ export type PlanRecord =
   /** A plan resumed from its journal. */
   | { type: 'plan-restored'; fromSeq: number; warnings: string[] }
   | { type: 'persistence-failed'; error: ErrorInfo }
+  /** A subscriber of `events$` or `view$` threw; reported once per subscriber, the plan goes on. */
+  | { type: 'subscriber-failed'; stream: 'events$' | 'view$'; error: ErrorInfo }
   | { type: 'job-succeeded'; jobId: string; attemptId: string; output: unknown; approved?: true }
   | {
       type: 'job-failed';

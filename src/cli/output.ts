@@ -36,7 +36,10 @@ export function out(text: string) {
 export function planOrExit(
   loaded: LoadedPlan,
 ): asserts loaded is Extract<LoadedPlan, { ok: true }> {
-  if (loaded.ok) return;
+  if (loaded.ok) {
+    for (const warning of loaded.warnings) process.stderr.write(`${formatDiagnostic(warning)}\n`);
+    return;
+  }
   for (const diagnostic of loaded.diagnostics)
     process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
   process.exit(EXIT.usage);

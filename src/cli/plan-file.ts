@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { realpathSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { type Alias, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { checkLimit, warnsAt } from '../plan/limits.js';
 import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
-import { describeValue, findPlanIssues } from '../plan/validate.js';
+import { describeValue, findPlanIssues, findPlanWarnings } from '../plan/validate.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
-import { KILL_GRACE_MS, shellJob, shellVerify } from './shell-job.js';
+import { KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -14,10 +16,12 @@ export interface Diagnostic {
   col: number;
   code: string;
   message: string;
+  /** Default `error`; a warning (close to a size limit) does not stop the plan. */
+  severity?: 'error' | 'warning';
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col} error ${d.code} ${d.message}`;
+  return `${d.file}:${d.line}:${d.col} ${d.severity ?? 'error'} ${d.code} ${d.message}`;
 }
 
 export interface LoadOptions {
@@ -31,10 +35,15 @@ export interface LoadOptions {
 }
 
 export type LoadedPlan =
-  | { ok: true; plan: PlanSpec; source: string }
+  /** `warnings`: what is close to a size limit (see `PLAN_LIMITS`). */
+  | { ok: true; plan: PlanSpec; source: string; warnings: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
 const RUN_KEYS = ['command', 'args', 'cwd', 'env', 'shell'];
+/** A problem of a job's `run` or `verify`; the code is `INVALID_RUN` unless given. */
+type RunIssue = { path: string; message: string; code?: string };
+/** Uses of YAML aliases in one file, nested ones multiplied (the `yaml` package's measure). */
+export const MAX_ALIAS_COUNT = 100;
 
 /**
  * Reads a YAML or JSON plan file (JSON is YAML too, so one parser gives positions for both). Every
@@ -42,19 +51,44 @@ const RUN_KEYS = ['command', 'args', 'cwd', 'env', 'shell'];
  * the `run` of each job, and everything `validatePlan` checks.
  */
 export async function loadPlanFile(file: string, options: LoadOptions = {}): Promise<LoadedPlan> {
+  const refuse = (code: string, message: string): LoadedPlan => ({
+    ok: false,
+    diagnostics: [{ file, line: 1, col: 1, code, message }],
+  });
   let source: string;
+  let size: number;
+  let handle: FileHandle | undefined;
   try {
-    source = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
+    const stats = await handle.stat();
+    if (!stats.isFile()) return refuse('PLAN_UNREADABLE', 'not a regular file');
+    size = stats.size;
+    // The size decides before anything is read: a huge file is refused at once.
+    const found = checkLimit('fileBytes', size, 'the file', FILE_FIX);
+    if (found?.over) return refuse('PLAN_TOO_LARGE', found.message);
+    source = await handle.readFile('utf8');
   } catch (error) {
     const reason =
       (error as { code?: string }).code === 'ENOENT' ? 'the file does not exist' : String(error);
-    return {
-      ok: false,
-      diagnostics: [{ file, line: 1, col: 1, code: 'PLAN_UNREADABLE', message: reason }],
-    };
+    return refuse('PLAN_UNREADABLE', reason);
+  } finally {
+    await handle?.close();
   }
-  return parsePlanText(source, file, dirname(resolve(file)), options);
+  const loaded = parsePlanText(source, file, dirname(resolve(file)), options);
+  const near = checkLimit('fileBytes', size, 'the file', FILE_FIX);
+  if (loaded.ok && near) {
+    loaded.warnings.unshift({ file, line: 1, col: 1, ...warning(near.message) });
+  }
+  return loaded;
 }
+
+const FILE_FIX = 'split the plan into plans that run one after another';
+
+const warning = (message: string) => ({
+  code: 'PLAN_NEAR_LIMIT',
+  message,
+  severity: 'warning' as const,
+});
 
 /** Parses a plan file's text; `planDir` is where relative `cwd`s start. */
 export function parsePlanText(
@@ -63,6 +97,13 @@ export function parsePlanText(
   planDir: string,
   options: LoadOptions = {},
 ): LoadedPlan {
+  const tooLarge = checkLimit('fileBytes', Buffer.byteLength(source), 'the plan text', FILE_FIX);
+  if (tooLarge?.over) {
+    return {
+      ok: false,
+      diagnostics: [{ file, line: 1, col: 1, code: 'PLAN_TOO_LARGE', message: tooLarge.message }],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -81,7 +122,13 @@ export function parsePlanText(
    * itself for a field that should not be there.
    */
   const positionOf = (path: string, atKey: boolean) => {
-    const segments = path.match(/[^.[\]]+/g)?.map((s) => (/^\d+$/.test(s) ? Number(s) : s)) ?? [];
+    // Segments: `name`, `[2]`, or `["a.b"]` for a key that is not a plain name.
+    const segments =
+      path
+        .match(/\["(?:[^"\\]|\\.)*"\]|[^.[\]]+/g)
+        ?.map((s) =>
+          s.startsWith('["') ? JSON.parse(s.slice(1, -1)) : /^\d+$/.test(s) ? Number(s) : s,
+        ) ?? [];
     if (atKey) {
       const parent = doc.getIn(segments.slice(0, -1), true);
       const pair = isMap(parent)
@@ -96,8 +143,18 @@ export function parsePlanText(
     return at(0);
   };
 
-  const raw = doc.toJS() as Record<string, unknown> | null;
-  const runIssues: Array<{ path: string; message: string }> = [];
+  const expanded = expandAliases(doc);
+  if (!expanded.ok) {
+    return {
+      ok: false,
+      diagnostics: [
+        { ...at(expanded.offset), code: 'YAML_ALIAS_COUNT', message: expanded.message },
+      ],
+    };
+  }
+  const raw = expanded.value as Record<string, unknown> | null;
+  const runIssues: RunIssue[] = [];
+  const runWarnings: RunIssue[] = [];
   const envIssues: EnvIssue[] = [];
   const planEnv = new PlanEnv(
     options.environment === undefined ? process.env : options.environment,
@@ -106,13 +163,13 @@ export function parsePlanText(
   const specJobs = jobs.map((job: unknown, i: number) => {
     const record = (job && typeof job === 'object' ? job : {}) as Record<string, unknown>;
     const jobId = typeof record.id === 'string' ? record.id : `#${i + 1}`;
-    const checked = (field: 'run' | 'verify') =>
-      planEnv.resolve(
-        checkRun(record[field], `jobs[${i}].${field}`, planDir, options, runIssues),
-        `jobs[${i}].${field}`,
-        jobId,
-        envIssues,
-      );
+    const checked = (field: 'run' | 'verify'): ShellRun | null => {
+      const path = `jobs[${i}].${field}`;
+      const fileRun = checkRun(record[field], path, planDir, options, runIssues);
+      const run = planEnv.resolve(fileRun, path, jobId, envIssues);
+      if (run) commandLineSize(run, path, runIssues, runWarnings);
+      return run;
+    };
     const run = checked('run');
     const verify = record.verify === undefined ? null : checked('verify');
     const cwdOf = (shell: { cwd?: string }) => resolve(planDir, shell.cwd ?? '.');
@@ -124,23 +181,65 @@ export function parsePlanText(
   });
   const candidate = { ...(raw ?? {}), jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs };
   const issues = [
-    ...runIssues.map((i) => ({ ...i, code: 'INVALID_RUN' })),
+    ...runIssues.map((i) => ({ ...i, code: i.code ?? 'INVALID_RUN' })),
     ...envIssues,
     ...findPlanIssues(candidate).filter(
       (i) => !(i.code === 'INVALID_JOB' && i.path.endsWith('.run')),
     ),
   ];
+  const warnings = [...findPlanWarnings(candidate), ...runWarnings].map((w) => ({
+    ...positionOf(w.path, false),
+    ...warning(w.message),
+  }));
   if (issues.length > 0) {
     return {
       ok: false,
-      diagnostics: issues.map((i) => ({
-        ...positionOf(i.path, i.message.startsWith('unknown field')),
-        code: i.code,
-        message: i.message,
-      })),
+      diagnostics: [
+        ...issues.map((i) => ({
+          // Messages about a key itself point at the key.
+          ...positionOf(i.path, /^(unknown field|env name)/.test(i.message)),
+          code: i.code,
+          message: i.message,
+        })),
+        ...warnings,
+      ],
     };
   }
-  return { ok: true, plan: candidate as unknown as PlanSpec, source };
+  return { ok: true, plan: candidate as unknown as PlanSpec, source, warnings };
+}
+
+/**
+ * A YAML alias (`*name`) repeats what its anchor holds; aliases of anchors that hold aliases
+ * multiply, so a few lines can expand to billions of nodes (an "alias bomb"). The `yaml` package
+ * stops past `MAX_ALIAS_COUNT` expansions with a bare ReferenceError; this says where.
+ */
+function expandAliases(
+  doc: ReturnType<typeof parseDocument>,
+): { ok: true; value: unknown } | { ok: false; offset: number | undefined; message: string } {
+  // The package does not say which alias went over; each alias notes it on its way out.
+  let tripped: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const resolve = node.resolve;
+      node.resolve = function (...args) {
+        try {
+          return resolve.apply(this, args);
+        } catch (error) {
+          tripped ??= this;
+          throw error;
+        }
+      };
+    },
+  });
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = /excessive alias count/i.test(reason)
+      ? `alias *${tripped?.source ?? '?'} expands the file past ${MAX_ALIAS_COUNT} alias uses (counting aliases inside anchors as many times as they are repeated): write the values out, or nest fewer aliases`
+      : reason;
+    return { ok: false, offset: tripped?.range?.[0], message };
+  }
 }
 
 function checkRun(
@@ -148,7 +247,7 @@ function checkRun(
   path: string,
   planDir: string,
   options: LoadOptions,
-  issues: Array<{ path: string; message: string }>,
+  issues: RunIssue[],
 ): FileRun | null {
   const problem = (at: string, message: string) => {
     issues.push({ path: at, message });
@@ -196,6 +295,7 @@ function checkRun(
     if (!env || typeof env !== 'object' || Array.isArray(env)) {
       problem(`${path}.env`, `env must map names to strings; got ${describeValue(run.env)}`);
     } else {
+      for (const [at, message] of envProblems(env)) problem(`${path}.env${at}`, message);
       for (const [name, value] of Object.entries(env)) {
         const wrong = envValueProblem(name, value);
         if (wrong) problem(`${path}.env.${name}`, wrong);
@@ -206,14 +306,103 @@ function checkRun(
     if (typeof run.cwd !== 'string') {
       problem(`${path}.cwd`, `cwd must be a string; got ${describeValue(run.cwd)}`);
     } else if (!options.allowOutsideCwd) {
-      const inside = relative(planDir, resolve(planDir, run.cwd));
-      if (inside.startsWith('..') || isAbsolute(inside)) {
+      const target = resolve(planDir, run.cwd);
+      if (!isInside(planDir, target)) {
+        const real = realPath(target);
+        const via = real === target ? '' : ` (it leads to ${real})`;
         problem(
           `${path}.cwd`,
-          `cwd "${run.cwd}" is outside the plan's folder; pass --allow-outside-cwd to allow it`,
+          `cwd "${run.cwd}" is outside the plan's folder${via}; pass --allow-outside-cwd to allow it`,
         );
       }
     }
   }
   return issues.length === before ? (run as unknown as FileRun) : null;
+}
+
+/**
+ * Problems of an env map that `spawn` would only find at run time: a name must be non-empty and
+ * hold no `=`, NUL or line break; a value must hold no NUL. Paths are relative to the map.
+ */
+function envProblems(env: Record<string, unknown>): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(env)) {
+    const at = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+    if (name === '' || /[=\0\r\n]/.test(name)) {
+      problems.push([
+        at,
+        `env name ${JSON.stringify(name)} is not usable: a name must be non-empty and hold no "=", NUL or line break`,
+      ]);
+    }
+    if (typeof value === 'string' && value.includes('\0')) {
+      problems.push([
+        at,
+        `env ${JSON.stringify(name)} holds a NUL character, which no process can receive`,
+      ]);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Whether `target` is `folder` or inside it, compared by real paths so that a symlink cannot lead
+ * out (`..foo` is a name inside, not a way up). A target that does not exist yet is judged by its
+ * closest existing ancestor.
+ */
+function isInside(folder: string, target: string): boolean {
+  const inside = relative(realPath(folder), realPath(target));
+  return (
+    inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside))
+  );
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
+}
+
+/** The kernel's count for one string of a command line: its bytes, its NUL, its pointer. */
+const POINTER_BYTES = 8;
+
+/**
+ * Sizes of what a shell job hands the kernel, against the limits `spawn` would otherwise hit
+ * at run time with E2BIG: each argument (and `NAME=value`) alone, and everything together.
+ */
+function commandLineSize(
+  run: ShellRun,
+  path: string,
+  issues: RunIssue[],
+  warnings: RunIssue[],
+): void {
+  const strings: Array<[string, string, string]> = [
+    [`${path}.command`, run.shell ? 'the shell command' : 'the command', run.command],
+    ...(run.args ?? []).map((arg, i): [string, string, string] => [
+      `${path}.args[${i}]`,
+      `argument ${i + 1}`,
+      arg,
+    ]),
+    ...Object.entries(run.env ?? {})
+      .filter(([, value]) => typeof value === 'string')
+      .map(([name, value]): [string, string, string] => [
+        `${path}.env${/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`,
+        `env ${JSON.stringify(name)} (as NAME=value)`,
+        `${name}=${value}`,
+      ]),
+  ];
+  const fix = 'pass large data through a file instead';
+  const code = 'PLAN_TOO_LARGE';
+  let total = 0;
+  for (const [at, what, text] of strings) {
+    const size = Buffer.byteLength(text);
+    total += size + 1 + POINTER_BYTES;
+    if (size <= warnsAt('argumentBytes')) continue;
+    const found = checkLimit('argumentBytes', size, what, fix);
+    if (found) (found.over ? issues : warnings).push({ path: at, message: found.message, code });
+  }
+  const all = checkLimit('commandLineBytes', total, 'the command line with its env', fix);
+  if (all) (all.over ? issues : warnings).push({ path, message: all.message, code });
 }

@@ -1,6 +1,7 @@
 import type { InspectionEvent, StateValue } from 'xstate';
 import { jobMachine } from '../../machines/job.machine.js';
 import { planMachine } from '../../machines/plan.machine.js';
+import { toJsonSafe } from '../../machines/safe-value.js';
 import { type MachineGraph, machineGraphOf } from '../observe/machine-graph.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
 import type { StampedRecord } from '../runtime/records.js';
@@ -40,6 +41,26 @@ export interface EndedMessage {
 }
 
 export type FeedMessage = HelloMessage | UpdateMessage | EndedMessage;
+
+/** Everything of a message is kept; only values JSON cannot hold are rendered. */
+const WHOLE = {
+  depth: Number.POSITIVE_INFINITY,
+  entries: Number.POSITIVE_INFINITY,
+  stringChars: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * A message as the text sent to pages. Outputs and progress are the jobs' own values: without a
+ * store nothing forces them to be JSON, so a BigInt, a cycle or a throwing `toJSON` is rendered
+ * (`"10n"`, `"[Circular]"`) instead of throwing in the middle of the server.
+ */
+export function encodeFeedMessage(message: object): string {
+  try {
+    return JSON.stringify(message);
+  } catch {
+    return JSON.stringify(toJsonSafe(message, WHOLE));
+  }
+}
 
 /** Records kept for pages that connect later. */
 const LOG_SIZE = 1000;

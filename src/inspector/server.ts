@@ -6,7 +6,7 @@ import { InspectorError } from '../runtime/errors.js';
 import type { Command, Orchestrator } from '../runtime/orchestrator.js';
 import { assetAt } from './assets.js';
 import { toExternalEntry } from './external.js';
-import { InspectorFeed } from './feed.js';
+import { encodeFeedMessage, InspectorFeed } from './feed.js';
 import { allowedHosts, bearerToken, newToken, originAllowed, tokenMatches } from './security.js';
 
 export interface InspectorOptions {
@@ -239,7 +239,7 @@ export async function startInspector(
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   let clients = 0;
   feed.subscribe((message) => {
-    const text = JSON.stringify(message);
+    const text = encodeFeedMessage(message);
     for (const page of pages) page.send(text);
   });
 
@@ -276,7 +276,7 @@ export async function startInspector(
   const openPage = (ws: WebSocket) => {
     pages.add(ws);
     ws.on('close', () => pages.delete(ws));
-    ws.send(JSON.stringify(feed.hello()));
+    ws.send(encodeFeedMessage(feed.hello()));
   };
 
   /** An XState app's `@statelyai/inspect` traffic, passed on to the pages. */

@@ -2,6 +2,7 @@ import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { systemClock } from '../runtime/clock.js';
 import { OrchestratorError, PlanValidationError, RestoreError } from '../runtime/errors.js';
+import { checkOrchestratorOptions } from '../runtime/options.js';
 import {
   type Orchestrator,
   type OrchestratorOptions,
@@ -26,6 +27,7 @@ export async function resumeOrchestrator(
   store: Store,
   options: Omit<OrchestratorOptions, 'store'> = {},
 ): Promise<Orchestrator> {
+  checkOrchestratorOptions(options);
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
   const stored = await store.load();

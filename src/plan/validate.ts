@@ -1,5 +1,6 @@
 import type { PlanIssue, PlanIssueCode } from '../runtime/errors.js';
 import { findCycles } from './graph.js';
+import { checkLimit } from './limits.js';
 import { suggest } from './suggest.js';
 import { MAX_MAX_PARALLEL, type PlanSpec } from './types.js';
 
@@ -385,6 +386,10 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
       return;
     }
     const jobs: unknown[] = spec.jobs;
+    // Checked first, and alone when over, so that a plan too large to check is refused quickly.
+    const size = sizeIssues(jobs);
+    for (const issue of size) issues.add('PLAN_TOO_LARGE', PLAN_SCOPE, 'jobs', issue.message);
+    if (size.length > 0) return;
 
     // Graph nodes are the first job of each id; a later one with the same id is a duplicate.
     const nodes: CheckedJob[] = [];
@@ -422,12 +427,51 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
   });
 }
 
-export type ValidationResult = { ok: true; plan: PlanSpec } | { ok: false; issues: PlanIssue[] };
+/** The size of a plan against its limits: errors or warnings, in one list. */
+function planSize(jobs: readonly unknown[]): Array<{ over: boolean; message: string }> {
+  const found = [];
+  const fix = 'split the plan into plans that run one after another';
+  const jobCount = checkLimit('jobs', jobs.length, 'the number of jobs', fix);
+  if (jobCount) found.push(jobCount);
+  let edges = 0;
+  for (const job of jobs) {
+    const deps = isObject(job) ? job.dependsOn : undefined;
+    if (Array.isArray(deps)) edges += deps.length;
+  }
+  const edgeCount = checkLimit('edges', edges, 'the number of dependsOn entries', fix);
+  if (edgeCount) found.push(edgeCount);
+  return found;
+}
 
-/** Validates a plan without throwing. */
+const sizeIssues = (jobs: readonly unknown[]) => planSize(jobs).filter((found) => found.over);
+
+/**
+ * What is close to a size limit in a plan (`PLAN_NEAR_LIMIT`): nothing to fix yet, but worth
+ * knowing before the plan grows past it.
+ */
+export function findPlanWarnings(spec: unknown): PlanIssue[] {
+  try {
+    const jobs = isObject(spec) && Array.isArray(spec.jobs) ? spec.jobs : [];
+    return planSize(jobs)
+      .filter((found) => !found.over)
+      .map((found) => ({ code: 'PLAN_NEAR_LIMIT', path: 'jobs', message: found.message }));
+  } catch {
+    // Input whose getters throw has no size to warn about; findPlanIssues reports it.
+    return [];
+  }
+}
+
+export type ValidationResult =
+  | { ok: true; plan: PlanSpec; warnings: PlanIssue[] }
+  | { ok: false; issues: PlanIssue[]; warnings: PlanIssue[] };
+
+/** Validates a plan without throwing; `warnings` says what is close to a size limit. */
 export function validatePlan(spec: unknown): ValidationResult {
   const issues = findPlanIssues(spec);
-  return issues.length === 0 ? { ok: true, plan: spec as PlanSpec } : { ok: false, issues };
+  const warnings = findPlanWarnings(spec);
+  return issues.length === 0
+    ? { ok: true, plan: spec as PlanSpec, warnings }
+    : { ok: false, issues, warnings };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type jobMachine,
 } from '../../machines/job.machine.js';
 import { attemptIdOf } from '../../machines/retry.js';
+import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
@@ -214,7 +215,8 @@ export function withAttempts(machine: JobLogic, runner: AttemptRunner): JobLogic
 }
 
 function toViolations(result: VerifyResult): string[] {
-  if (Array.isArray(result)) return result.map(String);
+  // Rendered, not String()ed: a violation may be anything, even an object String() throws on.
+  if (Array.isArray(result)) return result.map((v) => (typeof v === 'string' ? v : renderValue(v)));
   return result === false ? ['verify returned false'] : [];
 }
 

@@ -27,7 +27,11 @@ export type PlanIssueCode =
   | 'UNKNOWN_DEPENDENCY'
   | 'CYCLE'
   | 'INVALID_OPTION'
-  | 'INVALID_JOB';
+  | 'INVALID_JOB'
+  /** Over a documented size limit (jobs, dependencies, file, command line). */
+  | 'PLAN_TOO_LARGE'
+  /** A warning, never an error: past three quarters of a size limit. */
+  | 'PLAN_NEAR_LIMIT';
 
 /** A plan (or an added job) failed validation; `issues` lists every problem found in one pass. */
 export class PlanValidationError extends OrchestratorError {
@@ -40,6 +44,16 @@ export class PlanValidationError extends OrchestratorError {
       `Plan is invalid (${head}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
     );
     this.issues = issues;
+  }
+}
+
+/** An option of `createOrchestrator` or `resumeOrchestrator` is out of its documented bounds. */
+export class OrchestratorOptionError extends OrchestratorError {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super('ORCHESTRATOR_OPTION', message);
   }
 }
 

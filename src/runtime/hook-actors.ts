@@ -1,6 +1,7 @@
 import { fromPromise } from 'xstate';
 import { type HookInput, integrationMachine } from '../../machines/integration.machine.js';
 import type { PlanSummary } from '../../machines/plan.machine.js';
+import { unstorablePart } from '../persistence/storable.js';
 import type { IntegrationSpec, PlanSpec } from '../plan/types.js';
 
 /**
@@ -30,8 +31,16 @@ export function createIntegrationLogic(planId: string, hooks: IntegrationSpec | 
   });
 }
 
-export function createFinalizeLogic(plan: PlanSpec) {
-  return fromPromise<unknown, PlanSummary>(({ input, signal }) =>
-    Promise.resolve(plan.finalize?.(input, { planId: plan.id, signal })),
-  );
+/** With a store, what `finalize` returns is recorded, so it must be plain JSON data. */
+export function createFinalizeLogic(plan: PlanSpec, storable: boolean) {
+  return fromPromise<unknown, PlanSummary>(async ({ input, signal }) => {
+    const output = await plan.finalize?.(input, { planId: plan.id, signal });
+    const problem = storable ? unstorablePart(output, 'output') : null;
+    if (problem) {
+      throw new Error(
+        `finalize of plan "${plan.id}" returned an output that cannot be stored: ${problem}; return plain JSON data`,
+      );
+    }
+    return output;
+  });
 }

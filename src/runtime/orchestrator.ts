@@ -12,8 +12,10 @@ import {
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { Durability } from '../persistence/durability.js';
 import { JournalFold } from '../persistence/journal-fold.js';
+import { unstorablePart } from '../persistence/storable.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues, findPlanIssues } from '../plan/validate.js';
@@ -25,7 +27,9 @@ import {
 } from './attempt-actor.js';
 import { type Clock, systemClock } from './clock.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
+import { guardSubscribers, type StreamName } from './guarded-stream.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
+import { checkOrchestratorOptions } from './options.js';
 import type { StampedRecord } from './records.js';
 import { toJobInput, toMachineInput } from './resolve-plan.js';
 import { buildView, type JobTiming, type PlanView } from './view.js';
@@ -76,6 +80,7 @@ export function createOrchestrator(
   plan: PlanSpec,
   options: OrchestratorOptions = {},
 ): Orchestrator {
+  checkOrchestratorOptions(options);
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
   const input = toMachineInput(plan, options.store !== undefined);
@@ -104,6 +109,7 @@ export function runOrchestrator(
   options: OrchestratorOptions,
   resumption: Resumption | null,
 ): Orchestrator {
+  checkOrchestratorOptions(options);
   const clock = options.clock ?? systemClock;
   const store = options.store;
   const specs = new Map(plan.jobs.map((job) => [job.id, job]));
@@ -113,6 +119,7 @@ export function runOrchestrator(
   let seq = resumption?.lastSeq ?? 0;
   let started = false;
   let outstandingAttempts = 0;
+  let delivering = false;
 
   const durability = store
     ? new Durability(
@@ -136,7 +143,27 @@ export function runOrchestrator(
     }
     const stamped = records.map((record) => ({ ...record, seq: ++seq, at }));
     durability?.record(stamped);
-    for (const record of stamped) events.next(record);
+    delivering = true;
+    try {
+      for (const record of stamped) events.next(record);
+    } finally {
+      delivering = false;
+    }
+    reportSubscriberFailures();
+  };
+
+  const pendingFailures: PlanRecord[] = [];
+  /** Reported after the delivery in progress, so every subscriber sees the records in order. */
+  const reportSubscriberFailures = () => {
+    if (pendingFailures.length > 0) publish(pendingFailures.splice(0));
+  };
+  const subscriberFailed = (stream: StreamName, thrown: unknown) => {
+    const error = toErrorInfo(thrown);
+    process.stderr.write(
+      `warning: a subscriber of ${stream} threw ${error.name}: ${error.message}; the plan goes on (reported once per subscriber)\n`,
+    );
+    pendingFailures.push({ type: 'subscriber-failed', stream, error });
+    if (!delivering) reportSubscriberFailures();
   };
 
   const finishEventsIfDone = () => {
@@ -176,7 +203,7 @@ export function runOrchestrator(
       job: withAttempts(job, runner),
       runningJob: withAttempts(enteredRunning(job), runner),
       integration: createIntegrationLogic(plan.id, plan.integration),
-      finalize: createFinalizeLogic(plan),
+      finalize: createFinalizeLogic(plan, store !== undefined),
     },
   });
   const actor = createActor(machine, {
@@ -208,7 +235,7 @@ export function runOrchestrator(
     );
   };
 
-  const view$ = new Observable<PlanView>((subscriber) => {
+  const view = new Observable<PlanView>((subscriber) => {
     let scheduled = false;
     subscriber.next(getView());
     const subscription = actor.subscribe({
@@ -230,6 +257,7 @@ export function runOrchestrator(
     });
     return () => subscription.unsubscribe();
   });
+  const view$ = guardSubscribers(view, 'view$', subscriberFailed);
 
   let settled: Promise<PlanView> | undefined;
   const whenSettled = () => {
@@ -267,6 +295,28 @@ export function runOrchestrator(
   };
 
   const send = (command: Command): CommandResult => {
+    // A command is recorded as it was sent: one that is not plain data could not be stored or
+    // shown, so it is refused (and recorded as rendered). ADD_JOB carries functions: see below.
+    const type = guarded(() => (command as { type?: unknown })?.type, undefined);
+    const unsendable = guarded(
+      () =>
+        type === 'ADD_JOB'
+          ? unstorablePart((command as { job?: { input?: unknown } }).job?.input, 'job.input')
+          : unstorablePart(command, 'command'),
+      'command: it could not be read',
+    );
+    if (unsendable) {
+      const recorded = toJsonSafe(
+        type === 'ADD_JOB'
+          ? { type, jobId: guarded(() => (command as { job?: { id?: unknown } }).job?.id, null) }
+          : command,
+      );
+      const reason = `${renderValue(type)} rejected: ${unsendable}; send plain JSON data`;
+      return reject(
+        recorded !== null && typeof recorded === 'object' ? recorded : { type: renderValue(type) },
+        reason,
+      );
+    }
     const snapshot = actor.getSnapshot();
     const status: PlanStatus = planStatusOf(snapshot);
     if (!started || snapshot.status !== 'active' || !COMMAND_TYPES.has(command?.type)) {
@@ -304,7 +354,7 @@ export function runOrchestrator(
       send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason }),
     getView,
     view$,
-    events$: events.asObservable(),
+    events$: guardSubscribers(events.asObservable(), 'events$', subscriberFailed),
     whenSettled,
     actor,
   };

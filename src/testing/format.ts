@@ -72,6 +72,8 @@ export function formatRecord(record: PlanRecord): string {
       return `restored from ${record.fromSeq}`;
     case 'persistence-failed':
       return 'persistence-failed';
+    case 'subscriber-failed':
+      return `subscriber-failed ${record.stream}`;
     case 'approved':
       return `approved ${record.checkpoint}${record.jobId ? ` ${record.jobId}` : ''}`;
     case 'finalize-started':

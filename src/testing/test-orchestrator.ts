@@ -189,7 +189,8 @@ function prepareTestOrchestrator(
     clock,
     inspect,
     ...(store ? { store } : {}),
-    ...(options.snapshotEvery ? { snapshotEvery: options.snapshotEvery } : {}),
+    // Passed on whenever given, so that a bad value is refused here as everywhere.
+    ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
   };
   let orchestrator!: Orchestrator;
 

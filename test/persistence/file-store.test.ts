@@ -248,6 +248,7 @@ describe('a new plan in a folder that holds a journal', () => {
         name: 'PersistenceError',
         code: 'PERSISTENCE_FAILED',
         message: `Could not write plan state to ${store.path}: a journal is already there; resume it with resumeOrchestrator, or use another folder`,
+        data: { path: store.path },
       },
     });
     expect(kit.pending()).toEqual([]);
