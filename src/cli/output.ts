@@ -6,6 +6,7 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   unreadableState: 3,
+  stateInUse: 5,
   interrupted: 130,
 } as const;
 

@@ -92,6 +92,7 @@ describe('FileStore', () => {
     const { records } = await readJournal(store.path);
     expect(records.map((r) => r.seq)).toEqual(kit.records.map((r) => r.seq));
 
+    await store.relinquish(); // the first process is gone: its folder may be taken
     const resumed = await resumeTestOrchestrator(
       { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] },
       new FileStore(dir),

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { StateLockedError, type StateOwner } from '../runtime/errors.js';
+import { createPrivateFileWith, ensurePrivateFolder, readStateFile } from './private-file.js';
+
+/** The lock file of a state folder: it names the one process that owns the folder. */
+export const LOCK_FILE = 'owner.lock';
+
+/** Locks this process holds, removed when it exits however it exits (short of SIGKILL). */
+const held = new Set<FolderLock>();
+let exitHandlerInstalled = false;
+
+function releaseAllOnExit(): void {
+  for (const lock of held) lock.releaseNow();
+}
+
+/**
+ * One owner per state folder. The lock file is put in place whole with `link` (which, like
+ * O_EXCL, fails when anything is there), so a lock is never seen half written. A lock whose
+ * process is gone from this host is stale and taken over: it is first moved aside under a name
+ * only the taker uses, and taken over only if what was moved is the stale lock that was read; a
+ * lock some other process took in between is put back and that process named instead, so two
+ * takers never both win.
+ */
+export class FolderLock {
+  readonly path: string;
+  private mine: StateOwner | null = null;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, LOCK_FILE);
+  }
+
+  /** The owner this lock holds the folder for, when it does. */
+  get owner(): StateOwner | null {
+    return this.mine;
+  }
+
+  /** Takes the folder (creating it, private, if needed); a no-op when this lock holds it. */
+  async acquire(): Promise<void> {
+    if (this.mine) return;
+    await ensurePrivateFolder(this.dir);
+    const me: StateOwner = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      ownerId: randomUUID(),
+    };
+    const text = `${JSON.stringify(me)}\n`;
+    for (let round = 0; round < 5; round++) {
+      if (await this.place(text, me.ownerId)) {
+        this.mine = me;
+        held.add(this);
+        if (!exitHandlerInstalled) {
+          exitHandlerInstalled = true;
+          process.on('exit', releaseAllOnExit);
+        }
+        return;
+      }
+      const found = await readLock(this.path);
+      if (found === null) continue; // released in between: try again
+      const owner = parseOwner(found);
+      if (!owner) {
+        throw new StateLockedError(
+          this.dir,
+          null,
+          `State folder ${this.dir} has a damaged lock file ${this.path}; if no process uses the folder, delete that file`,
+        );
+      }
+      if (ownerState(owner) !== 'gone') throw lockedBy(this.dir, this.path, owner);
+      await takeOver(this.path, found);
+    }
+    throw new StateLockedError(
+      this.dir,
+      null,
+      `State folder ${this.dir}: other processes keep taking its lock; try again`,
+    );
+  }
+
+  /** Puts the lock in place whole; false when a lock is already there. */
+  private async place(text: string, ownerId: string): Promise<boolean> {
+    const draft = `${this.path}.${ownerId}`;
+    await createPrivateFileWith(draft, text);
+    try {
+      await link(draft, this.path);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await unlink(draft).catch(() => {});
+    }
+  }
+
+  /** Gives the folder up; the lock file goes only if it is still this owner's. */
+  async release(): Promise<void> {
+    const me = this.mine;
+    if (!me) return;
+    this.mine = null;
+    held.delete(this);
+    const found = await readLock(this.path).catch(() => null);
+    if (found !== null && parseOwner(found)?.ownerId === me.ownerId) {
+      await unlink(this.path).catch(() => {});
+    }
+  }
+
+  /** `release`, synchronously, for the process's exit. */
+  releaseNow(): void {
+    const me = this.mine;
+    if (!me) return;
+    this.mine = null;
+    held.delete(this);
+    try {
+      if (parseOwner(readFileSync(this.path, 'utf8'))?.ownerId === me.ownerId) {
+        unlinkSync(this.path);
+      }
+    } catch {
+      // Nothing to release: the lock is gone already.
+    }
+  }
+}
+
+/** Who owns a state folder now, if a live process does (read only; takes nothing). */
+export async function liveOwnerOf(dir: string): Promise<StateOwner | null> {
+  const found = await readLock(join(dir, LOCK_FILE));
+  const owner = found === null ? null : parseOwner(found);
+  return owner && ownerState(owner) !== 'gone' ? owner : null;
+}
+
+/** The refusal naming the owner and what to do. */
+export function lockedBy(dir: string, lockPath: string, owner: StateOwner): StateLockedError {
+  const where =
+    owner.host === hostname()
+      ? `on this host`
+      : `on host ${owner.host}, which cannot be checked from here`;
+  return new StateLockedError(
+    dir,
+    owner,
+    `State folder ${dir} is in use by process ${owner.pid} ${where} (owner since ${owner.startedAt}); ` +
+      `wait for that process to end or stop it; if it is gone, delete ${lockPath}`,
+  );
+}
+
+async function readLock(path: string): Promise<string | null> {
+  try {
+    return await readStateFile(path);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function parseOwner(text: string): StateOwner | null {
+  try {
+    const value = JSON.parse(text) as Partial<StateOwner> | null;
+    if (
+      value &&
+      Number.isInteger(value.pid) &&
+      typeof value.host === 'string' &&
+      typeof value.startedAt === 'string' &&
+      typeof value.ownerId === 'string'
+    ) {
+      return value as StateOwner;
+    }
+  } catch {
+    // A damaged lock: the caller says so.
+  }
+  return null;
+}
+
+/** A process on another host cannot be checked: it counts as alive. */
+function ownerState(owner: StateOwner): 'alive' | 'gone' | 'unknown' {
+  if (owner.host !== hostname()) return 'unknown';
+  try {
+    process.kill(owner.pid, 0);
+    return 'alive';
+  } catch (error) {
+    return (error as { code?: string }).code === 'ESRCH' ? 'gone' : 'alive';
+  }
+}
+
+async function takeOver(path: string, stale: string): Promise<void> {
+  const aside = `${path}.stale-${randomUUID()}`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return; // another taker moved it
+    throw error;
+  }
+  const moved = await readStateFile(aside).catch(() => null);
+  if (moved !== stale) {
+    // Another process took the folder between our read and our move: its lock goes back.
+    await link(aside, path).catch(() => {});
+  }
+  await unlink(aside).catch(() => {});
+}
