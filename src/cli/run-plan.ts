@@ -134,7 +134,7 @@ async function claimNewStateFolder(
 ): Promise<FrozenableStore> {
   const store = new FrozenableStore(stateDir);
   const refuseIfHoldsPlan = async () => {
-    if ((await checkStateFile(join(stateDir, JOURNAL)).catch(() => 'file')) === 'absent') return;
+    if ((await checkStateFile(join(stateDir, JOURNAL))) === 'absent') return;
     const owner = await liveOwnerOf(stateDir).catch(() => null);
     const inUse = owner
       ? ` and is in use by process ${owner.pid} on ${owner.host} (since ${owner.startedAt})`

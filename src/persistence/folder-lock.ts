@@ -28,6 +28,9 @@ function releaseAllOnExit(): void {
 export class FolderLock {
   readonly path: string;
   private mine: StateOwner | null = null;
+  /** The owner whose lock `releaseNow` removes at exit (kept until `release` has removed it). */
+  private lastOwner: StateOwner | null = null;
+  private releasing: Promise<void> = Promise.resolve();
 
   constructor(readonly dir: string) {
     this.path = join(dir, LOCK_FILE);
@@ -52,6 +55,7 @@ export class FolderLock {
     for (let round = 0; round < 5; round++) {
       if (await this.place(text, me.ownerId)) {
         this.mine = me;
+        this.lastOwner = me;
         held.add(this);
         if (!exitHandlerInstalled) {
           exitHandlerInstalled = true;
@@ -94,21 +98,28 @@ export class FolderLock {
     }
   }
 
-  /** Gives the folder up; the lock file goes only if it is still this owner's. */
-  async release(): Promise<void> {
+  /**
+   * Gives the folder up; the lock file goes only if it is still this owner's. Every call made
+   * meanwhile waits for the same removal (a process may exit right after any of them).
+   */
+  release(): Promise<void> {
     const me = this.mine;
-    if (!me) return;
+    if (!me) return this.releasing;
     this.mine = null;
-    held.delete(this);
-    const found = await readLock(this.path).catch(() => null);
-    if (found !== null && parseOwner(found)?.ownerId === me.ownerId) {
-      await unlink(this.path).catch(() => {});
-    }
+    this.releasing = (async () => {
+      const found = await readLock(this.path).catch(() => null);
+      if (found !== null && parseOwner(found)?.ownerId === me.ownerId) {
+        await unlink(this.path).catch(() => {});
+      }
+    })().finally(() => {
+      if (!this.mine) held.delete(this);
+    });
+    return this.releasing;
   }
 
   /** `release`, synchronously, for the process's exit. */
   releaseNow(): void {
-    const me = this.mine;
+    const me = this.lastOwner;
     if (!me) return;
     this.mine = null;
     held.delete(this);
