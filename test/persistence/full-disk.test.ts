@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStore, readJournal } from '../../src/index.js';
 import { createTestOrchestrator, resumeTestOrchestrator } from '../../src/testing/index.js';
 import { cli } from '../cli/run-cli.js';
@@ -16,14 +16,15 @@ const TMPFS_BYTES = 256 * 1024;
 const FREE_BYTES = 64 * 1024;
 let mount: string;
 
-beforeAll(async () => {
+beforeEach(async () => {
   if (!isRoot) return;
   mount = await mkdtemp(join(tmpdir(), 'full-disk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES},mode=0700`, 'tmpfs', mount]);
 });
-afterAll(async () => {
+afterEach(async () => {
   if (!isRoot) return;
-  execFileSync('umount', [mount]);
+  await writeFile(join(mount, 'go'), '').catch(() => {});
+  execFileSync('umount', ['--lazy', mount]);
   await rmdir(mount);
 });
 
@@ -96,6 +97,45 @@ describe.skipIf(!isRoot)(
       const status = await cli(['status', state]);
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('Plan "full-disk": completed');
+    });
+
+    it('through the CLI: run --state-dir pauses at persistence on a full disk, Ctrl-C leaves a journal of whole records, and resume finishes once space is back', async () => {
+      const filler = await fill('filler-cli');
+      const state = join(mount, 'cli');
+      const file = join(mount, 'plan.json');
+      // About 130 KB of records: one progress record per output line.
+      const code =
+        "for (let i = 0; i < 1000; i++) console.log('line ' + String(i).padStart(4, '0') + ' ' + 'y'.repeat(50))";
+      await writeFile(
+        file,
+        JSON.stringify({
+          id: 'cli-full-disk',
+          jobs: [
+            { id: 'talk', run: { command: process.execPath, args: ['-e', code] } },
+            { id: 'after', dependsOn: ['talk'], run: { command: 'true' } },
+          ],
+        }),
+      );
+      const first = await cli(['run', file, '--state-dir', state, '--reporter', 'plain'], {
+        onLine: (line, child) => {
+          if (line.includes('plan paused at persistence')) child.kill('SIGINT');
+        },
+      });
+      expect(first.code).toBe(130);
+      expect(first.stdout).toContain('plan paused at persistence');
+      await expectWholeLines(join(state, 'journal.jsonl'));
+      const status = await cli(['status', state]);
+      expect(status.code).toBe(0);
+      expect(status.stderr).toBe('');
+
+      await rm(filler);
+      const resumed = await cli(['resume', state, '--reporter', 'plain']);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain('talk | line 0999');
+      expect(resumed.stdout).toContain('plan completed');
+      const journal = await readJournal(join(state, 'journal.jsonl'));
+      expect(journal.warnings).toEqual([]);
+      expect(journal.records.at(-1)?.type).toBe('plan-completed');
     });
   },
 );
