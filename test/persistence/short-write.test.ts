@@ -219,3 +219,47 @@ describe('a short write to the journal (the disk took part of it, then ENOSPC)',
     await rm(dir, { recursive: true });
   });
 });
+
+describe('a failed snapshot write', () => {
+  it('removes its temporary file and keeps the old snapshot', async () => {
+    const { MemoryStore } = await import('../../src/index.js');
+    const memory = new MemoryStore();
+    const kit = createTestOrchestrator(
+      { id: 'p', jobs: [{ id: 'A' }, { id: 'B' }, { id: 'C' }] },
+      { store: memory, snapshotEvery: 2 },
+    );
+    await kit.start();
+    await kit.complete('A');
+    const older = JSON.parse(memory.snapshot!);
+    const newer = { ...older, seq: older.seq + 1 };
+
+    const dir = await mkdtemp(join(tmpdir(), 'short-write-'));
+    const store = new FileStore(dir);
+    await store.writeSnapshot(older);
+    const original = handlePrototype.write;
+    vi.spyOn(handlePrototype, 'write').mockImplementation(async function (
+      this: unknown,
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      position: number,
+    ) {
+      if (Buffer.isBuffer(buffer) && buffer.toString('utf8', 0, 17) === '{"format":1,"seq"') {
+        await original.call(this, buffer, offset, Math.floor(length / 2), position);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        });
+      }
+      return original.call(this, buffer, offset, length, position);
+    });
+    await expect(store.writeSnapshot(newer)).rejects.toMatchObject({
+      code: 'PERSISTENCE_FAILED',
+      path: store.snapshotPath,
+      message: `Could not write plan state to ${store.snapshotPath}: ENOSPC: no space left on device, write`,
+    });
+    vi.restoreAllMocks();
+    expect(JSON.parse(await readFile(store.snapshotPath, 'utf8'))).toEqual(older);
+    await expect(readFile(`${store.snapshotPath}.tmp`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(dir, { recursive: true });
+  });
+});
