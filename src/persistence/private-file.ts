@@ -57,6 +57,23 @@ function unsafeWhenLink(path: string, error: unknown): unknown {
   return codeOf(error) === 'ELOOP' ? new UnsafeStateFileError(path, LINK_PROBLEM) : error;
 }
 
+/**
+ * Clears the place of a local socket before `listen`: a socket left by an earlier run goes; a
+ * link or any other file there is refused (the socket is bound only where nothing is).
+ */
+export async function clearSocketPath(path: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (info.isSymbolicLink()) throw new UnsafeStateFileError(path, LINK_PROBLEM);
+  if (!info.isSocket()) throw new UnsafeStateFileError(path, 'it is not a socket');
+  await unlink(path);
+}
+
 /** Creates a new file (0600), failing with EEXIST if anything, even a dangling link, is there. */
 export async function createPrivateFile(path: string): Promise<FileHandle> {
   let handle: FileHandle;

@@ -1,4 +1,5 @@
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import {
   RestoreError,
   UnsafeStateFileError,
 } from '../../src/index.js';
-import { writePrivateFile } from '../../src/persistence/private-file.js';
+import { clearSocketPath, writePrivateFile } from '../../src/persistence/private-file.js';
 import { createTestOrchestrator } from '../../src/testing/index.js';
 
 let dir: string;
@@ -113,6 +114,28 @@ describe('a symbolic link planted where a state file belongs', () => {
     await symlink(victim, source);
     await expect(writePrivateFile(source, 'new')).rejects.toThrow(
       `Refusing to use ${source}: a symbolic link is there`,
+    );
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+  });
+});
+
+describe('the place of the control socket', () => {
+  it('is cleared of an old socket, and a link or a file there is refused, its target unchanged', async () => {
+    const socket = join(state, 'control.sock');
+    await clearSocketPath(socket); // nothing there: fine
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    await clearSocketPath(socket);
+    await expect(lstat(socket)).rejects.toMatchObject({ code: 'ENOENT' });
+    server.close();
+    await symlink(victim, socket);
+    await expect(clearSocketPath(socket)).rejects.toThrow(
+      `Refusing to use ${socket}: a symbolic link is there`,
+    );
+    await rm(socket);
+    await writeFile(socket, 'not a socket');
+    await expect(clearSocketPath(socket)).rejects.toThrow(
+      `Refusing to use ${socket}: it is not a socket`,
     );
     expect(await readFile(victim, 'utf8')).toBe('precious');
   });
