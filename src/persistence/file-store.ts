@@ -39,7 +39,7 @@ export class FileStore implements Store {
   /** Bytes of the journal that hold whole records, all durable; null until read or written. */
   private wholeBytes: number | null = null;
   private readonly lock: FolderLock;
-  /** Ownership is taken once: a store that gave it up does not take it back by writing. */
+  /** Ownership is taken once: a store that gave it up (or lost it) never takes it back by writing. */
   private everOwned = false;
 
   constructor(readonly dir: string) {
@@ -85,10 +85,9 @@ export class FileStore implements Store {
     this.buffer = [];
     let file: FileHandle | null = null;
     try {
-      if (!this.lock.owner) {
-        if (this.everOwned) throw new Error('this store released the folder; it writes no more');
-        await this.acquire();
-      }
+      if (this.lock.owner) await this.lock.confirm();
+      else if (this.everOwned) throw new Error('this store gave the folder up; it writes no more');
+      else await this.acquire();
       file = await this.openJournal();
       const whole = this.wholeBytes!;
       // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
@@ -100,7 +99,10 @@ export class FileStore implements Store {
     } catch (error) {
       if (file && this.wholeBytes !== null) {
         // Whatever part of the lines reached the file is cut off: the journal ends on a whole record.
-        await file.truncate(this.wholeBytes).catch(() => {});
+        await file
+          .truncate(this.wholeBytes)
+          .then(() => file!.sync())
+          .catch(() => {});
       }
       this.buffer = lines.concat(this.buffer);
       throw this.failure(error);

@@ -99,6 +99,31 @@ export class FolderLock {
   }
 
   /**
+   * Rejects with a `StateLockedError` unless the lock file still names this owner: a store checks
+   * it before every write, so an owner whose lock was taken from it (deleted by hand, or judged
+   * stale wrongly) writes nothing more into the folder.
+   */
+  async confirm(): Promise<void> {
+    const me = this.mine;
+    const found = await readLock(this.path);
+    const owner = found === null ? null : parseOwner(found);
+    if (me && owner?.ownerId === me.ownerId) return;
+    this.mine = null;
+    held.delete(this);
+    throw owner
+      ? new StateLockedError(
+          this.dir,
+          owner,
+          `State folder ${this.dir} was taken over by process ${owner.pid} on ${owner.host === hostname() ? 'this host' : `host ${owner.host}`} (owner since ${owner.startedAt}); this process writes nothing more there`,
+        )
+      : new StateLockedError(
+          this.dir,
+          null,
+          `State folder ${this.dir} lost its lock file ${this.path} (deleted while this process owned it); this process writes nothing more there`,
+        );
+  }
+
+  /**
    * Gives the folder up; the lock file goes only if it is still this owner's. Every call made
    * meanwhile waits for the same removal (a process may exit right after any of them).
    */

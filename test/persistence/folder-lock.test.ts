@@ -84,3 +84,33 @@ describe('the owner lock of a state folder', () => {
     await owner.relinquish();
   });
 });
+
+describe('an owner whose lock was taken from it', () => {
+  it('writes nothing more: its next flush fails naming the new owner, and the journal is unchanged', async () => {
+    const store = new FileStore(join(dir, 'state'));
+    const kit = createTestOrchestrator(
+      { id: 'p', maxParallel: 1, jobs: [{ id: 'A' }, { id: 'B' }] },
+      { store },
+    );
+    await kit.start();
+    await store.flush();
+    await kit.flush();
+    const journal = await readFile(store.path, 'utf8');
+    await writeFile(lock, ownerLine(4242, 'other-host'));
+    await kit.complete('A');
+    await store.flush().catch(() => {});
+    await kit.flush();
+    expect(kit.view().checkpoint).toMatchObject({
+      name: 'persistence',
+      error: {
+        message: `Could not write plan state to ${store.path}: State folder ${join(dir, 'state')} was taken over by process 4242 on host other-host (owner since 2026-01-01T00:00:00.000Z); this process writes nothing more there`,
+      },
+    });
+    expect(kit.pending()).toEqual([]);
+    expect(await readFile(store.path, 'utf8')).toBe(journal);
+    // RESUME does not win the folder back.
+    kit.send({ type: 'RESUME' });
+    await expect(store.flush()).rejects.toThrow('gave the folder up; it writes no more');
+    expect(await readFile(store.path, 'utf8')).toBe(journal);
+  });
+});
