@@ -39,7 +39,8 @@ const snapshotOf = async (names: string[]) =>
       names.map(async (name) => {
         const path = join(stateDir, name);
         const info = await stat(path);
-        return [name, { text: await readFile(path, 'utf8'), mtime: info.mtimeMs, ino: info.ino }];
+        const text = info.isSocket() ? null : await readFile(path, 'utf8');
+        return [name, { text, mtime: info.mtimeMs, ino: info.ino }];
       }),
     ),
   );
@@ -54,7 +55,14 @@ describe('one owner per state folder', () => {
         if (!line.includes('wait | waiting') || contenders) return;
         contenders = (async () => {
           try {
-            const files = ['plan.source', 'plan.meta.json', 'journal.jsonl', 'owner.lock'];
+            const files = [
+              'plan.source',
+              'plan.meta.json',
+              'journal.jsonl',
+              'owner.lock',
+              'control.token',
+              'control.sock',
+            ];
             const before = await snapshotOf(files);
             const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
             const ran = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain']);
