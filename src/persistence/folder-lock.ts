@@ -51,6 +51,8 @@ export class FolderLock {
       startedAt: new Date().toISOString(),
       ownerId: randomUUID(),
     };
+    const processStart = processStartOf(process.pid);
+    if (processStart !== null) me.processStart = processStart;
     const text = `${JSON.stringify(me)}\n`;
     for (let round = 0; round < 5; round++) {
       if (await this.place(text, me.ownerId)) {
@@ -206,14 +208,38 @@ function parseOwner(text: string): StateOwner | null {
   return null;
 }
 
-/** A process on another host cannot be checked: it counts as alive. */
+/**
+ * Whether a lock's process still runs. A process on another host cannot be checked: it counts
+ * as alive. A pid can be reused (a container restarted runs its command under the same small
+ * pid again): a lock naming this very process is alive only if this process holds it, and one
+ * naming a process that started at another time than the pid's process did is gone.
+ */
 function ownerState(owner: StateOwner): 'alive' | 'gone' | 'unknown' {
   if (owner.host !== hostname()) return 'unknown';
+  if (owner.pid === process.pid) {
+    return [...held].some((lock) => lock.owner?.ownerId === owner.ownerId) ? 'alive' : 'gone';
+  }
   try {
     process.kill(owner.pid, 0);
-    return 'alive';
   } catch (error) {
-    return (error as { code?: string }).code === 'ESRCH' ? 'gone' : 'alive';
+    if ((error as { code?: string }).code === 'ESRCH') return 'gone';
+  }
+  const started = processStartOf(owner.pid);
+  if (owner.processStart !== undefined && started !== null && started !== owner.processStart) {
+    return 'gone';
+  }
+  return 'alive';
+}
+
+/** A process's start time in clock ticks since boot, from /proc (Linux); null elsewhere. */
+function processStartOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3 on; starttime is field 22.
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(start) ? start : null;
+  } catch {
+    return null;
   }
 }
 

@@ -111,6 +111,8 @@ export interface StateOwner {
   startedAt: string;
   /** Unique per owner, so a lock is never mistaken for another's with the same pid. */
   ownerId: string;
+  /** When the process started, in clock ticks since boot (Linux), to tell a reused pid apart. */
+  processStart?: number;
 }
 
 /**

@@ -51,6 +51,26 @@ describe('the owner lock of a state folder', () => {
     }
   });
 
+  it('naming this very process, though no owner here holds it (a restarted container), is taken over', async () => {
+    await writeFile(lock, ownerLine(process.pid));
+    const store = new FileStore(join(dir, 'state'));
+    await store.acquire();
+    expect(JSON.parse(await readFile(lock, 'utf8')).ownerId).not.toBe(`owner-${process.pid}`);
+    await store.relinquish();
+  });
+
+  it('naming a running pid whose process started at another time (a reused pid) is taken over; without a start time it is refused', async () => {
+    const reused = { pid: 1, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' };
+    await writeFile(lock, JSON.stringify({ ...reused, ownerId: 'old', processStart: -1 }));
+    const store = new FileStore(join(dir, 'state'));
+    await store.acquire();
+    await store.relinquish();
+    await writeFile(lock, JSON.stringify({ ...reused, ownerId: 'old' }));
+    await expect(new FileStore(join(dir, 'state')).acquire()).rejects.toThrow(
+      'is in use by process 1 on this host',
+    );
+  });
+
   it('of a process on another host is never taken over: the refusal says how to clear it', async () => {
     await writeFile(lock, ownerLine(4242, 'build-agent-7'));
     const error = await new FileStore(join(dir, 'state')).acquire().catch((e: unknown) => e);
