@@ -13,7 +13,7 @@ import {
   readStateFile,
   writeAll,
 } from './private-file.js';
-import { RECORD_TYPES } from './record-types.js';
+import { JOB_RECORD_TYPES, RECORD_TYPES } from './record-types.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
 export const JOURNAL = 'journal.jsonl';
@@ -353,6 +353,9 @@ function checkRecord(value: unknown, path: string, line: number): StampedRecord 
       line,
       `unknown record type ${JSON.stringify(value.type)}; this version does not write it`,
     );
+  }
+  if (JOB_RECORD_TYPES.has(value.type) && typeof value.jobId !== 'string') {
+    throw new RestoreError(path, line, `record ${value.type} has no jobId (a string)`);
   }
   return value as unknown as StampedRecord;
 }

@@ -162,6 +162,7 @@ describe('FileStore', () => {
       'unknown record type "job-teleported"; this version does not write it',
     ],
     ['no-seq.jsonl', 3, 'the record has no integer seq (got undefined)'],
+    ['no-job.jsonl', 3, 'record job-queued has no jobId (a string)'],
     ['missing.jsonl', null, 'the journal does not exist'],
   ] as const) {
     it(`refuses ${file} with a RestoreError naming the file, line and problem`, async () => {
