@@ -38,6 +38,8 @@ export class FileStore implements Store {
   private starting = false;
   /** Bytes of the journal that hold whole records, all durable; null until read or written. */
   private wholeBytes: number | null = null;
+  /** Whether the file may hold more than `wholeBytes` (until checked before the next write). */
+  private mayHaveTornTail = true;
   private readonly lock: FolderLock;
   /** Ownership is taken once: a store that gave it up (or lost it) never takes it back by writing. */
   private everOwned = false;
@@ -91,12 +93,14 @@ export class FileStore implements Store {
       file = await this.openJournal();
       const whole = this.wholeBytes!;
       // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
-      if ((await file.stat()).size !== whole) await file.truncate(whole);
+      if (this.mayHaveTornTail && (await file.stat()).size !== whole) await file.truncate(whole);
+      this.mayHaveTornTail = false;
       const data = Buffer.from(`${lines.join('\n')}\n`);
       await writeAll(file, data, whole);
       await file.sync();
       this.wholeBytes = whole + data.length;
     } catch (error) {
+      this.mayHaveTornTail = true;
       if (file && this.wholeBytes !== null) {
         // Whatever part of the lines reached the file is cut off: the journal ends on a whole record.
         await file

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, rename, unlink } from 'node:fs/promises';
+import { link, lstat, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StateLockedError, type StateOwner } from '../runtime/errors.js';
@@ -31,6 +31,8 @@ export class FolderLock {
   /** The owner whose lock `releaseNow` removes at exit (kept until `release` has removed it). */
   private lastOwner: StateOwner | null = null;
   private releasing: Promise<void> = Promise.resolve();
+  /** The lock file as this owner placed it (inode, size, change time). */
+  private placed: string | null = null;
 
   constructor(readonly dir: string) {
     this.path = join(dir, LOCK_FILE);
@@ -56,6 +58,7 @@ export class FolderLock {
     const text = `${JSON.stringify(me)}\n`;
     for (let round = 0; round < 5; round++) {
       if (await this.place(text, me.ownerId)) {
+        this.placed = fingerprint(await lstat(this.path));
         this.mine = me;
         this.lastOwner = me;
         held.add(this);
@@ -107,9 +110,15 @@ export class FolderLock {
    */
   async confirm(): Promise<void> {
     const me = this.mine;
-    const found = await readLock(this.path);
+    // The lock file stays as placed while it is ours: one lstat tells, read only on a change.
+    const info = await lstat(this.path).catch(() => null);
+    if (me && info?.isFile() && fingerprint(info) === this.placed) return;
+    const found = await readLock(this.path).catch(() => null);
     const owner = found === null ? null : parseOwner(found);
-    if (me && owner?.ownerId === me.ownerId) return;
+    if (me && owner?.ownerId === me.ownerId) {
+      this.placed = info ? fingerprint(info) : null;
+      return;
+    }
     this.mine = null;
     held.delete(this);
     throw owner
@@ -179,6 +188,10 @@ export function lockedBy(dir: string, lockPath: string, owner: StateOwner): Stat
     `State folder ${dir} is in use by process ${owner.pid} ${where} (owner since ${owner.startedAt}); ` +
       `wait for that process to end or stop it; if it is gone, delete ${lockPath}`,
   );
+}
+
+function fingerprint(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }) {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
 async function readLock(path: string): Promise<string | null> {
