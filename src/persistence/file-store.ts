@@ -174,6 +174,7 @@ export class FileStore implements Store {
     const { stored, wholeBytes } = await readJournalFile(this.path, snapshot);
     // Writing goes on after the last whole record: a torn last line is cut off first.
     this.wholeBytes = wholeBytes;
+    this.mayHaveTornTail = true;
     return { ...stored, snapshot };
   }
 }
