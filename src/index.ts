@@ -54,6 +54,9 @@ export {
   type PlanIssueCode,
   PlanValidationError,
   RestoreError,
+  StateLockedError,
+  type StateOwner,
+  UnsafeStateFileError,
 } from './runtime/errors.js';
 export {
   type Command,

@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { clearSocketPath, writePrivateFile } from '../persistence/private-file.js';
 import { OrchestratorError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
 import { EXIT, out } from './output.js';
@@ -34,9 +35,9 @@ export async function openControl(
   const token = randomBytes(32).toString('hex');
   const socketPath = join(stateDir, SOCKET);
   const tokenPath = join(stateDir, TOKEN);
-  await rm(socketPath, { force: true });
-  await rm(tokenPath, { force: true });
-  await writeFile(tokenPath, token, { mode: 0o600, flag: 'wx' });
+  // A socket left by an earlier run goes; a link planted at either name is refused, never followed.
+  await clearSocketPath(socketPath);
+  await writePrivateFile(tokenPath, token);
   const server = createServer((socket) => serve(socket, token, send));
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   await chmod(socketPath, 0o600);

@@ -2,7 +2,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { InspectorError, OrchestratorError, RestoreError } from '../runtime/errors.js';
+import {
+  InspectorError,
+  OrchestratorError,
+  RestoreError,
+  StateLockedError,
+  UnsafeStateFileError,
+} from '../runtime/errors.js';
 import { controlCommand } from './control.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
@@ -220,6 +226,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof InspectorError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof StateLockedError || error instanceof UnsafeStateFileError) {
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return EXIT.stateInUse;
     }
     if (error instanceof RestoreError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);

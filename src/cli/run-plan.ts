@@ -1,10 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
-import { RestoreError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
@@ -17,13 +14,11 @@ import {
   type ReporterKind,
 } from './reporters.js';
 import { killAllNow, terminateAll } from './shell-job.js';
+import { claimNewStateFolder, readStateFolder, refuseLiveOwner } from './state-folder.js';
 import { onStopSignal } from './stop-signals.js';
 import { strandedMessage } from './stranded.js';
 
 /** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
-
-const PLAN_SOURCE = 'plan.source';
-const PLAN_META = 'plan.meta.json';
 
 function reporterOf(kind: ReporterKind): Reporter {
   if (kind === 'jsonl') return jsonlReporter(out);
@@ -177,25 +172,18 @@ export async function run(
     );
     return EXIT.usage;
   }
-  let store: FrozenableStore | null = null;
-  if (options.stateDir) {
-    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
-    const meta = {
-      file: resolve(file),
-      planDir: dirname(resolve(file)),
-      maxParallel: plan.maxParallel,
-      mode: plan.mode,
-    };
-    await writeFile(join(options.stateDir, PLAN_SOURCE), loaded.source, { mode: 0o600 });
-    await writeFile(join(options.stateDir, PLAN_META), JSON.stringify(meta), { mode: 0o600 });
-    store = new FrozenableStore(options.stateDir);
+  const store = options.stateDir ? new FrozenableStore(options.stateDir) : null;
+  if (store) await claimNewStateFolder(store, file, loaded.source, plan);
+  try {
+    const orchestrator = createOrchestrator(plan, store ? { store } : {});
+    return await withControl(options.stateDir, orchestrator, () =>
+      withInspector(options, orchestrator, () =>
+        drive(orchestrator, reporterOf(options.reporter), store, options),
+      ),
+    );
+  } finally {
+    await store?.relinquish();
   }
-  const orchestrator = createOrchestrator(plan, store ? { store } : {});
-  return withControl(options.stateDir, orchestrator, () =>
-    withInspector(options, orchestrator, () =>
-      drive(orchestrator, reporterOf(options.reporter), store, options),
-    ),
-  );
 }
 
 /** Serves the inspector page while the plan runs, when asked to; it stops when the plan ends. */
@@ -237,18 +225,9 @@ async function withControl(
 }
 
 export async function resume(stateDir: string, options: InspectFlags & { reporter: ReporterKind }) {
-  let meta: { file: string; planDir: string; maxParallel?: number; mode?: PlanSpec['mode'] };
-  let source: string;
-  try {
-    meta = JSON.parse(await readFile(join(stateDir, PLAN_META), 'utf8'));
-    source = await readFile(join(stateDir, PLAN_SOURCE), 'utf8');
-  } catch {
-    throw new RestoreError(
-      stateDir,
-      null,
-      `not a state folder of plan-orchestrator run (no ${PLAN_META} or ${PLAN_SOURCE})`,
-    );
-  }
+  const store = new FrozenableStore(stateDir);
+  await refuseLiveOwner(store);
+  const { meta, source } = await readStateFolder(stateDir);
   const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
   planOrExit(loaded);
   const plan: PlanSpec = {
@@ -256,11 +235,14 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
     ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
     ...(meta.mode ? { mode: meta.mode } : {}),
   };
-  const store = new FrozenableStore(stateDir);
   const orchestrator = await resumeOrchestrator(plan, store);
-  return withControl(stateDir, orchestrator, () =>
-    withInspector(options, orchestrator, () =>
-      drive(orchestrator, reporterOf(options.reporter), store, options),
-    ),
-  );
+  try {
+    return await withControl(stateDir, orchestrator, () =>
+      withInspector(options, orchestrator, () =>
+        drive(orchestrator, reporterOf(options.reporter), store, options),
+      ),
+    );
+  } finally {
+    await store.relinquish();
+  }
 }

@@ -1,18 +1,33 @@
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PersistenceError, RestoreError } from '../runtime/errors.js';
+import { PersistenceError, RestoreError, UnsafeStateFileError } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
+import { FolderLock } from './folder-lock.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
+import {
+  checkStateFile,
+  createPrivateFile,
+  createPrivateFileWith,
+  openStateFile,
+  readStateFile,
+  writeAll,
+} from './private-file.js';
+import { JOB_RECORD_TYPES, RECORD_TYPES } from './record-types.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
-const JOURNAL = 'journal.jsonl';
+export const JOURNAL = 'journal.jsonl';
 const SNAPSHOT = 'snapshot.json';
 
 /**
  * A journal on disk: one JSON value per line, the header first, then the records in `seq` order.
- * The folder is created private (0700) and the journal 0600. `flush` writes every buffered line
- * with one write and one fsync, however many passes asked for it; a failed write keeps the lines
- * buffered, so a later flush writes them again and nothing is lost.
+ * The folder is private (0700), every file in it 0600, none opened through a symbolic link, and
+ * one process owns it at a time (`owner.lock`, see `FolderLock`).
+ *
+ * `flush` writes every buffered line with one write and one fsync, however many passes asked for
+ * it. A flush counts as durable only when every byte was written and synced; a failed or short
+ * write (a full disk, EIO) is cut off again, so the file only ever holds whole records, and its
+ * lines stay buffered for the next flush: nothing is lost and nothing is half written.
  */
 export class FileStore implements Store {
   readonly path: string;
@@ -21,10 +36,34 @@ export class FileStore implements Store {
   private tail: Promise<void> = Promise.resolve();
   /** True until the header of a new journal is on disk. */
   private starting = false;
+  /** Bytes of the journal that hold whole records, all durable; null until read or written. */
+  private wholeBytes: number | null = null;
+  /** Whether the file may hold more than `wholeBytes` (until checked before the next write). */
+  private mayHaveTornTail = true;
+  private readonly lock: FolderLock;
+  /** Ownership is taken once: a store that gave it up (or lost it) never takes it back by writing. */
+  private everOwned = false;
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
     this.snapshotPath = join(dir, SNAPSHOT);
+    this.lock = new FolderLock(dir);
+  }
+
+  /** The lock file naming the folder's owner. */
+  get lockPath(): string {
+    return this.lock.path;
+  }
+
+  async acquire(): Promise<void> {
+    await this.lock.acquire();
+    this.everOwned = true;
+  }
+
+  /** Waits for the flushes under way, then gives the folder up. */
+  async relinquish(): Promise<void> {
+    await this.tail.catch(() => {});
+    await this.lock.release();
   }
 
   begin(header: JournalHeader): void {
@@ -46,63 +85,116 @@ export class FileStore implements Store {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
     this.buffer = [];
+    let file: FileHandle | null = null;
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await chmod(this.dir, 0o700);
-      // A new plan never writes into another plan's journal.
-      const file = await open(this.path, this.starting ? 'wx' : 'a', 0o600);
-      this.starting = false;
-      try {
-        await file.write(`${lines.join('\n')}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      if (this.lock.owner) await this.lock.confirm();
+      else if (this.everOwned) throw new Error('this store gave the folder up; it writes no more');
+      else await this.acquire();
+      file = await this.openJournal();
+      const whole = this.wholeBytes!;
+      // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
+      if (this.mayHaveTornTail && (await file.stat()).size !== whole) await file.truncate(whole);
+      this.mayHaveTornTail = false;
+      const data = Buffer.from(`${lines.join('\n')}\n`);
+      await writeAll(file, data, whole);
+      await file.sync();
+      this.wholeBytes = whole + data.length;
     } catch (error) {
-      this.buffer = lines.concat(this.buffer);
-      if ((error as { code?: string }).code === 'EEXIST') {
-        throw new PersistenceError(
-          this.path,
-          new Error(
-            'a journal is already there; resume it with resumeOrchestrator, or use another folder',
-          ),
-        );
+      this.mayHaveTornTail = true;
+      if (file && this.wholeBytes !== null) {
+        // Whatever part of the lines reached the file is cut off: the journal ends on a whole record.
+        await file
+          .truncate(this.wholeBytes)
+          .then(() => file!.sync())
+          .catch(() => {});
       }
-      throw new PersistenceError(this.path, error);
+      this.buffer = lines.concat(this.buffer);
+      throw this.failure(error);
+    } finally {
+      await file?.close().catch(() => {});
     }
   }
 
-  /** Written beside the journal as a temporary file, synced, then renamed over the old one. */
+  private async openJournal(): Promise<FileHandle> {
+    if (this.starting) {
+      // A new plan never writes into another plan's journal.
+      const file = await createPrivateFile(this.path);
+      this.starting = false;
+      this.wholeBytes = 0;
+      return file;
+    }
+    const file = await openStateFile(this.path, true);
+    if (this.wholeBytes === null) {
+      try {
+        this.wholeBytes = wholeLinesBytes(await file.readFile('utf8'));
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
+    }
+    return file;
+  }
+
+  private failure(error: unknown): PersistenceError {
+    if (error instanceof PersistenceError) return error;
+    if ((error as { code?: string }).code === 'EEXIST') {
+      return new PersistenceError(
+        this.path,
+        new Error(
+          'a journal is already there; resume it with resumeOrchestrator, or use another folder',
+        ),
+      );
+    }
+    if (error instanceof UnsafeStateFileError) return new PersistenceError(error.path, error);
+    return new PersistenceError(this.path, error);
+  }
+
+  /**
+   * Written beside the journal as a temporary file, synced, then renamed over the old one; a
+   * failed write removes the temporary file and keeps the old snapshot.
+   */
   async writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
     const temporary = `${this.snapshotPath}.tmp`;
     try {
-      const file = await open(temporary, 'w', 0o600);
-      try {
-        await file.write(JSON.stringify(snapshot));
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      // A temporary file left by a crash goes; a link there is refused.
+      if ((await checkStateFile(temporary)) === 'file') await unlink(temporary);
+      await createPrivateFileWith(temporary, JSON.stringify(snapshot));
       await rename(temporary, this.snapshotPath);
     } catch (error) {
-      throw new PersistenceError(this.snapshotPath, error);
+      if (!(error instanceof UnsafeStateFileError)) await unlink(temporary).catch(() => {});
+      throw new PersistenceError(
+        error instanceof UnsafeStateFileError ? error.path : this.snapshotPath,
+        error,
+      );
     }
   }
 
   async load(): Promise<StoredPlan> {
     const snapshot = await readSnapshot(this.snapshotPath);
-    const journal = await readJournalAfter(this.path, snapshot);
-    return { ...journal, snapshot };
+    const { stored, wholeBytes } = await readJournalFile(this.path, snapshot);
+    // Writing goes on after the last whole record: a torn last line is cut off first.
+    this.wholeBytes = wholeBytes;
+    this.mayHaveTornTail = true;
+    return { ...stored, snapshot };
   }
+}
+
+/** Bytes up to the end of the last whole line. */
+function wholeLinesBytes(text: string): number {
+  return Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1));
 }
 
 async function readSnapshot(path: string): Promise<PlanSnapshot | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readStateFile(path);
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw new RestoreError(path, null, String(error));
+    throw new RestoreError(
+      path,
+      null,
+      error instanceof UnsafeStateFileError ? error.message : String(error),
+    );
   }
   try {
     return checkSnapshot(JSON.parse(text), path);
@@ -125,31 +217,39 @@ function serialize(record: StampedRecord): string {
  * Reads a journal. A torn last line (a crash in the middle of a write) is dropped with a
  * warning; any other damage is a `RestoreError` naming the file, the line and the problem.
  */
-export function readJournal(path: string): Promise<StoredPlan> {
-  return readJournalAfter(path, null);
+export async function readJournal(path: string): Promise<StoredPlan> {
+  return (await readJournalFile(path, null)).stored;
 }
 
 /**
  * Reads the records of a journal after a snapshot. Line n holds record n, so the lines the
  * snapshot covers are not parsed at all (most of a restore's reading time) once the line at the
  * snapshot's seq is found to be that record; otherwise every line is read and checked.
+ * `wholeBytes` is where the whole records end (a torn last line starts there).
  */
-async function readJournalAfter(path: string, snapshot: PlanSnapshot | null): Promise<StoredPlan> {
+async function readJournalFile(
+  path: string,
+  snapshot: PlanSnapshot | null,
+): Promise<{ stored: StoredPlan; wholeBytes: number }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readStateFile(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new RestoreError(
       path,
       null,
-      code === 'ENOENT' ? 'the journal does not exist' : String(error),
+      code === 'ENOENT'
+        ? 'the journal does not exist'
+        : error instanceof UnsafeStateFileError
+          ? error.message
+          : String(error),
     );
   }
   if (text.trim() === '') throw new RestoreError(path, null, 'the journal is empty');
   const lines = text.split('\n');
-  const complete = text.endsWith('\n');
-  if (complete) lines.pop();
+  // The last line is whole only with its newline: every write ends with one.
+  const torn = lines.pop()!;
   const warnings: string[] = [];
   const parse = (index: number): unknown => {
     try {
@@ -158,18 +258,8 @@ async function readJournalAfter(path: string, snapshot: PlanSnapshot | null): Pr
       return undefined;
     }
   };
-
-  const header = parse(0) as JournalHeader | undefined;
-  if (!header || typeof header !== 'object' || !('format' in header)) {
-    throw new RestoreError(path, 1, 'the first line is not a journal header');
-  }
-  if (header.format !== JOURNAL_FORMAT) {
-    throw new RestoreError(
-      path,
-      1,
-      `unknown format version ${JSON.stringify(header.format)} (this version reads ${JOURNAL_FORMAT})`,
-    );
-  }
+  if (lines.length === 0) throw new RestoreError(path, 1, 'the first line is not a journal header');
+  const header = checkHeader(parse(0), path);
   const known = new Set(header.input.jobs.map((job) => job.id));
   const records: StampedRecord[] = [];
   let lastSeq = 0;
@@ -179,17 +269,8 @@ async function readJournalAfter(path: string, snapshot: PlanSnapshot | null): Pr
     for (const id of snapshot!.state.context.order) known.add(id);
   }
   for (let i = lastSeq + 1; i < lines.length; i++) {
-    const record = parse(i) as StampedRecord | undefined;
     const lineNumber = i + 1;
-    if (record === undefined) {
-      if (i === lines.length - 1 && !complete) {
-        warnings.push(
-          `${path}:${lineNumber}: dropped a torn last line (the process stopped while writing it)`,
-        );
-        break;
-      }
-      throw new RestoreError(path, lineNumber, 'the line is not valid JSON');
-    }
+    const record = checkRecord(parse(i), path, lineNumber);
     const expected = lastSeq + 1;
     if (record.seq !== expected) {
       throw new RestoreError(
@@ -211,5 +292,75 @@ async function readJournalAfter(path: string, snapshot: PlanSnapshot | null): Pr
     lastSeq = record.seq;
     if (record.seq > after) records.push(record);
   }
-  return { header, snapshot: null, records, warnings };
+  if (torn !== '') {
+    warnings.push(
+      `${path}:${lines.length + 1}: dropped a torn last line (the process stopped while writing it)`,
+    );
+  }
+  const wholeBytes = Buffer.byteLength(text) - Buffer.byteLength(torn);
+  return { stored: { header, snapshot: null, records, warnings }, wholeBytes };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The header names its format, its plan and the plan's jobs; anything else is not a journal. */
+function checkHeader(value: unknown, path: string): JournalHeader {
+  if (!isObject(value) || !('format' in value)) {
+    throw new RestoreError(path, 1, 'the first line is not a journal header');
+  }
+  if (value.format !== JOURNAL_FORMAT) {
+    throw new RestoreError(
+      path,
+      1,
+      `unknown format version ${JSON.stringify(value.format)} (this version reads ${JOURNAL_FORMAT})`,
+    );
+  }
+  if (typeof value.planId !== 'string') {
+    throw new RestoreError(path, 1, 'the journal header has no planId (a string)');
+  }
+  const input = value.input;
+  if (!isObject(input) || !Array.isArray(input.jobs)) {
+    throw new RestoreError(path, 1, 'the journal header has no input.jobs (a list of the jobs)');
+  }
+  const bad = input.jobs.findIndex((job) => !isObject(job) || typeof job.id !== 'string');
+  if (bad >= 0) {
+    throw new RestoreError(
+      path,
+      1,
+      `the journal header's input.jobs[${bad}] is not a job with an id`,
+    );
+  }
+  return value as unknown as JournalHeader;
+}
+
+/** A record is an object with an integer `seq` and a `type` this version knows. */
+function checkRecord(value: unknown, path: string, line: number): StampedRecord {
+  if (value === undefined) throw new RestoreError(path, line, 'the line is not valid JSON');
+  if (!isObject(value)) {
+    throw new RestoreError(
+      path,
+      line,
+      `the line is not a record (an object with a seq and a type): ${JSON.stringify(value).slice(0, 80)}`,
+    );
+  }
+  if (!Number.isInteger(value.seq)) {
+    throw new RestoreError(
+      path,
+      line,
+      `the record has no integer seq (got ${JSON.stringify(value.seq)})`,
+    );
+  }
+  if (typeof value.type !== 'string' || !RECORD_TYPES.has(value.type)) {
+    throw new RestoreError(
+      path,
+      line,
+      `unknown record type ${JSON.stringify(value.type)}; this version does not write it`,
+    );
+  }
+  if (JOB_RECORD_TYPES.has(value.type) && typeof value.jobId !== 'string') {
+    throw new RestoreError(path, line, `record ${value.type} has no jobId (a string)`);
+  }
+  return value as unknown as StampedRecord;
 }

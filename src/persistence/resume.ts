@@ -21,6 +21,10 @@ import type { Store } from './store.js';
  * use `attemptId` as the idempotency key of side effects); a retry delay keeps its deadline; an
  * integration under way is rolled back and done again, never twice; checkpoints and approvals
  * hold as they were.
+ *
+ * The store is acquired first (`Store.acquire`): a plan that another process (or orchestrator)
+ * holds is refused with a `StateLockedError` naming the owner, before anything is read. The
+ * store is relinquished again when resuming fails, and once the resumed plan has settled.
  */
 export async function resumeOrchestrator(
   plan: PlanSpec,
@@ -30,6 +34,24 @@ export async function resumeOrchestrator(
   checkOrchestratorOptions(options);
   const issues = findPlanIssues(plan);
   if (issues.length > 0) throw new PlanValidationError(issues);
+  await store.acquire();
+  let orchestrator: Orchestrator;
+  try {
+    orchestrator = await resumeOwned(plan, store, options);
+  } catch (error) {
+    await store.relinquish();
+    throw error;
+  }
+  const relinquish = () => store.relinquish();
+  orchestrator.whenSettled().then(relinquish, relinquish);
+  return orchestrator;
+}
+
+async function resumeOwned(
+  plan: PlanSpec,
+  store: Store,
+  options: Omit<OrchestratorOptions, 'store'>,
+): Promise<Orchestrator> {
   const stored = await store.load();
   const where = (store as { path?: string }).path ?? 'the store';
   if (stored.header.planId !== plan.id) {

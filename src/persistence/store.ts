@@ -1,5 +1,6 @@
+import { hostname } from 'node:os';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
-import { RestoreError } from '../runtime/errors.js';
+import { RestoreError, StateLockedError, type StateOwner } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 
@@ -28,8 +29,26 @@ export interface StoredPlan {
  * Where a plan's records go. With a store, every scheduling pass makes its decisions durable
  * (`flush`) before it starts the attempts it decided (write-ahead), and the records of one pass
  * are written together (group commit).
+ *
+ * The contract every store keeps (test/persistence/store-conformance.ts checks it):
+ * - whole records: what a resolved `flush` covered is loaded back exactly; a failed flush counts
+ *   nothing as durable, leaves no part of a record behind, and keeps the records to write again;
+ * - order: records load in the order they were appended;
+ * - one owner: while one handle holds the plan's state (`acquire`), every other is refused with a
+ *   `StateLockedError` naming the owner, until `relinquish` (or the owner's process is gone);
+ * - any prefix: a journal cut anywhere loads its whole records (a torn last one dropped with a
+ *   warning).
  */
 export interface Store {
+  /**
+   * Makes this handle the only owner of the plan's state; rejects with a `StateLockedError`
+   * (code `STATE_LOCKED`) naming the live owner. `resumeOrchestrator` calls it before `load`; a
+   * store given to `createOrchestrator` that was not acquired takes ownership with its first
+   * write (a refusal then pauses the plan at the `persistence` checkpoint).
+   */
+  acquire(): Promise<void>;
+  /** Gives ownership up, so another process may take the state; harmless when not held. */
+  relinquish(): Promise<void>;
   /** Starts a new journal; called once, before the first record. */
   begin(header: JournalHeader): void;
   /** Buffers records in order; never throws. */
@@ -45,11 +64,37 @@ export interface Store {
   load(): Promise<StoredPlan>;
 }
 
-/** Keeps the journal in memory; `flush` is immediate. For tests and short-lived plans. */
+let owners = 0;
+
+/**
+ * Keeps the journal in memory; `flush` is immediate. For tests and short-lived plans. The object
+ * is the storage: one owner at a time may hold it (`acquire`), within this process.
+ */
 export class MemoryStore implements Store {
   header: JournalHeader | null = null;
   readonly records: StampedRecord[] = [];
   snapshot: string | null = null;
+  private owner: StateOwner | null = null;
+
+  async acquire(): Promise<void> {
+    if (this.owner) {
+      throw new StateLockedError(
+        'memory store',
+        this.owner,
+        `The memory store is in use by another orchestrator of this process (owner since ${this.owner.startedAt}); relinquish it first`,
+      );
+    }
+    this.owner = {
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      ownerId: `memory-${++owners}`,
+    };
+  }
+
+  async relinquish(): Promise<void> {
+    this.owner = null;
+  }
 
   begin(header: JournalHeader): void {
     this.header = header;

@@ -116,3 +116,42 @@ export class InspectorError extends OrchestratorError {
     super(code, message, options);
   }
 }
+
+/** Who holds a plan's state: the process that took its lock. */
+export interface StateOwner {
+  pid: number;
+  host: string;
+  /** ISO time the owner took the state. */
+  startedAt: string;
+  /** Unique per owner, so a lock is never mistaken for another's with the same pid. */
+  ownerId: string;
+  /** When the process started, in clock ticks since boot (Linux), to tell a reused pid apart. */
+  processStart?: number;
+}
+
+/**
+ * A plan's state already has a live owner (another process runs or resumes the plan), or holds a
+ * plan when a new one was asked for; nothing of it was touched.
+ */
+export class StateLockedError extends OrchestratorError {
+  declare readonly code: 'STATE_LOCKED' | 'STATE_HAS_JOURNAL';
+
+  constructor(
+    readonly where: string,
+    readonly owner: StateOwner | null,
+    message: string,
+    code: 'STATE_LOCKED' | 'STATE_HAS_JOURNAL' = 'STATE_LOCKED',
+  ) {
+    super(code, message);
+  }
+}
+
+/** A state file's place holds something that is not a plain file of ours (a symbolic link, say). */
+export class UnsafeStateFileError extends OrchestratorError {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super('STATE_FILE_UNSAFE', `Refusing to use ${path}: ${problem}`);
+  }
+}

@@ -286,6 +286,9 @@ export async function resumeTestOrchestrator(
   // The invariants look at the whole journal; a store that answers with a snapshot and the
   // records after it gives only those, except the memory store, which keeps every record.
   const records = store instanceof MemoryStore ? [...store.records] : (await store.load()).records;
+  // A resume stands for a new process after a crash: the memory store's previous owner (the
+  // orchestrator that "crashed", in this same process) is gone with it.
+  if (store instanceof MemoryStore) await store.relinquish();
   const kit = prepareTestOrchestrator(plan, { ...options, store }, records);
   return kit.attach(await resumeOrchestrator(kit.spec, store, kit.options));
 }

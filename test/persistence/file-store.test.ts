@@ -92,6 +92,7 @@ describe('FileStore', () => {
     const { records } = await readJournal(store.path);
     expect(records.map((r) => r.seq)).toEqual(kit.records.map((r) => r.seq));
 
+    await store.relinquish(); // the first process is gone: its folder may be taken
     const resumed = await resumeTestOrchestrator(
       { id: 'p', jobs: [{ id: 'A' }, { id: 'B', dependsOn: ['A'] }] },
       new FileStore(dir),
@@ -153,6 +154,15 @@ describe('FileStore', () => {
     ['unknown-job.jsonl', 3, 'record job-queued names job "ghost", which the plan does not have'],
     ['seq-gap.jsonl', 6, 'record seq 6 where 5 was expected'],
     ['empty.jsonl', null, 'the journal is empty'],
+    ['null-line.jsonl', 4, 'the line is not a record (an object with a seq and a type): null'],
+    ['header-without-input.jsonl', 1, 'the journal header has no input.jobs (a list of the jobs)'],
+    [
+      'unknown-type.jsonl',
+      5,
+      'unknown record type "job-teleported"; this version does not write it',
+    ],
+    ['no-seq.jsonl', 3, 'the record has no integer seq (got undefined)'],
+    ['no-job.jsonl', 3, 'record job-queued has no jobId (a string)'],
     ['missing.jsonl', null, 'the journal does not exist'],
   ] as const) {
     it(`refuses ${file} with a RestoreError naming the file, line and problem`, async () => {
