@@ -11,7 +11,9 @@ export type FailureKind =
   | 'timeout'
   | 'verification'
   | 'integration_conflict'
-  | 'check_failed';
+  | 'check_failed'
+  /** The process stopped while the attempt ran, and the job's `onInterrupt` is `hold`. */
+  | 'interrupted';
 
 /** Describes anything thrown, keeping a string `code` when the error has one. */
 export function toErrorInfo(error: unknown): ErrorInfo {

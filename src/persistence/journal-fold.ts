@@ -180,8 +180,10 @@ function apply(
         ...(record.violations ? { violations: record.violations } : {}),
       };
       if ('output' in record) job!.output = record.output;
-      if (ctx.onJobFailure === 'pause') ctx.unresolved.push(job!.id);
-      else if (ctx.onJobFailure === 'fail') ctx.failedBy ??= job!.id;
+      // An attempt held as interrupted waits for a person whatever the failure policy says.
+      if (ctx.onJobFailure === 'pause' || record.kind === 'interrupted') {
+        if (!ctx.unresolved.includes(job!.id)) ctx.unresolved.push(job!.id);
+      } else if (ctx.onJobFailure === 'fail') ctx.failedBy ??= job!.id;
       break;
     case 'job-blocked':
       job!.status = 'blocked';
@@ -271,9 +273,11 @@ function approve(ctx: PlanContext, checkpoint: string, jobId: string | undefined
       if (jobId === undefined) return;
       removeUnresolved(ctx, jobId);
       const job = ctx.jobs[jobId]!;
-      if (job.status === 'failed' && job.failure?.kind === 'verification') {
-        // The rejected result is accepted as it is.
+      const kind = job.status === 'failed' ? job.failure?.kind : undefined;
+      if (kind === 'verification' || kind === 'interrupted') {
+        // The rejected result is accepted as it is; an interrupted attempt as done, with no output.
         job.failure = undefined;
+        if (kind === 'interrupted') job.output = undefined;
         const accepted = {
           jobId: job.id,
           attemptId: job.attemptId ?? '',

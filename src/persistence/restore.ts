@@ -45,8 +45,12 @@ function resumeInFlight(
     const job = ctx.jobs[id]!;
     if (job.status === 'running' || job.status === 'verifying') {
       records.push({ type: 'attempt-interrupted', jobId: id, attemptId: job.attemptId! });
-      job.status = 'queued';
-      records.push({ type: 'job-queued', jobId: id });
+      if (job.onInterrupt === 'hold') {
+        hold(ctx, job, records);
+      } else {
+        job.status = 'queued';
+        records.push({ type: 'job-queued', jobId: id });
+      }
     } else if (job.status === 'retrying') {
       // The job keeps its slot and waits out what is left of its delay (deadlines are absolute).
       job.waitMs = job.due ? 0 : Math.max(0, (retryAt[id] ?? now) - now);
@@ -63,6 +67,23 @@ function resumeInFlight(
     }
   }
   return records;
+}
+
+/**
+ * `onInterrupt: 'hold'`: the interrupted attempt fails with kind `interrupted` and holds the plan
+ * at `on_error` whatever `onJobFailure` says, since only a person can tell whether its work was
+ * done. `RETRY_JOB` runs it again, `SKIP_JOB` skips it, `APPROVE` accepts it as done.
+ */
+function hold(ctx: PlanContext, job: JobRecord, records: PlanRecord[]): void {
+  const attemptId = job.attemptId!;
+  const error = {
+    name: 'InterruptedError',
+    message: `attempt ${attemptId} was running when the process stopped; its job holds (onInterrupt: "hold"): RETRY_JOB runs it again, SKIP_JOB skips it, APPROVE accepts it as done`,
+  };
+  job.status = 'failed';
+  job.failure = { kind: 'interrupted', error };
+  ctx.unresolved.push(job.id);
+  records.push({ type: 'job-failed', jobId: job.id, attemptId, kind: 'interrupted', error });
 }
 
 function lowestRank(ctx: PlanContext): number {

@@ -267,7 +267,7 @@ export function runOrchestrator(
         issues,
       );
     }
-    return { type: 'ADD_JOB', job: toJobInput(command.job, plan.defaultRetry) };
+    return { type: 'ADD_JOB', job: toJobInput(command.job, plan.defaultRetry, plan.onInterrupt) };
   };
 
   const send = (command: Command): CommandResult => {
