@@ -111,6 +111,7 @@ describe('a plan paused at on_error in a real process killed with SIGKILL', () =
 
     const first = start('run');
     children.push(first);
+    const killed = new Promise((resolve) => first.on('exit', (_code, signal) => resolve(signal)));
     const lines: string[] = [];
     const succeeded = new Promise<void>((resolve) => {
       createInterface({ input: first.stdout! }).on('line', (line) => {
@@ -122,7 +123,6 @@ describe('a plan paused at on_error in a real process killed with SIGKILL', () =
     expect(lines).toContain('plan-paused ');
     // Nothing more happens in the plan: it is paused. The success reaches the journal anyway.
     await fileHolds(join(stateDir, 'journal.jsonl'), '"type":"job-succeeded","jobId":"slow"');
-    const killed = new Promise((resolve) => first.on('exit', (_code, signal) => resolve(signal)));
     first.kill('SIGKILL');
     expect(await killed).toBe('SIGKILL');
     const journal = await readJournal(join(stateDir, 'journal.jsonl'));
@@ -130,9 +130,10 @@ describe('a plan paused at on_error in a real process killed with SIGKILL', () =
 
     const second = start('resume');
     children.push(second);
+    const exited = new Promise((resolve) => second.on('close', resolve));
     const output: string[] = [];
     createInterface({ input: second.stdout! }).on('line', (line) => output.push(line));
-    await new Promise((resolve) => second.on('exit', resolve));
+    await exited;
     expect(output.at(-1)).toBe('settled completed');
     const runs = (await readFile(join(markerDir, 'slow.runs'), 'utf8')).trim().split('\n');
     expect(runs).toEqual(['slow#1']);

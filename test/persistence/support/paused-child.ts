@@ -52,6 +52,8 @@ orchestrator.events$.subscribe((record) => {
   if (record.type === 'plan-paused') paused();
 });
 orchestrator.start();
+// A paused plan waits for a person; the process stays, as a command steering it would.
+if (mode === 'run') setInterval(() => {}, 60_000);
 if (mode === 'resume') {
   orchestrator.send({ type: 'SKIP_JOB', jobId: 'broken' });
   const view = await orchestrator.whenSettled();
