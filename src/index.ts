@@ -29,6 +29,7 @@ export type {
   IntegrateResult,
   IntegrationSpec,
   IntegrationSubject,
+  InterruptPolicy,
   JobRun,
   JobRunContext,
   JobSpec,
