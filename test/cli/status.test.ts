@@ -1,17 +1,37 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { watch } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOrchestrator, FileStore, type PlanSpec } from '../../src/index.js';
 import { cli } from './run-cli.js';
 
+/** Resolves once the file at `path` holds `text` (checked on every change of its folder). */
+function fileHolds(path: string, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = async () => {
+      const content = await readFile(path, 'utf8').catch(() => '');
+      if (!content.includes(text)) return;
+      watcher.close();
+      resolve();
+    };
+    const watcher = watch(dirname(path), () => void check());
+    void check();
+  });
+}
+
 let dir: string;
+/** A command a failed test left running; stopped after the test. */
+let running: ChildProcess | undefined;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'status-'));
 });
 afterEach(async () => {
+  if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+  running = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -89,4 +109,48 @@ describe('plan-orchestrator status', () => {
     expect(lines.slice(3)).toHaveLength(21);
     expect(lines.at(-1)).toBe('  … 40 more');
   });
+
+  it('shows, while a CLI run is paused at on_error, the failure and the success recorded during the pause', async () => {
+    const node = (code: string) => ({ command: process.execPath, args: ['-e', code] });
+    const file = join(dir, 'plan.json');
+    const gate = join(dir, 'paused');
+    await writeFile(
+      file,
+      JSON.stringify({
+        id: 'cli-paused',
+        jobs: [
+          { id: 'broken', run: node("console.error('disk quota exceeded'); process.exit(4)") },
+          {
+            id: 'late',
+            // Finishes only once the plan is paused (the test creates the file then).
+            run: node(
+              `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(gate)})) { clearInterval(t); console.log('late done') } }, 20)`,
+            ),
+          },
+        ],
+      }),
+    );
+    const stateDir = join(dir, 'state');
+    let seen: Promise<string> | undefined;
+    await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
+      onLine: (line, child) => {
+        running = child;
+        if (line.includes('plan paused at on_error')) void writeFile(gate, '');
+        if (!line.includes('late: succeeded') || seen) return;
+        seen = (async () => {
+          // No command has reached the paused plan: the success is written on its own.
+          await fileHolds(join(stateDir, 'journal.jsonl'), '"type":"job-succeeded","jobId":"late"');
+          const text = (await cli(['status', stateDir])).stdout;
+          await cli(['cancel', '--state-dir', stateDir]);
+          return text;
+        })();
+      },
+    });
+    const text = await seen!;
+    expect(text.split('\n')[0]).toMatch(
+      /^Plan "cli-paused": paused at on_error: job "broken" failed \(job_failed: .*exited with code 4\)$/,
+    );
+    expect(text).toMatch(/broken\s+failed\s+attempt 1\s+job_failed: /);
+    expect(text).toMatch(/late\s+succeeded\s+attempt 1/);
+  }, 30_000);
 });
