@@ -47,6 +47,7 @@ export class JournalFold {
    * records for them when the crash lost them, so the journal states every fact it acted on.
    */
   private readonly owed = new Map<string, PlanRecord>();
+  private readonly owe: Owe = (follow) => this.owed.set(owedKey(follow), follow);
 
   private constructor(readonly state: FoldState) {}
 
@@ -87,10 +88,9 @@ export class JournalFold {
 
   apply(record: StampedRecord): void {
     this.state.seq = record.seq;
-    this.owed.delete(owedKey(record));
-    const owe = (follow: PlanRecord) => this.owed.set(owedKey(follow), follow);
+    if (this.owed.size > 0) this.owed.delete(owedKey(record));
     this.state.finished =
-      apply(this.state.context, record, this.state.retryAt, owe) ?? this.state.finished;
+      apply(this.state.context, record, this.state.retryAt, this.owe) ?? this.state.finished;
   }
 
   /** The follow-up records of accepted commands that the journal lacks (see `owed`). */

@@ -1,5 +1,8 @@
-import type { JobRecord } from '../../machines/plan/context.js';
-import { type PlanContext, TERMINAL_STATUSES } from '../../machines/plan/context.js';
+import {
+  type JobRecord,
+  type PlanContext,
+  TERMINAL_STATUSES,
+} from '../../machines/plan/context.js';
 import { pushReady } from '../../machines/plan/ready-queue.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { JournalFold } from './journal-fold.js';
@@ -20,8 +23,10 @@ export interface RestoredPlan {
  * Rebuilds a plan's state from its snapshot and journal: the records say what happened to every job, and the
  * derived parts (dependency counters, queues, slots) are computed again from that. Work that was
  * under way when the process stopped is started again: a running attempt counts as
- * `interrupted` and the job runs again as the next attempt; an integration is rolled back first
- * and integrated again; the rest of a retry delay is waited out from `now`.
+ * `interrupted` and the job runs again as the next attempt (or, with `onInterrupt: 'hold'`, waits
+ * at `on_error` for a person); an integration is rolled back first and integrated again; the rest
+ * of a retry delay is waited out from `now`. The journal may end inside a group of records written
+ * together: what the lost records said is derived again from the ones kept.
  */
 export function restorePlan(stored: StoredPlan, now: number): RestoredPlan {
   const fold = JournalFold.of(stored);
