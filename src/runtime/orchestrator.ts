@@ -115,12 +115,15 @@ export function runOrchestrator(
   let outstandingAttempts = 0;
 
   // Declared before the actor, which is created below: the listener only runs once it exists.
+  // A plan that ended has no one to tell: `whenSettled` writes again and rejects if that fails.
+  const active = () => actor.getSnapshot().status === 'active';
   const commits = {
-    committed: (upTo: number) => actor.send({ type: 'COMMITTED', upTo }),
-    // The plan holds (checkpoint `persistence`) until RESUME tries the write again. A plan that
-    // ended has no one to tell: `whenSettled` writes again and rejects if that fails too.
+    committed: (upTo: number) => {
+      if (active()) actor.send({ type: 'COMMITTED', upTo });
+    },
+    // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
     failed: (error: ErrorInfo) => {
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'COMMIT_FAILED', error });
+      if (active()) actor.send({ type: 'COMMIT_FAILED', error });
     },
   };
   const durability = store
