@@ -19,7 +19,9 @@ export type FailureKind =
   | 'timeout'
   | 'verification'
   | 'integration_conflict'
-  | 'check_failed';
+  | 'check_failed'
+  /** The process stopped while the attempt ran, and the job's `onInterrupt` is `hold`. */
+  | 'interrupted';
 
 /** Fields an ErrorInfo carries on its own, or that only repeat them. */
 const OWN_FIELDS = new Set(['name', 'message', 'stack']);

@@ -30,6 +30,7 @@ export type {
   IntegrateResult,
   IntegrationSpec,
   IntegrationSubject,
+  InterruptPolicy,
   JobRun,
   JobRunContext,
   JobSpec,

@@ -214,7 +214,7 @@ describe('findPlanIssues: plan options', () => {
       message: 'unknown field "maxParalel"; did you mean "maxParallel"?',
     });
     expect(withOption({ colour: 'red' }).message).toBe(
-      'unknown field "colour"; known fields: id, name, mode, maxParallel, onJobFailure, onSkip, defaultRetry, integration, finalize, jobs',
+      'unknown field "colour"; known fields: id, name, mode, maxParallel, onJobFailure, onSkip, onInterrupt, defaultRetry, integration, finalize, jobs',
     );
   });
 
@@ -422,7 +422,7 @@ describe('findPlanIssues: jobs', () => {
       'unknown field "timeout"; did you mean "timeoutMs"?',
     );
     expect(withJob({ owner: 'me' }).message).toBe(
-      'unknown field "owner"; known fields: id, dependsOn, run, input, retry, timeoutMs, priority, verify',
+      'unknown field "owner"; known fields: id, dependsOn, run, input, retry, timeoutMs, priority, verify, onInterrupt',
     );
   });
 

@@ -46,7 +46,14 @@ export const COMMAND_TYPES: ReadonlySet<string> = new Set([
 
 /** The failure kinds each `RETRY_JOB { from }` can retry. */
 const RETRYABLE_FROM: Record<RetryFrom, readonly string[]> = {
-  run: ['job_failed', 'timeout', 'verification', 'integration_conflict', 'check_failed'],
+  run: [
+    'job_failed',
+    'timeout',
+    'verification',
+    'integration_conflict',
+    'check_failed',
+    'interrupted',
+  ],
   verify: ['verification'],
   integrate: ['integration_conflict', 'check_failed'],
 };

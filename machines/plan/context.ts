@@ -32,6 +32,8 @@ export interface PlanJobInput {
   retry: ResolvedRetry;
   timeoutMs: number | null;
   verify: boolean;
+  /** `hold`: an attempt cut by a stop of the process waits at `on_error` on restore. */
+  onInterrupt?: 'rerun' | 'hold';
 }
 
 /** The serial integration stage, when the plan has one. */
@@ -167,6 +169,7 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     retry: job.retry,
     timeoutMs: job.timeoutMs,
     verify: job.verify,
+    onInterrupt: job.onInterrupt ?? 'rerun',
     index,
     dependents: [],
     waitingOn: job.dependsOn.length,

@@ -44,7 +44,11 @@ export type PlanRecord =
       retryInMs: number;
     }
   | { type: 'attempt-due'; jobId: string; attemptId: string }
-  /** The process stopped while this attempt ran; it counts as its outcome (at-least-once). */
+  /**
+   * The process stopped while this attempt ran; it counts as its outcome. The job runs again
+   * (at least once), or, with `onInterrupt: 'hold'`, fails with kind `interrupted` and waits at
+   * `on_error` for a person.
+   */
   | { type: 'attempt-interrupted'; jobId: string; attemptId: string }
   /** The process stopped mid-integration; the job integrates again, rolled back first. */
   | { type: 'integration-interrupted'; jobId: string; integrationId: string }

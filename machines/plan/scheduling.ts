@@ -381,15 +381,18 @@ export function retryJob(
 }
 
 /**
- * `APPROVE` at `on_error`. A result that failed verification is accepted as it is; any other
- * failure stands, and the job's dependents are blocked.
+ * `APPROVE` at `on_error`. A result that failed verification is accepted as it is; an attempt
+ * held as interrupted is accepted as done (a person vouches for it) and the job succeeds with no
+ * output; any other failure stands, and the job's dependents are blocked.
  */
 export function approveFailure(ctx: PlanContext, job: JobRecord, out: Out): void {
   removeUnresolved(ctx, job.id);
   ctx.dirty = true;
-  if (job.failure?.kind === 'verification') {
+  const kind = job.failure?.kind;
+  if (kind === 'verification' || kind === 'interrupted') {
     ctx.settled--;
     job.failure = undefined;
+    if (kind === 'interrupted') job.output = undefined;
     finishRun(ctx, job, out, true);
     return;
   }

@@ -4,23 +4,15 @@ import { planMachine } from '../../machines/plan.machine.js';
 import { toDot, toMermaid } from '../observe/diagram.js';
 import { machineToMermaid } from '../observe/machine-diagram.js';
 import { FileStore } from '../persistence/file-store.js';
-import { JournalFold } from '../persistence/journal-fold.js';
 import { EXIT, out, planOrExit } from './output.js';
 import { loadPlanFile } from './plan-file.js';
+import { describeStatus } from './status-report.js';
 
 /** `status`, `validate` and `graph`: commands that read and print, and change nothing. */
 
 export async function status(stateDir: string) {
   const stored = await new FileStore(stateDir).load();
-  const fold = JournalFold.of(stored);
-  const { context, finished, seq } = fold.state;
-  out(`Plan "${context.planId}": ${finished ?? 'not finished'} (${seq} records)\n`);
-  for (const id of context.order) {
-    const job = context.jobs[id]!;
-    out(
-      `  ${id.padEnd(24)} ${job.status.padEnd(20)} ${job.attempt > 0 ? `attempt ${job.attempt}` : ''}\n`,
-    );
-  }
+  out(describeStatus(stored));
   for (const warning of stored.warnings) process.stderr.write(`warning: ${warning}\n`);
   return EXIT.completed;
 }

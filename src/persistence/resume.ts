@@ -18,7 +18,8 @@ import type { Store } from './store.js';
  *
  * Guarantees: a job that succeeded is never run again; an attempt that was running is recorded as
  * `interrupted` and the job runs again as its next attempt, with a new `attemptId` (at least once:
- * use `attemptId` as the idempotency key of side effects); a retry delay keeps its deadline; an
+ * use `attemptId` as the idempotency key of side effects), unless its `onInterrupt` is `hold`:
+ * then it waits at `on_error` (kind `interrupted`) for RETRY_JOB, SKIP_JOB or APPROVE; a retry delay keeps its deadline; an
  * integration under way is rolled back and done again, never twice; checkpoints and approvals
  * hold as they were.
  *

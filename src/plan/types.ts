@@ -46,6 +46,17 @@ export interface RetryPolicy {
 /** The outcome of `verify`: `true`/nothing when the result is acceptable, or the violations. */
 export type VerifyResult = boolean | undefined | string[];
 
+/**
+ * What a restore does with an attempt that was running when the process stopped: `rerun` (the
+ * default) runs the job again as its next attempt (at least once: use `attemptId` as the
+ * idempotency key of side effects); `hold` records the attempt as interrupted and holds the job
+ * at the `on_error` checkpoint (failure kind `interrupted`), whatever `onJobFailure` says, until a
+ * person decides: `RETRY_JOB` runs it again, `SKIP_JOB` skips it, `APPROVE` accepts that the work
+ * was done (the job succeeds with no output). For work that must not simply run twice: a
+ * deployment, a payment, an agent session.
+ */
+export type InterruptPolicy = 'rerun' | 'hold';
+
 export interface JobSpec<Input = unknown, Output = unknown> {
   /** `^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`, unique in the plan. */
   id: string;
@@ -59,6 +70,8 @@ export interface JobSpec<Input = unknown, Output = unknown> {
   timeoutMs?: number;
   /** Higher starts first among ready jobs; ties go in declaration order. Finite number. Default 0. */
   priority?: number;
+  /** An attempt interrupted by a stop of the process, on restore. Default: the plan's `onInterrupt`. */
+  onInterrupt?: InterruptPolicy;
   /** Checks a successful result; violations fail the job with kind `verification`. */
   verify?: (
     output: Output,
@@ -132,6 +145,8 @@ export interface PlanSpec {
    * `release` treats the skipped job as done so dependents may run.
    */
   onSkip?: SkipPolicy;
+  /** `onInterrupt` of every job that has none of its own. Default `rerun` (at least once). */
+  onInterrupt?: InterruptPolicy;
   /** Retry policy of every job that has none of its own. Default: one attempt. */
   defaultRetry?: RetryPolicy;
   integration?: IntegrationSpec;

@@ -13,12 +13,24 @@ const PLAN_KEYS = [
   'maxParallel',
   'onJobFailure',
   'onSkip',
+  'onInterrupt',
   'defaultRetry',
   'integration',
   'finalize',
   'jobs',
 ];
-const JOB_KEYS = ['id', 'dependsOn', 'run', 'input', 'retry', 'timeoutMs', 'priority', 'verify'];
+const JOB_KEYS = [
+  'id',
+  'dependsOn',
+  'run',
+  'input',
+  'retry',
+  'timeoutMs',
+  'priority',
+  'verify',
+  'onInterrupt',
+];
+const INTERRUPT_POLICIES = ['rerun', 'hold'];
 const RETRY_KEYS = ['maxAttempts', 'initialDelayMs', 'factor', 'maxDelayMs', 'jitter'];
 const INTEGRATION_KEYS = ['integrate', 'check', 'rollback', 'order', 'checkTimeoutMs'];
 const ONE_DAY_MS = 86_400_000;
@@ -266,6 +278,7 @@ function checkPlanOptions(spec: Record<string, unknown>, issues: Issues): void {
   checkNumber(spec.maxParallel, parallel, PLAN_SCOPE, 'maxParallel', issues);
   checkChoice(spec.onJobFailure, ['pause', 'fail', 'continue'], PLAN_SCOPE, 'onJobFailure', issues);
   checkChoice(spec.onSkip, ['block', 'release'], PLAN_SCOPE, 'onSkip', issues);
+  checkChoice(spec.onInterrupt, INTERRUPT_POLICIES, PLAN_SCOPE, 'onInterrupt', issues);
   checkRetry(spec.defaultRetry, PLAN_SCOPE, 'defaultRetry', issues);
   checkIntegration(spec.integration, issues);
   checkFunction(spec.finalize, false, 'INVALID_OPTION', PLAN_SCOPE, 'finalize', issues);
@@ -304,6 +317,7 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
     issues.add('INVALID_OPTION', scope, 'priority', message);
   }
   checkRetry(job.retry, scope, 'retry', issues);
+  checkChoice(job.onInterrupt, INTERRUPT_POLICIES, scope, 'onInterrupt', issues);
   return { scope, name, deps };
 }
 

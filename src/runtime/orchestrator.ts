@@ -1,6 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
-import { toErrorInfo } from '../../machines/errors.js';
+import { type ErrorInfo, toErrorInfo } from '../../machines/errors.js';
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
 import { checkpointOf } from '../../machines/plan/checkpoint.js';
 import {
@@ -121,11 +121,24 @@ export function runOrchestrator(
   let outstandingAttempts = 0;
   let delivering = false;
 
+  // Declared before the actor, which is created below: the listener only runs once it exists.
+  // A plan that ended has no one to tell: `whenSettled` writes again and rejects if that fails.
+  const active = () => actor.getSnapshot().status === 'active';
+  const commits = {
+    committed: (upTo: number) => {
+      if (active()) actor.send({ type: 'COMMITTED', upTo });
+    },
+    // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
+    failed: (error: ErrorInfo) => {
+      if (active()) actor.send({ type: 'COMMIT_FAILED', error });
+    },
+  };
   const durability = store
     ? new Durability(
         store,
         resumption?.fold ?? JournalFold.start(headerOf(input)),
         options.snapshotEvery,
+        commits,
       )
     : null;
 
@@ -213,13 +226,7 @@ export function runOrchestrator(
   });
 
   actor.on('records', ({ records }) => publish(records));
-  actor.on('commit', ({ upTo }) => {
-    durability!.commit().then(
-      () => actor.send({ type: 'COMMITTED', upTo }),
-      // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
-      (error: unknown) => actor.send({ type: 'COMMIT_FAILED', error: toErrorInfo(error) }),
-    );
-  });
+  actor.on('commit', ({ upTo }) => durability!.request(upTo));
 
   const getView = (): PlanView => {
     const snapshot = actor.getSnapshot();
@@ -265,7 +272,7 @@ export function runOrchestrator(
       actor.subscribe({ complete: resolve, error: reject });
     })
       // The records of the plan's last steps reach the store before the plan counts as settled.
-      .then(() => durability?.commit())
+      .then(() => durability?.drain())
       .then(() => getView());
     return settled;
   };
@@ -291,7 +298,7 @@ export function runOrchestrator(
         issues,
       );
     }
-    return { type: 'ADD_JOB', job: toJobInput(command.job, plan.defaultRetry) };
+    return { type: 'ADD_JOB', job: toJobInput(command.job, plan.defaultRetry, plan.onInterrupt) };
   };
 
   const send = (command: Command): CommandResult => {

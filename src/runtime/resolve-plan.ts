@@ -3,6 +3,7 @@ import { NO_RETRY, type ResolvedRetry } from '../../machines/retry.js';
 import {
   DEFAULT_MAX_PARALLEL,
   type FailurePolicy,
+  type InterruptPolicy,
   type JobSpec,
   type PlanSpec,
   type RetryPolicy,
@@ -48,13 +49,17 @@ export function toMachineInput(plan: PlanSpec, writeAhead: boolean): PlanMachine
         }
       : null,
     finalize: plan.finalize !== undefined,
-    jobs: plan.jobs.map((job) => toJobInput(job, plan.defaultRetry)),
+    jobs: plan.jobs.map((job) => toJobInput(job, plan.defaultRetry, plan.onInterrupt)),
   };
 }
 
 /** The serializable part of a job, defaults filled in. */
-export function toJobInput(job: JobSpec, defaultRetry: RetryPolicy | undefined): PlanJobInput {
-  return {
+export function toJobInput(
+  job: JobSpec,
+  defaultRetry: RetryPolicy | undefined,
+  defaultInterrupt: InterruptPolicy = 'rerun',
+): PlanJobInput {
+  const input: PlanJobInput = {
     id: job.id,
     dependsOn: job.dependsOn ?? [],
     priority: job.priority ?? 0,
@@ -62,4 +67,7 @@ export function toJobInput(job: JobSpec, defaultRetry: RetryPolicy | undefined):
     timeoutMs: job.timeoutMs ?? null,
     verify: job.verify !== undefined,
   };
+  // Only when set: journals of plans that never hold read as before.
+  if ((job.onInterrupt ?? defaultInterrupt) === 'hold') input.onInterrupt = 'hold';
+  return input;
 }

@@ -51,7 +51,10 @@ export function findInvariantViolations(input: InvariantInput): string[] {
   // 1. No event lost: every job event the plan received became exactly one record.
   const fromJobEvents = current.filter(
     (r) =>
-      (JOB_EVENT_RECORDS.has(r.type) && !('approved' in r)) ||
+      // An accepted result and an attempt held as interrupted come from commands and restores.
+      (JOB_EVENT_RECORDS.has(r.type) &&
+        !('approved' in r) &&
+        !(r.type === 'job-failed' && r.kind === 'interrupted')) ||
       (r.type === 'result-ignored' && !r.why.startsWith('plan is already')),
   ).length;
   if (fromJobEvents !== input.jobEventsReceived) {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { watch } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,10 @@ import { readJournal } from '../../src/index.js';
 const child = join(import.meta.dirname, 'support', 'durable-child.ts');
 const JOBS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const dirs: string[] = [];
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  // A child left behind by a failed test is stopped here, never left running.
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -77,4 +81,61 @@ describe('a plan in a real process killed with SIGKILL', () => {
     const journal = await readJournal(join(stateDir, 'journal.jsonl'));
     expect(journal.records.at(-1)?.type).toBe('plan-completed');
   }, 60_000);
+});
+
+/** Resolves once the file at `path` holds `text` (checked on every change of its folder). */
+function fileHolds(path: string, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = async () => {
+      const content = await readFile(path, 'utf8').catch(() => '');
+      if (!content.includes(text)) return false;
+      watcher.close();
+      resolve();
+      return true;
+    };
+    const watcher = watch(join(path, '..'), () => void check());
+    void check();
+  });
+}
+
+describe('a plan paused at on_error in a real process killed with SIGKILL', () => {
+  it('does not run again a job that succeeded while the plan was paused', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'paused-kill-state-'));
+    const markerDir = await mkdtemp(join(tmpdir(), 'paused-kill-markers-'));
+    dirs.push(stateDir, markerDir);
+    const pausedChild = join(import.meta.dirname, 'support', 'paused-child.ts');
+    const start = (mode: 'run' | 'resume') =>
+      spawn(process.execPath, ['--import', 'tsx', pausedChild, mode, stateDir, markerDir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+
+    const first = start('run');
+    children.push(first);
+    const killed = new Promise((resolve) => first.on('exit', (_code, signal) => resolve(signal)));
+    const lines: string[] = [];
+    const succeeded = new Promise<void>((resolve) => {
+      createInterface({ input: first.stdout! }).on('line', (line) => {
+        lines.push(line);
+        if (line === 'job-succeeded slow') resolve();
+      });
+    });
+    await succeeded;
+    expect(lines).toContain('plan-paused ');
+    // Nothing more happens in the plan: it is paused. The success reaches the journal anyway.
+    await fileHolds(join(stateDir, 'journal.jsonl'), '"type":"job-succeeded","jobId":"slow"');
+    first.kill('SIGKILL');
+    expect(await killed).toBe('SIGKILL');
+    const journal = await readJournal(join(stateDir, 'journal.jsonl'));
+    expect(journal.records.map((r) => r.type)).toContain('plan-paused');
+
+    const second = start('resume');
+    children.push(second);
+    const exited = new Promise((resolve) => second.on('close', resolve));
+    const output: string[] = [];
+    createInterface({ input: second.stdout! }).on('line', (line) => output.push(line));
+    await exited;
+    expect(output.at(-1)).toBe('settled completed');
+    const runs = (await readFile(join(markerDir, 'slow.runs'), 'utf8')).trim().split('\n');
+    expect(runs).toEqual(['slow#1']);
+  }, 30_000);
 });

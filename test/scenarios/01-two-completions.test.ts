@@ -32,6 +32,10 @@ describe('scenario 1: two completions in one pass', () => {
     kit.heldStore.release(true);
     await kit.flush();
     expect(kit.pending().map((a) => a.attemptId)).toEqual(['A#1', 'B#1', 'C#1']);
+    // The launch's own records (attempts running) are written promptly too, by their own flush.
+    expect(kit.heldStore.pendingFlushes).toBe(1);
+    kit.heldStore.release(true);
+    await kit.flush();
 
     passes.length = 0;
     kit.attempt('A').resolve('a');
