@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/index.js';
+import { fileHolds } from '../support/file-holds.js';
 import { type CliResult, cli } from './run-cli.js';
 
 let dir: string;
@@ -55,6 +56,8 @@ describe('one owner per state folder', () => {
         if (!line.includes('wait | waiting') || contenders) return;
         contenders = (async () => {
           try {
+            // Every record of the job's start and first line is written (promptly, in any state).
+            await fileHolds(join(stateDir, 'journal.jsonl'), '"line":"waiting"');
             const files = [
               'plan.source',
               'plan.meta.json',

@@ -1,27 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { watch } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOrchestrator, FileStore, type PlanSpec } from '../../src/index.js';
+import { fileHolds } from '../support/file-holds.js';
 import { cli } from './run-cli.js';
-
-/** Resolves once the file at `path` holds `text` (checked on every change of its folder). */
-function fileHolds(path: string, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = async () => {
-      const content = await readFile(path, 'utf8').catch(() => '');
-      if (!content.includes(text)) return;
-      watcher.close();
-      resolve();
-    };
-    const watcher = watch(dirname(path), () => void check());
-    void check();
-  });
-}
 
 let dir: string;
 /** A command a failed test left running; stopped after the test. */
@@ -44,6 +30,7 @@ describe('plan-orchestrator status', () => {
     const plan: PlanSpec = {
       id: 'stuck',
       maxParallel: 2,
+      onJobFailure: 'pause',
       jobs: [
         {
           id: 'broken',
@@ -118,6 +105,7 @@ describe('plan-orchestrator status', () => {
       file,
       JSON.stringify({
         id: 'cli-paused',
+        onJobFailure: 'pause',
         jobs: [
           { id: 'broken', run: node("console.error('disk quota exceeded'); process.exit(4)") },
           {

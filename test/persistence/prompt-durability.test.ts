@@ -10,6 +10,7 @@ import { FlushedStore } from './support/flushed-store.js';
 const plan: TestPlanSpec = {
   id: 'paused-facts',
   maxParallel: 2,
+  onJobFailure: 'pause',
   jobs: [{ id: 'broken' }, { id: 'slow' }, { id: 'after', dependsOn: ['slow'] }],
 };
 

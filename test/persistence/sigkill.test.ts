@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { watch } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/index.js';
+import { fileHolds } from '../support/file-holds.js';
 
 const child = join(import.meta.dirname, 'support', 'durable-child.ts');
 const JOBS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -82,21 +82,6 @@ describe('a plan in a real process killed with SIGKILL', () => {
     expect(journal.records.at(-1)?.type).toBe('plan-completed');
   }, 60_000);
 });
-
-/** Resolves once the file at `path` holds `text` (checked on every change of its folder). */
-function fileHolds(path: string, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = async () => {
-      const content = await readFile(path, 'utf8').catch(() => '');
-      if (!content.includes(text)) return false;
-      watcher.close();
-      resolve();
-      return true;
-    };
-    const watcher = watch(join(path, '..'), () => void check());
-    void check();
-  });
-}
 
 describe('a plan paused at on_error in a real process killed with SIGKILL', () => {
   it('does not run again a job that succeeded while the plan was paused', async () => {

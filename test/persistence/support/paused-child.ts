@@ -25,6 +25,7 @@ const pausedOnce = new Promise<void>((resolve) => {
 const plan: PlanSpec = {
   id: 'paused-kill',
   maxParallel: 2,
+  onJobFailure: 'pause',
   jobs: [
     {
       id: 'broken',
