@@ -51,6 +51,7 @@ export {
   OrchestratorError,
   OrchestratorOptionError,
   PersistenceError,
+  PlanFinishedError,
   type PlanIssue,
   type PlanIssueCode,
   PlanValidationError,

@@ -5,6 +5,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import {
   InspectorError,
   OrchestratorError,
+  PersistenceError,
+  PlanFinishedError,
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
@@ -235,10 +237,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.unreadableState;
     }
-    if (error instanceof OrchestratorError && error.code === 'PLAN_FINISHED') {
+    if (error instanceof PlanFinishedError) {
       process.stderr.write(`${error.message}\n`);
       // Only a plan that completed counts as a success, however often it is resumed.
-      return / already completed;/.test(error.message) ? EXIT.completed : EXIT.failed;
+      return error.outcome === 'completed' ? EXIT.completed : EXIT.failed;
+    }
+    if (error instanceof PersistenceError) {
+      // The plan's last records could not be written after it ended: it did not end durably.
+      process.stderr.write(
+        `error ${error.code} ${error.message}; nothing recorded before is lost: once the cause is fixed, plan-orchestrator resume <state-dir> records how the plan ended\n`,
+      );
+      return EXIT.failed;
     }
     if (error instanceof OrchestratorError && error.code === 'PLAN_NOT_RUNNING') {
       process.stderr.write(`${error.message}\n`);

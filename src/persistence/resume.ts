@@ -1,7 +1,12 @@
 import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { systemClock } from '../runtime/clock.js';
-import { OrchestratorError, PlanValidationError, RestoreError } from '../runtime/errors.js';
+import {
+  OrchestratorError,
+  PlanFinishedError,
+  PlanValidationError,
+  RestoreError,
+} from '../runtime/errors.js';
 import { checkOrchestratorOptions } from '../runtime/options.js';
 import {
   type Orchestrator,
@@ -65,10 +70,7 @@ async function resumeOwned(
   const clock = options.clock ?? systemClock;
   const restored = restorePlan(stored, clock.now());
   if (restored.finished) {
-    throw new OrchestratorError(
-      'PLAN_FINISHED',
-      `Plan "${plan.id}" already ${restored.finished}; there is nothing to resume`,
-    );
+    throw new PlanFinishedError(plan.id, restored.finished);
   }
   const given = new Set(plan.jobs.map((job) => job.id));
   const missing = restored.context.order.filter((id) => !given.has(id));

@@ -92,6 +92,16 @@ export class PersistenceError extends OrchestratorError {
   }
 }
 
+/** `resumeOrchestrator` of a plan whose journal says it ended; `outcome` says how. */
+export class PlanFinishedError extends OrchestratorError {
+  constructor(
+    planId: string,
+    readonly outcome: 'completed' | 'failed' | 'canceled',
+  ) {
+    super('PLAN_FINISHED', `Plan "${planId}" already ${outcome}; there is nothing to resume`);
+  }
+}
+
 /** Stored plan state could not be read back; `file` and `line` say where. */
 export class RestoreError extends OrchestratorError {
   constructor(
