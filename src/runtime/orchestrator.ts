@@ -227,6 +227,14 @@ export function runOrchestrator(
 
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => durability!.request(upTo));
+  // A plan paused because its store's server was unreachable goes on by itself once it is back;
+  // the RESUME is recorded with its reason.
+  const stopWatching = store?.onWritable?.(() => {
+    if (active() && actor.getSnapshot().context.persistenceFailure) {
+      send({ type: 'RESUME', reason: 'the store is writable again' });
+    }
+  });
+  if (stopWatching) actor.subscribe({ complete: stopWatching, error: stopWatching });
 
   const getView = (): PlanView => {
     const snapshot = actor.getSnapshot();
