@@ -130,7 +130,11 @@ export function runOrchestrator(
     },
     // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
     failed: (error: ErrorInfo) => {
-      if (active()) actor.send({ type: 'COMMIT_FAILED', error });
+      if (!active()) return;
+      // Another coordinator took the plan over (fencing): this one stops its attempts and writes
+      // nothing more; `whenSettled` rejects with the store's LeaseLostError.
+      if (error.code === 'LEASE_LOST') actor.stop();
+      else actor.send({ type: 'COMMIT_FAILED', error });
     },
   };
   const durability = store
