@@ -181,7 +181,9 @@ describe('a coordinator stopped (SIGSTOP) past its lease while another took its 
     const records = await journalOf(planId);
     expect(records.map((record) => record.seq)).toEqual(records.map((_, i) => i + 1));
     expect(records.at(-1)?.type).toBe('plan-completed');
-    const loaded = await new RedisStore({ connection: server.url, planId }).load();
+    const reader = new RedisStore({ connection: server.url, planId });
+    const loaded = await reader.load();
+    await reader.close();
     expect(loaded.records.length).toBe(records.length);
   }, 30_000);
 });
