@@ -287,7 +287,9 @@ export function runOrchestrator(
   let settled: Promise<PlanView> | undefined;
   const whenSettled = () => {
     settled ??= new Promise<void>((resolve, reject) => {
-      actor.subscribe({ complete: resolve, error: reject });
+      // A stopped actor (its store was taken over) tells no one that subscribes after the stop.
+      if (actor.getSnapshot().status === 'stopped') resolve();
+      else actor.subscribe({ complete: resolve, error: reject });
     })
       // The records of the plan's last steps reach the store before the plan counts as settled.
       .then(() => durability?.drain())

@@ -193,6 +193,67 @@ describe('the lease of a Redis-kept plan', () => {
     expect(await journalOf(planId)).toEqual(before);
   });
 
+  it('stops a plan whose lease was taken over: whenSettled rejects with LEASE_LOST, its running attempts are aborted, nothing more is written', async () => {
+    const planId = newPlanId('stopped');
+    const store = open(planId);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let bothRunning!: () => void;
+    let running = 0;
+    const started = new Promise<void>((resolve) => {
+      bothRunning = resolve;
+    });
+    const aborted: string[] = [];
+    const orchestrator = createOrchestrator(
+      {
+        id: planId,
+        jobs: [
+          {
+            id: 'quick',
+            run: async () => {
+              if (++running === 2) bothRunning();
+              await gate;
+            },
+          },
+          {
+            id: 'long',
+            run: ({ signal }) =>
+              new Promise((_, reject) => {
+                if (++running === 2) bothRunning();
+                signal.addEventListener('abort', () => {
+                  aborted.push('long');
+                  reject(signal.reason);
+                });
+              }),
+          },
+          { id: 'after', dependsOn: ['quick'], run: async () => 'never' },
+        ],
+      },
+      { store },
+    );
+    orchestrator.start();
+    await started;
+    // A coordinator on another machine takes the plan over (as if this one's lease had run out).
+    const { lease, fence } = planKeys(planId);
+    const other = {
+      ownerId: 'other',
+      pid: 4242,
+      host: 'elsewhere',
+      since: '2026-12-02T00:00:00.000Z',
+      fence: 2,
+    };
+    await admin.multi().incr(fence).set(lease, JSON.stringify(other), 'PX', 5000).exec();
+    const before = await journalOf(planId);
+    release();
+    const settled = await orchestrator.whenSettled().catch((error: unknown) => error);
+    expect(settled).toBeInstanceOf(LeaseLostError);
+    expect(settled).toMatchObject({ owner: { pid: 4242, host: 'elsewhere' } });
+    expect(aborted).toEqual(['long']);
+    expect(await journalOf(planId)).toEqual(before);
+  });
+
   it('appends a write whose reply was lost once only, when it is tried again', async () => {
     const planId = newPlanId('reply-lost');
     const { header, records } = await sample();
