@@ -12,7 +12,6 @@ import {
   type StateOwner,
 } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
-import { checkHeader, checkRecord } from './file-store.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import {
   checkConnection,
@@ -22,6 +21,7 @@ import {
   type RedisConnection,
   whenReady,
 } from './redis-connection.js';
+import { readJournalList } from './redis-journal.js';
 import { DEFAULT_KEY_PREFIX, type PlanKeys, planKeys, plansKey } from './redis-keys.js';
 import { ACQUIRE, APPEND, RELEASE, RENEW, SNAPSHOT } from './redis-scripts.js';
 import type { JournalHeader, Store, StoredPlan } from './store.js';
@@ -108,7 +108,8 @@ interface Scripts {
  * checkpoint); the client reconnects by itself, and `onWritable` tells the plan to go on.
  *
  * Durability is Redis's: with `appendonly yes` and `appendfsync always`, a record Redis
- * acknowledged survives a crash of Redis; with its defaults, the last second of writes may not.
+ * acknowledged survives a crash of Redis; with `appendfsync everysec` the last second of writes
+ * may not, and without an append-only file (Redis's default) everything since its last RDB save.
  */
 export class RedisStore implements Store {
   readonly keys: PlanKeys;
@@ -483,58 +484,12 @@ export class RedisStore implements Store {
     }
     if (kind !== 'list') throw wrongType(journal, kind, this.endpoint);
     const snapshot = snapshotText === null ? null : this.parseSnapshot(snapshotText);
-    const after = snapshot?.seq ?? 0;
-    const [first, atSnapshot, tail, length] = (await this.redis
-      .multi()
-      .lindex(journal, 0)
-      .lindex(journal, after)
-      .lrange(journal, after > 0 ? after + 1 : 1, -1)
-      .llen(journal)
-      .exec())!.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as [string | null, string | null, string[], number];
-    const at = (index: number) => `${this.path} index ${index}`;
-    const parse = (text: string | null | undefined): unknown => {
-      try {
-        return text == null ? undefined : JSON.parse(text);
-      } catch {
-        return undefined;
-      }
-    };
-    const header = relabel(() => checkHeader(parse(first), at(0)));
-    const known = new Set(header.input.jobs.map((job) => job.id));
-    let lines = tail;
-    let lastSeq = 0;
-    if (after > 0 && (parse(atSnapshot) as StampedRecord | undefined)?.seq === after) {
-      lastSeq = after;
-      for (const id of snapshot!.state.context.order) known.add(id);
-    } else if (after > 0) {
-      lines = await this.redis.lrange(journal, 1, -1);
-    }
-    const records: StampedRecord[] = [];
-    for (let k = 0; k < lines.length; k++) {
-      const index = lastSeq + 1;
-      const record = relabel(() => checkRecord(parse(lines[k]), at(index), index));
-      if (record.seq !== index) {
-        throw new RestoreError(
-          at(index),
-          null,
-          `record seq ${record.seq} where ${index} was expected`,
-        );
-      }
-      if (record.type === 'job-added') known.add(record.jobId);
-      const jobId = (record as { jobId?: unknown }).jobId;
-      if (typeof jobId === 'string' && !known.has(jobId) && record.type !== 'result-ignored') {
-        throw new RestoreError(
-          at(index),
-          null,
-          `record ${record.type} names job "${jobId}", which the plan does not have`,
-        );
-      }
-      lastSeq = index;
-      if (record.seq > after) records.push(record);
-    }
+    const { header, records, length } = await readJournalList(
+      this.redis,
+      journal,
+      snapshot,
+      this.path,
+    );
     this.length = length;
     this.starting = false;
     return { header, snapshot, records, warnings: [] };
@@ -569,24 +524,6 @@ export class RedisStore implements Store {
       if (/NOAUTH|WRONGPASS/.test(message)) throw connectionError(error as Error, this.endpoint);
       throw error;
     }
-  }
-}
-
-/** Reads the lines of a store's journal check as being about a Redis element, not a file line. */
-function relabel<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof RestoreError && error.line !== null) {
-      throw new RestoreError(
-        error.file,
-        null,
-        error.problem
-          .replace('the first line', 'the first element')
-          .replace('the line', 'the element'),
-      );
-    }
-    throw error;
   }
 }
 
