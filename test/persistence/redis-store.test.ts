@@ -273,7 +273,7 @@ describe('the lease of a Redis-kept plan', () => {
 });
 
 describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted mid-run', () => {
-  it('pauses at persistence while Redis is down, loses nothing acknowledged, and goes on by itself', async () => {
+  it('pauses at persistence while Redis is down, loses nothing acknowledged, and goes on by itself, even after its lease ran out meanwhile', async () => {
     const redis = await startRedisServer();
     extraServers.push(redis);
     const planId = newPlanId('redis-restart');
@@ -320,7 +320,16 @@ describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted
     expect(orchestrator.getView().checkpoint).toMatchObject({ name: 'persistence' });
     down = false;
     await redis.restart();
+    // Down longer than the lease, with no one taking the plan over: the lease ran out meanwhile.
+    const client = new Redis(redis.url);
+    await client.del(planKeys(planId).lease);
     expect((await orchestrator.whenSettled()).status).toBe('completed');
+    // Its token still the latest, the coordinator took its lease back and wrote on.
+    expect(JSON.parse((await client.hget(planKeys(planId).summary, 'owner'))!)).toMatchObject({
+      pid: process.pid,
+      fence: 1,
+    });
+    client.disconnect();
 
     expect(startedWhileDown).toEqual([]);
     const journal = await journalOf(planId, redis.url);
