@@ -14,6 +14,7 @@ import {
 import type { StampedRecord } from '../runtime/records.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import {
+  COMMAND_TIMED_OUT,
   checkConnection,
   connectionError,
   describeConnection,
@@ -168,7 +169,8 @@ export class RedisStore implements Store {
     this.endpoint = describeConnection(options.connection);
     this.path = `${this.endpoint} ${this.keys.journal}`;
     this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
-    this.redis = openRedis(options.connection) as Redis & Scripts;
+    // A write Redis has not answered within a lease cannot be counted on: the plan pauses.
+    this.redis = openRedis(options.connection, leaseMs) as Redis & Scripts;
     this.redis.defineCommand('planAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     this.redis.defineCommand('planRenew', { numberOfKeys: 2, lua: RENEW });
     this.redis.defineCommand('planRelease', { numberOfKeys: 2, lua: RELEASE });
@@ -375,6 +377,7 @@ export class RedisStore implements Store {
     } catch (error) {
       this.buffer = lines.concat(this.buffer);
       this.pendingStatus ??= status;
+      this.reconnectIfUnanswered(error);
       if (error instanceof LeaseLostError || error instanceof PersistenceError) throw error;
       throw new PersistenceError(this.path, error);
     }
@@ -439,6 +442,18 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * A connection on which Redis stopped answering is dropped and made again: the outage is then
+   * reported, and the plan goes on once Redis answers (`onWritable`). A write that reached Redis
+   * on the dropped connection is recognised by the next try and not appended twice.
+   */
+  private reconnectIfUnanswered(error: unknown): void {
+    if ((error as Error)?.message === COMMAND_TIMED_OUT && this.redis.status === 'ready') {
+      this.lastError = `no answer within ${this.leaseMs} ms`;
+      this.redis.disconnect(true);
+    }
+  }
+
   /** While Redis is unreachable a write is refused at once: the plan pauses instead of waiting. */
   private failFastWhileDown(): void {
     if (this.redis.status === 'ready') return;
@@ -463,6 +478,7 @@ export class RedisStore implements Store {
       if (!ours) throw this.markLost(lease ?? '');
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
+      this.reconnectIfUnanswered(error);
       throw new PersistenceError(`${this.endpoint} ${this.keys.snapshot}`, error);
     }
   }

@@ -254,7 +254,7 @@ describe('the lease of a Redis-kept plan', () => {
     expect(await journalOf(planId)).toEqual(before);
   });
 
-  it('appends a write whose reply was lost once only, when it is tried again', async () => {
+  it('appends a write whose reply was lost once only when it is tried again, with whatever was recorded since', async () => {
     const planId = newPlanId('reply-lost');
     const { header, records } = await sample();
     const store = open(planId);
@@ -266,9 +266,14 @@ describe('the lease of a Redis-kept plan', () => {
     await admin.rpush(planKeys(planId).journal, ...lines);
     store.append(records.slice(0, 4));
     await store.flush();
-    store.append(records.slice(4));
+    // Again, and the plan recorded more before the write was tried again.
+    expect(records.length).toBeGreaterThan(5);
+    await admin.rpush(planKeys(planId).journal, JSON.stringify(records[4]));
+    store.append(records.slice(4, 5));
+    store.append(records.slice(5));
     await store.flush();
     expect((await open(planId).load()).records).toEqual(records);
+    expect(await admin.hget(planKeys(planId).summary, 'records')).toBe(String(records.length));
   });
 });
 
@@ -349,6 +354,67 @@ describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted
       ),
       expect.stringMatching(/is reachable again; plan "redis-restart-\d+" goes on$/),
     ]);
+  }, 30_000);
+});
+
+describe('a Redis-kept plan whose redis-server stops answering (SIGSTOP)', () => {
+  it('pauses at persistence once a write goes unanswered for a lease, and goes on by itself when Redis answers again', async () => {
+    const redis = await startRedisServer();
+    extraServers.push(redis);
+    const client = new Redis(redis.url);
+    const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))![1]);
+    client.disconnect();
+    const planId = newPlanId('frozen');
+    const store = open(planId, { url: redis.url, leaseMs: 1000 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let bStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      bStarted = resolve;
+    });
+    const run = async ({ jobId }: { jobId: string }) => {
+      if (jobId === 'B') {
+        bStarted();
+        await gate;
+      }
+      return jobId;
+    };
+    const orchestrator = createOrchestrator(
+      {
+        id: planId,
+        jobs: [
+          { id: 'A', run },
+          { id: 'B', dependsOn: ['A'], run },
+          { id: 'C', dependsOn: ['B'], run },
+        ],
+      },
+      { store },
+    );
+    const failed = firstValueFrom(
+      orchestrator.events$.pipe(filter((record) => record.type === 'persistence-failed')),
+    );
+    orchestrator.start();
+    await started;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      release();
+      expect(await failed).toMatchObject({
+        error: { message: expect.stringContaining('Command timed out') },
+      });
+      expect(orchestrator.getView().checkpoint).toMatchObject({ name: 'persistence' });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
+    expect(store.warnings).toEqual([
+      expect.stringContaining('is unreachable (no answer within 1000 ms)'),
+      expect.stringContaining('is reachable again'),
+    ]);
+    const records = (await journalOf(planId, redis.url)).slice(1).map((line) => JSON.parse(line));
+    expect(records.map((record) => record.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(records.at(-1)).toMatchObject({ type: 'plan-completed' });
   }, 30_000);
 });
 
