@@ -377,7 +377,6 @@ export class RedisStore implements Store {
     } catch (error) {
       this.buffer = lines.concat(this.buffer);
       this.pendingStatus ??= status;
-      this.reconnectIfUnanswered(error);
       if (error instanceof LeaseLostError || error instanceof PersistenceError) throw error;
       throw new PersistenceError(this.path, error);
     }
@@ -538,6 +537,10 @@ export class RedisStore implements Store {
         }
       }
       if (/NOAUTH|WRONGPASS/.test(message)) throw connectionError(error as Error, this.endpoint);
+      if (message === COMMAND_TIMED_OUT) {
+        this.reconnectIfUnanswered(error);
+        throw connectionError(new Error(`no answer within ${this.leaseMs} ms`), this.endpoint);
+      }
       throw error;
     }
   }
