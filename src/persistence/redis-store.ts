@@ -188,8 +188,7 @@ export class RedisStore implements Store {
       if (!this.down) return;
       this.down = false;
       this.warn(`Redis at ${this.endpoint} is reachable again; plan "${this.planId}" goes on`);
-      if (this.lost || this.closed) return;
-      for (const listener of [...this.writable]) listener();
+      this.tryAgain();
     });
     this.redis.on('close', () => {
       if (!this.everReady || this.down || this.closed) return;
@@ -211,12 +210,18 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Tells `listener` each time Redis is reachable again after an outage (never after the plan
-   * was lost or the store closed), so that a plan paused at `persistence` goes on by itself.
+   * Tells `listener` each time a plan paused at `persistence` should write again: Redis is
+   * reachable after an outage, or the renewal found the plan taken over (the write then fails
+   * with a `LeaseLostError`, which stops the plan instead of leaving it paused).
    */
   onWritable(listener: () => void): () => void {
     this.writable.add(listener);
     return () => this.writable.delete(listener);
+  }
+
+  private tryAgain(): void {
+    if (this.closed) return;
+    for (const listener of [...this.writable]) listener();
   }
 
   /** The acquisition under way: a first write and an explicit `acquire` share it. */
@@ -281,7 +286,10 @@ export class RedisStore implements Store {
         held.text,
         this.leaseMs,
       );
-      if (!ours && this.held === held) this.markLost(now ?? '');
+      if (!ours && this.held === held) {
+        this.markLost(now ?? '');
+        this.tryAgain();
+      }
     } catch {
       // Redis is unreachable: the next renewal (or write) tries again.
     }
