@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 /**
  * The Lua scripts of `RedisStore`. Redis runs a script whole, with nothing in between, so the
  * fencing check and the write it guards are one step: a coordinator whose token is no longer the
@@ -106,3 +108,41 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return {1}
 `;
+
+type AppendReply = [string, ...(string | number)[]];
+
+/** The scripts as commands of a client (see `defineScripts`). */
+export interface PlanScripts {
+  planAcquire(
+    lease: string,
+    fence: string,
+    head: string,
+    ms: number,
+  ): Promise<[number, string, number]>;
+  planRenew(
+    lease: string,
+    fence: string,
+    token: string,
+    text: string,
+    ms: number,
+  ): Promise<[number, string?]>;
+  planRelease(lease: string, fence: string, token: string): Promise<number>;
+  planAppend(...args: (string | number)[]): Promise<AppendReply>;
+  planSnapshot(
+    snapshot: string,
+    lease: string,
+    fence: string,
+    token: string,
+    text: string,
+  ): Promise<[number, string?]>;
+}
+
+/** Makes the scripts commands of `redis` (each sent by its SHA, loaded again when Redis lost it). */
+export function defineScripts(redis: Redis): Redis & PlanScripts {
+  redis.defineCommand('planAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+  redis.defineCommand('planRenew', { numberOfKeys: 2, lua: RENEW });
+  redis.defineCommand('planRelease', { numberOfKeys: 2, lua: RELEASE });
+  redis.defineCommand('planAppend', { numberOfKeys: 6, lua: APPEND });
+  redis.defineCommand('planSnapshot', { numberOfKeys: 3, lua: SNAPSHOT });
+  return redis as Redis & PlanScripts;
+}
