@@ -1,0 +1,202 @@
+import { dirname, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
+import { resumeOrchestrator } from '../persistence/resume.js';
+import type { PlanSpec } from '../plan/types.js';
+import { RestoreError, StateLockedError } from '../runtime/errors.js';
+import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import type { PlanView } from '../runtime/view.js';
+import { FreezableStore } from './freezable-store.js';
+import { EXIT, planOrExit } from './output.js';
+import { loadPlanFile, parsePlanText } from './plan-file.js';
+import { connectRedis } from './redis-connect.js';
+import { openRedisControl } from './redis-control.js';
+import { describeHolder, openRedisPlanStore, type RedisPlanStore } from './redis-plan-store.js';
+import { readPlanSource, writePlanSource } from './redis-source.js';
+import type { RedisTarget } from './redis-url.js';
+import type { ReporterKind } from './reporters.js';
+import {
+  type DurableRun,
+  drive,
+  type InspectFlags,
+  reporterOf,
+  withInspector,
+} from './run-plan.js';
+
+/**
+ * `run --redis` and `resume --redis`: a plan kept in Redis, run by one coordinator at a time (the
+ * holder of its lease), resumable from any machine.
+ */
+
+interface RedisRunFlags extends InspectFlags {
+  reporter: ReporterKind;
+  leaseMs?: number;
+}
+
+export async function runRedis(
+  file: string,
+  target: RedisTarget,
+  options: RedisRunFlags & {
+    maxParallel?: number;
+    mode?: PlanSpec['mode'];
+    allowOutsideCwd?: boolean;
+  },
+): Promise<number> {
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  planOrExit(loaded);
+  const plan = withOptions(loaded.plan, options);
+  const client = await connectRedis(target);
+  try {
+    const keys = planKeys(plan.id);
+    await refuseIfKept(client, keys, plan.id, target);
+    const inner = await openRedisPlanStore({
+      connection: target.url,
+      planId: plan.id,
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
+    const store = new FreezableStore(inner);
+    try {
+      await store.acquire();
+      try {
+        await refuseIfKept(client, keys, plan.id, target); // another run may have begun meanwhile
+        await writePlanSource(client, inner.keys, {
+          source: loaded.source,
+          file: resolve(file),
+          planDir: dirname(resolve(file)),
+          ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
+          ...(plan.mode ? { mode: plan.mode } : {}),
+        });
+        const orchestrator = createOrchestrator(plan, { store });
+        return await coordinate(orchestrator, store, target, plan.id, options);
+      } finally {
+        await store.relinquish();
+      }
+    } finally {
+      await inner.close();
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function resumeRedis(
+  target: RedisTarget,
+  planId: string,
+  options: RedisRunFlags,
+): Promise<number> {
+  const client = await connectRedis(target);
+  let stored: Awaited<ReturnType<typeof readPlanSource>>;
+  try {
+    stored = await readPlanSource(client, planKeys(planId), planId, target.shown);
+  } finally {
+    client.disconnect();
+  }
+  const loaded = parsePlanText(stored.source, stored.file, stored.planDir, {
+    allowOutsideCwd: true,
+  });
+  planOrExit(loaded);
+  const plan = withOptions(loaded.plan, stored);
+  if (plan.id !== planId) {
+    throw new RestoreError(
+      `${target.shown} plan "${planId}"`,
+      null,
+      `its plan file is of plan "${plan.id}"`,
+    );
+  }
+  const inner = await openRedisPlanStore({
+    connection: target.url,
+    planId,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  });
+  try {
+    const store = new FreezableStore(inner);
+    const orchestrator = await resumeOrchestrator(plan, store);
+    try {
+      return await coordinate(orchestrator, store, target, planId, options);
+    } finally {
+      await store.relinquish();
+    }
+  } finally {
+    await inner.close();
+  }
+}
+
+/** Runs the plan with its control channel in Redis, until it ends or its lease is lost. */
+async function coordinate(
+  orchestrator: Orchestrator,
+  store: FreezableStore<RedisPlanStore>,
+  target: RedisTarget,
+  planId: string,
+  flags: RedisRunFlags,
+): Promise<number> {
+  const control = await openRedisControl(target, store.inner.keys, (command) =>
+    orchestrator.send(command),
+  );
+  const durable: DurableRun = {
+    freeze: () => store.freeze(),
+    howToGoOn: `what was recorded is kept in Redis at ${target.shown}; plan-orchestrator resume --redis ${target.shown} --plan ${planId} goes on from there`,
+  };
+  try {
+    return await withInspector(flags, orchestrator, () =>
+      drive(orchestrator, reporterOf(flags.reporter), durable, flags, (view) =>
+        leaseLost(view, store.inner, planId),
+      ),
+    );
+  } finally {
+    await control.close();
+  }
+}
+
+/**
+ * A coordinator whose lease another took (it was paused or cut off past the lease) stops at
+ * once: the new owner runs the plan, and this one can write nothing more anyway (fencing).
+ */
+function leaseLost(
+  view: PlanView,
+  store: RedisPlanStore,
+  planId: string,
+): (() => Promise<number>) | null {
+  const checkpoint = view.checkpoint;
+  if (view.status !== 'paused' || checkpoint?.name !== 'persistence') return null;
+  if (checkpoint.error.code !== 'LEASE_LOST') return null;
+  return async () => {
+    const holder = await store.owner().catch(() => null);
+    const now = holder
+      ? `it is now run by ${describeHolder(holder)}`
+      : 'another coordinator took it';
+    process.stderr.write(
+      `error LEASE_LOST this coordinator lost the lease of plan "${planId}": ${now}; this process writes nothing more and stops its jobs (${checkpoint.error.message})\n`,
+    );
+    return EXIT.stateInUse;
+  };
+}
+
+/** The plan with the options given on the command line (or stored with it) applied. */
+function withOptions(
+  plan: PlanSpec,
+  options: { maxParallel?: number; mode?: PlanSpec['mode'] },
+): PlanSpec {
+  return {
+    ...plan,
+    ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+  };
+}
+
+/** A plan id that already has a journal is refused by `run`, before anything is written. */
+async function refuseIfKept(
+  client: Redis,
+  keys: PlanKeys,
+  planId: string,
+  target: RedisTarget,
+): Promise<void> {
+  const type = await client.type(keys.journal);
+  if (type === 'none') return;
+  const holds = type === 'list' ? "a plan's journal" : `a ${type}, not a journal`;
+  throw new StateLockedError(
+    `${target.shown} key ${keys.journal}`,
+    null,
+    `Plan "${planId}" is already kept in Redis at ${target.shown} (${keys.journal} holds ${holds}); go on with it with \`plan-orchestrator resume --redis ${target.shown} --plan ${planId}\`, or give the plan another id`,
+    'STATE_HAS_JOURNAL',
+  );
+}
