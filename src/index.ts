@@ -14,6 +14,20 @@ export { machineToMermaid } from './observe/machine-diagram.js';
 export type { MachineGraph, MachineState, MachineTransition } from './observe/machine-graph.js';
 export { machineGraphOf } from './observe/machine-graph.js';
 export { FileStore, readJournal } from './persistence/file-store.js';
+export {
+  MAX_RECONNECT_DELAY_MS,
+  type RedisConnection,
+  redactUrl,
+} from './persistence/redis-connection.js';
+export { DEFAULT_KEY_PREFIX, type PlanKeys, planKeys, plansKey } from './persistence/redis-keys.js';
+export {
+  DEFAULT_LEASE_MS,
+  type LeaseOwner,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
+  RedisStore,
+  type RedisStoreOptions,
+} from './persistence/redis-store.js';
 export { resumeOrchestrator } from './persistence/resume.js';
 export {
   JOURNAL_FORMAT,
@@ -47,6 +61,7 @@ export {
   type InspectorErrorCode,
   JobAbortedError,
   JobTimeoutError,
+  LeaseLostError,
   NonRetryableError,
   OrchestratorError,
   OrchestratorOptionError,
@@ -55,6 +70,8 @@ export {
   type PlanIssue,
   type PlanIssueCode,
   PlanValidationError,
+  RedisStoreError,
+  type RedisStoreErrorCode,
   RestoreError,
   StateLockedError,
   type StateOwner,

@@ -29,7 +29,8 @@ export type PlanCommand =
   | { type: 'ADD_JOB'; job: PlanJobInput }
   | { type: 'REORDER'; jobIds: readonly string[] }
   | { type: 'PAUSE' }
-  | { type: 'RESUME' }
+  /** `reason` says why, when the plan resumed by itself (its store was writable again). */
+  | { type: 'RESUME'; reason?: string }
   | { type: 'CANCEL'; reason?: string };
 
 export const COMMAND_TYPES: ReadonlySet<string> = new Set([

@@ -306,7 +306,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The header names its format, its plan and the plan's jobs; anything else is not a journal. */
-function checkHeader(value: unknown, path: string): JournalHeader {
+export function checkHeader(value: unknown, path: string): JournalHeader {
   if (!isObject(value) || !('format' in value)) {
     throw new RestoreError(path, 1, 'the first line is not a journal header');
   }
@@ -336,7 +336,7 @@ function checkHeader(value: unknown, path: string): JournalHeader {
 }
 
 /** A record is an object with an integer `seq` and a `type` this version knows. */
-function checkRecord(value: unknown, path: string, line: number): StampedRecord {
+export function checkRecord(value: unknown, path: string, line: number): StampedRecord {
   if (value === undefined) throw new RestoreError(path, line, 'the line is not valid JSON');
   if (!isObject(value)) {
     throw new RestoreError(

@@ -53,7 +53,10 @@ export interface Store {
   begin(header: JournalHeader): void;
   /** Buffers records in order; never throws. */
   append(records: readonly StampedRecord[]): void;
-  /** Resolves once everything given so far is durable; rejects with a `PersistenceError`. */
+  /**
+   * Resolves once everything given so far is durable; rejects with a `PersistenceError`, or with a
+   * `LeaseLostError` (code `LEASE_LOST`) once another owner took the plan over (then for good).
+   */
   flush(): Promise<void>;
   /** Stores a snapshot, replacing the previous one at once (never half written). */
   writeSnapshot(snapshot: PlanSnapshot): Promise<void>;
@@ -62,6 +65,12 @@ export interface Store {
    * `RestoreError` naming what is wrong.
    */
   load(): Promise<StoredPlan>;
+  /**
+   * Optional, for a store whose writes fail while its server is unreachable: calls `listener`
+   * each time it can write again, so that a plan paused at `persistence` goes on by itself.
+   * Returns the function that stops listening.
+   */
+  onWritable?(listener: () => void): () => void;
 }
 
 let owners = 0;

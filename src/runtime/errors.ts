@@ -165,3 +165,37 @@ export class UnsafeStateFileError extends OrchestratorError {
     super('STATE_FILE_UNSAFE', `Refusing to use ${path}: ${problem}`);
   }
 }
+
+/**
+ * A Redis-kept plan was taken over by another coordinator (its lease ran out and another took
+ * it, with a newer fencing token): this one writes nothing more and stops. `owner` names the new
+ * owner when it is known.
+ */
+export class LeaseLostError extends OrchestratorError {
+  constructor(
+    readonly where: string,
+    readonly owner: StateOwner | null,
+    message: string,
+  ) {
+    super('LEASE_LOST', message);
+  }
+}
+
+export type RedisStoreErrorCode =
+  /** The connection is not a Redis URL (`redis://` or `rediss://`). */
+  | 'REDIS_URL'
+  /** Redis could not be reached (refused, timed out, unknown host). */
+  | 'REDIS_UNREACHABLE'
+  /** Redis refused the user or password. */
+  | 'REDIS_AUTH'
+  /** A key of the plan holds another kind of value than the store keeps there. */
+  | 'REDIS_WRONG_TYPE';
+
+/** A Redis store could not use its server or keys; nothing was written. */
+export class RedisStoreError extends OrchestratorError {
+  declare readonly code: RedisStoreErrorCode;
+
+  constructor(code: RedisStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -130,7 +130,11 @@ export function runOrchestrator(
     },
     // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
     failed: (error: ErrorInfo) => {
-      if (active()) actor.send({ type: 'COMMIT_FAILED', error });
+      if (!active()) return;
+      // Another coordinator took the plan over (fencing): this one stops its attempts and writes
+      // nothing more; `whenSettled` rejects with the store's LeaseLostError.
+      if (error.code === 'LEASE_LOST') actor.stop();
+      else actor.send({ type: 'COMMIT_FAILED', error });
     },
   };
   const durability = store
@@ -227,6 +231,14 @@ export function runOrchestrator(
 
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => durability!.request(upTo));
+  // A plan paused because its store's server was unreachable goes on by itself once it is back;
+  // the RESUME is recorded with its reason.
+  const stopWatching = store?.onWritable?.(() => {
+    if (active() && actor.getSnapshot().context.persistenceFailure) {
+      send({ type: 'RESUME', reason: 'the store is writable again' });
+    }
+  });
+  if (stopWatching) actor.subscribe({ complete: stopWatching, error: stopWatching });
 
   const getView = (): PlanView => {
     const snapshot = actor.getSnapshot();
