@@ -5,9 +5,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { planKeys } from '../persistence/redis-keys.js';
 import {
   InspectorError,
+  LeaseLostError,
   OrchestratorError,
   PersistenceError,
   PlanFinishedError,
+  RedisStoreError,
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
@@ -15,13 +17,13 @@ import {
 import { controlCommand, sendControl } from './control.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
-import { RedisConnectError } from './redis-connect.js';
+import { RedisDatabaseError } from './redis-connect.js';
 import { sendRedisControl } from './redis-control.js';
 import { type PlanPlace, planPlaceOf, UsageError } from './redis-options.js';
 import { listPlans, redisStatus } from './redis-read.js';
 import { resumeRedis, runRedis } from './redis-run.js';
 import { PlanNotFoundError } from './redis-source.js';
-import { parseRedisUrl, RedisUrlError } from './redis-url.js';
+import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -287,13 +289,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof RedisUrlError) {
+    if (error instanceof UsageError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof RedisConnectError || error instanceof PlanNotFoundError) {
+    if (error instanceof RedisStoreError) {
+      // A malformed URL is usage; an unreachable Redis, a refused password, a key holding
+      // something else: the plan's state cannot be read.
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return error.code === 'REDIS_URL' ? EXIT.usage : EXIT.unreadableState;
+    }
+    if (error instanceof RedisDatabaseError || error instanceof PlanNotFoundError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.unreadableState;
+    }
+    if (error instanceof LeaseLostError) {
+      // Another coordinator runs the plan now; this one stopped its jobs and wrote nothing more.
+      process.stderr.write(
+        `error ${error.code} ${error.message}; this coordinator stopped its running jobs and exits\n`,
+      );
+      return EXIT.stateInUse;
     }
     if (error instanceof InspectorError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);

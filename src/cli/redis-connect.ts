@@ -1,26 +1,23 @@
 import { Redis } from 'ioredis';
+import { connectionError, MAX_RECONNECT_DELAY_MS } from '../persistence/redis-connection.js';
 import { OrchestratorError } from '../runtime/errors.js';
 import type { RedisTarget } from './redis-url.js';
 
 /** How long the first connection may take before Redis counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
-/** Longest wait between two attempts to reconnect a connection that was up. */
-const MAX_RECONNECT_DELAY_MS = 2_000;
-
-export type RedisConnectCode = 'REDIS_UNREACHABLE' | 'REDIS_AUTH_FAILED' | 'REDIS_DB_INVALID';
-
-/** Redis could not be reached or refused us at the start; nothing was written. */
-export class RedisConnectError extends OrchestratorError {
-  declare readonly code: RedisConnectCode;
-
-  constructor(code: RedisConnectCode, message: string) {
-    super(code, message);
+/** The URL names a database the server does not have (code `REDIS_DB_INVALID`). */
+export class RedisDatabaseError extends OrchestratorError {
+  constructor(target: RedisTarget, reason: string) {
+    super(
+      'REDIS_DB_INVALID',
+      `Redis at ${target.shown} refused database ${target.db}: ${reason}; give a database the server has (0 to 15 unless its "databases" setting says more)`,
+    );
   }
 }
 
 /**
- * A client connected to `target`, authenticated and on its database, or a `RedisConnectError`
- * saying which of these failed. The first connection is tried once: a command line does not wait
+ * A client connected to `target`, authenticated and on its database, or an error saying which of
+ * these failed: a `RedisStoreError` (`REDIS_UNREACHABLE`, `REDIS_AUTH`) or a `RedisDatabaseError`. The first connection is tried once: a command line does not wait
  * for a server that is not there. Once up, a `reconnect` connection comes back by itself after
  * Redis was away (with a growing delay, at most 2 s); without it, a lost connection stays lost.
  */
@@ -51,31 +48,14 @@ export async function connectRedis(
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw classify(target, lastError ?? (error as Error));
+    throw connectionError(lastError ?? (error as Error), target.shown);
   }
   try {
     if (target.db !== 0) await client.select(target.db);
   } catch (error) {
     client.disconnect();
-    throw new RedisConnectError(
-      'REDIS_DB_INVALID',
-      `Redis at ${target.shown} refused database ${target.db}: ${(error as Error).message}; give a database the server has (0 to 15 unless its "databases" setting says more)`,
-    );
+    throw new RedisDatabaseError(target, (error as Error).message);
   }
   connected = true;
   return client;
-}
-
-function classify(target: RedisTarget, error: Error): RedisConnectError {
-  const message = error.message;
-  if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message) || /invalid password/i.test(message)) {
-    return new RedisConnectError(
-      'REDIS_AUTH_FAILED',
-      `Redis at ${target.shown} refused the connection: ${message}; give the user and password its ACL expects in the URL (redis://user:password@host:port)`,
-    );
-  }
-  return new RedisConnectError(
-    'REDIS_UNREACHABLE',
-    `Cannot reach Redis at ${target.shown}: ${message}; start redis-server there (see "Running across machines" in the README) or give the right host and port`,
-  );
 }

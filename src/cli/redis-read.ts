@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { planKeys, plansKey } from '../persistence/redis-keys.js';
+import { type LeaseOwner, RedisStore } from '../persistence/redis-store.js';
 import { RestoreError } from '../runtime/errors.js';
 import { EXIT, out } from './output.js';
 import { connectRedis } from './redis-connect.js';
-import { describeHolder, isoTime, openRedisPlanStore } from './redis-plan-store.js';
 import { PlanNotFoundError } from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
 import { describeStatus } from './status-report.js';
@@ -18,7 +18,7 @@ export async function redisStatus(target: RedisTarget, planId: string): Promise<
   } finally {
     client.disconnect();
   }
-  const store = await openRedisPlanStore({ connection: target.url, planId });
+  const store = new RedisStore({ connection: target.url, planId });
   try {
     const stored = await store.load();
     const holder = await store.owner();
@@ -31,6 +31,11 @@ export async function redisStatus(target: RedisTarget, planId: string): Promise<
   } finally {
     await store.close();
   }
+}
+
+/** "process 123 on host-a (since …, lease until …)": a coordinator in a message. */
+function describeHolder(holder: LeaseOwner): string {
+  return `process ${holder.pid} on ${holder.host} (since ${holder.since}, lease until ${holder.expiresAt})`;
 }
 
 /** One plan as `plans` lists it. */
@@ -104,7 +109,7 @@ function leaseHolderOf(value: string | null): string | null {
 
 /** A stored time (ISO text or milliseconds since the epoch) as ISO text. */
 function timeText(value: string): string {
-  return /^\d+$/.test(value) ? isoTime(Number(value)) : value;
+  return /^\d+$/.test(value) ? new Date(Number(value)).toISOString() : value;
 }
 
 const HEADINGS: PlanRow = {

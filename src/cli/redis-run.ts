@@ -1,17 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
+import { RedisStore } from '../persistence/redis-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
-import type { PlanView } from '../runtime/view.js';
-import { FreezableStore } from './freezable-store.js';
-import { EXIT, planOrExit } from './output.js';
+import { watchLease } from './lease-watch.js';
+import { planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { connectRedis } from './redis-connect.js';
 import { openRedisControl } from './redis-control.js';
-import { describeHolder, openRedisPlanStore, type RedisPlanStore } from './redis-plan-store.js';
 import { readPlanSource, writePlanSource } from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
 import type { ReporterKind } from './reporters.js';
@@ -49,17 +48,16 @@ export async function runRedis(
   try {
     const keys = planKeys(plan.id);
     await refuseIfKept(client, keys, plan.id, target);
-    const inner = await openRedisPlanStore({
+    const store = new FreezableRedisStore({
       connection: target.url,
       planId: plan.id,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     });
-    const store = new FreezableStore(inner);
     try {
       await store.acquire();
       try {
         await refuseIfKept(client, keys, plan.id, target); // another run may have begun meanwhile
-        await writePlanSource(client, inner.keys, {
+        await writePlanSource(client, store.keys, {
           source: loaded.source,
           file: resolve(file),
           planDir: dirname(resolve(file)),
@@ -72,7 +70,7 @@ export async function runRedis(
         await store.relinquish();
       }
     } finally {
-      await inner.close();
+      await store.close();
     }
   } finally {
     client.disconnect();
@@ -103,13 +101,12 @@ export async function resumeRedis(
       `its plan file is of plan "${plan.id}"`,
     );
   }
-  const inner = await openRedisPlanStore({
+  const store = new FreezableRedisStore({
     connection: target.url,
     planId,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
   try {
-    const store = new FreezableStore(inner);
     const orchestrator = await resumeOrchestrator(plan, store);
     try {
       return await coordinate(orchestrator, store, target, planId, options);
@@ -117,58 +114,54 @@ export async function resumeRedis(
       await store.relinquish();
     }
   } finally {
-    await inner.close();
+    await store.close();
   }
 }
 
-/** Runs the plan with its control channel in Redis, until it ends or its lease is lost. */
+/** A Redis store that can stop taking commits: the plan then starts nothing new. */
+class FreezableRedisStore extends RedisStore {
+  private frozen = false;
+
+  override flush(): Promise<void> {
+    return this.frozen ? new Promise(() => {}) : super.flush();
+  }
+
+  /** Writes what was recorded so far, then accepts nothing more. */
+  async freeze(): Promise<void> {
+    const last = super.flush();
+    this.frozen = true;
+    await last.catch(() => {});
+  }
+}
+
+/**
+ * Runs the plan with its control channel in Redis, until it ends. A coordinator whose lease
+ * another took (it was paused or cut off past the lease) rejects with a `LeaseLostError` once
+ * its jobs are stopped: the new owner runs the plan.
+ */
 async function coordinate(
   orchestrator: Orchestrator,
-  store: FreezableStore<RedisPlanStore>,
+  store: FreezableRedisStore,
   target: RedisTarget,
   planId: string,
   flags: RedisRunFlags,
 ): Promise<number> {
-  const control = await openRedisControl(target, store.inner.keys, (command) =>
+  const control = await openRedisControl(target, store.keys, (command) =>
     orchestrator.send(command),
   );
+  const lease = watchLease(store, target.shown);
   const durable: DurableRun = {
     freeze: () => store.freeze(),
     howToGoOn: `what was recorded is kept in Redis at ${target.shown}; plan-orchestrator resume --redis ${target.shown} --plan ${planId} goes on from there`,
   };
   try {
     return await withInspector(flags, orchestrator, () =>
-      drive(orchestrator, reporterOf(flags.reporter), durable, flags, (view) =>
-        leaseLost(view, store.inner, planId),
-      ),
+      drive(orchestrator, reporterOf(flags.reporter), durable, flags, lease.lost),
     );
   } finally {
+    lease.stop();
     await control.close();
   }
-}
-
-/**
- * A coordinator whose lease another took (it was paused or cut off past the lease) stops at
- * once: the new owner runs the plan, and this one can write nothing more anyway (fencing).
- */
-function leaseLost(
-  view: PlanView,
-  store: RedisPlanStore,
-  planId: string,
-): (() => Promise<number>) | null {
-  const checkpoint = view.checkpoint;
-  if (view.status !== 'paused' || checkpoint?.name !== 'persistence') return null;
-  if (checkpoint.error.code !== 'LEASE_LOST') return null;
-  return async () => {
-    const holder = await store.owner().catch(() => null);
-    const now = holder
-      ? `it is now run by ${describeHolder(holder)}`
-      : 'another coordinator took it';
-    process.stderr.write(
-      `error LEASE_LOST this coordinator lost the lease of plan "${planId}": ${now}; this process writes nothing more and stops its jobs (${checkpoint.error.message})\n`,
-    );
-    return EXIT.stateInUse;
-  };
 }
 
 /** The plan with the options given on the command line (or stored with it) applied. */

@@ -1,4 +1,5 @@
-import { OrchestratorError } from '../runtime/errors.js';
+import { redactUrl } from '../persistence/redis-connection.js';
+import { RedisStoreError } from '../runtime/errors.js';
 
 /**
  * `--redis redis://[user:password@]host:port[/db]`: where a plan is kept. The password only ever
@@ -24,54 +25,36 @@ export interface RedisTarget {
   tls: boolean;
 }
 
-/** A `--redis` URL that cannot be used as given; nothing was connected to. */
-export class RedisUrlError extends OrchestratorError {
-  constructor(shown: string, problem: string) {
-    super(
-      'REDIS_URL_INVALID',
-      `--redis "${shown}" is not a usable Redis URL: ${problem}; write ${REDIS_URL_FORM}`,
-    );
-  }
-}
-
-/** The URL with its password (if any) replaced by `***`; also for text that is not a URL. */
-export function redactRedisUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (!url.password) return text;
-    // Shown as written, but for the password; the parser's form where that is not found.
-    const written = `:${url.password}@`;
-    if (text.includes(written)) return text.replace(written, ':***@');
-    url.password = '***';
-    return url.href;
-  } catch {
-    // Not a URL: hide whatever stands between "//" and the last "@" after the user name.
-    return text.replace(/^([^/]*\/\/[^:@/]*):[^@]*@/, '$1:***@');
-  }
+/** A `--redis` URL that cannot be used as given (code `REDIS_URL`); nothing was connected to. */
+function badUrl(shown: string, problem: string): RedisStoreError {
+  return new RedisStoreError(
+    'REDIS_URL',
+    `--redis "${shown}" is not a usable Redis URL: ${problem}; write ${REDIS_URL_FORM}`,
+  );
 }
 
 export function parseRedisUrl(text: string): RedisTarget {
-  const shown = redactRedisUrl(text);
+  const shown = redactUrl(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new RedisUrlError(shown, 'it is not a URL');
+    throw badUrl(shown, 'it is not a URL');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new RedisUrlError(shown, `its scheme is "${url.protocol}", not redis: or rediss:`);
+    throw badUrl(shown, `its scheme is "${url.protocol}", not redis: or rediss:`);
   }
-  if (url.hostname === '') throw new RedisUrlError(shown, 'it names no host');
+  if (url.hostname === '') throw badUrl(shown, 'it names no host');
   if (url.search !== '' || url.hash !== '') {
-    throw new RedisUrlError(shown, 'it has a query or fragment, which are not supported');
+    throw badUrl(shown, 'it has a query or fragment, which are not supported');
   }
   const path = url.pathname.replace(/^\//, '');
   if (path !== '' && !/^\d{1,7}$/.test(path)) {
-    throw new RedisUrlError(shown, `its path "/${path}" is not a database number`);
+    throw badUrl(shown, `its path "/${path}" is not a database number`);
   }
   const db = path === '' ? 0 : Number(path);
   if (db > MAX_DB) {
-    throw new RedisUrlError(shown, `its database ${db} is over ${MAX_DB}`);
+    throw badUrl(shown, `its database ${db} is over ${MAX_DB}`);
   }
   let username: string;
   let password: string;
@@ -79,7 +62,7 @@ export function parseRedisUrl(text: string): RedisTarget {
     username = decodeURIComponent(url.username);
     password = decodeURIComponent(url.password);
   } catch {
-    throw new RedisUrlError(shown, 'its user name or password is not valid percent-encoding');
+    throw badUrl(shown, 'its user name or password is not valid percent-encoding');
   }
   return {
     url: text,

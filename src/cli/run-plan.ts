@@ -3,7 +3,6 @@ import { FileStore } from '../persistence/file-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
-import type { PlanView } from '../runtime/view.js';
 import { openControl } from './control.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
@@ -44,7 +43,8 @@ export async function drive(
   reporter: Reporter,
   durable: DurableRun | null,
   flags: InspectFlags = {},
-  endWhen?: (view: PlanView) => (() => Promise<number>) | null,
+  /** Settles when this process may not run the plan any more: the run ends with that error. */
+  lost?: Promise<Error>,
 ): Promise<number> {
   const steerable = durable !== null || flags.inspect !== undefined;
   // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
@@ -118,16 +118,13 @@ export async function drive(
     });
   }
 
-  if (endWhen) {
-    orchestrator.view$.subscribe((view) => {
-      const end = endWhen(view);
-      if (!end) return;
-      decide(async () => {
-        reporting = false;
-        return end();
-      });
-    });
-  }
+  lost?.then((error) =>
+    decide(() => {
+      // What this process sees of the plan from now on (its jobs being stopped) is not the plan's.
+      reporting = false;
+      return Promise.reject(error);
+    }),
+  );
 
   orchestrator.start();
   try {
