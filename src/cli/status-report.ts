@@ -58,7 +58,8 @@ function planStatusLine(
 function lastPauseStanding(stored: StoredPlan): Checkpoint | null {
   for (let i = stored.records.length - 1; i >= 0; i--) {
     const record = stored.records[i]!;
-    if (record.type === 'plan-resumed') return null;
+    // An approval ends the pause it answered (the start of a copilot plan records no resume).
+    if (record.type === 'plan-resumed' || record.type === 'approved') return null;
     if (record.type === 'plan-paused') return record.checkpoint;
     if (record.type === 'persistence-failed') return { name: 'persistence', error: record.error };
   }
