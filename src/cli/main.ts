@@ -330,7 +330,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof PersistenceError) {
       // The plan's last records could not be written after it ended: it did not end durably.
       process.stderr.write(
-        `error ${error.code} ${error.message}; nothing recorded before is lost: once the cause is fixed, plan-orchestrator resume <state-dir> records how the plan ended\n`,
+        `error ${error.code} ${error.message}; nothing recorded before is lost: once the cause is fixed, plan-orchestrator resume <state-dir> (or resume --redis URL --plan <id>) records how the plan ended\n`,
       );
       return EXIT.failed;
     }

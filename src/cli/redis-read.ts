@@ -4,7 +4,7 @@ import { type LeaseOwner, RedisStore } from '../persistence/redis-store.js';
 import { RestoreError } from '../runtime/errors.js';
 import { EXIT, out } from './output.js';
 import { connectRedis } from './redis-connect.js';
-import { PlanNotFoundError } from './redis-source.js';
+import { notAJournal, PlanNotFoundError } from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
 import { describeStatus } from './status-report.js';
 
@@ -14,7 +14,9 @@ export async function redisStatus(target: RedisTarget, planId: string): Promise<
   const client = await connectRedis(target);
   try {
     const journal = planKeys(planId).journal;
-    if ((await client.type(journal)) === 'none') throw new PlanNotFoundError(planId, target.shown);
+    const type = await client.type(journal);
+    if (type === 'none') throw new PlanNotFoundError(planId, target.shown);
+    if (type !== 'list') throw notAJournal(journal, type, target.shown);
   } finally {
     client.disconnect();
   }

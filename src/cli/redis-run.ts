@@ -11,7 +11,7 @@ import { planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { connectRedis } from './redis-connect.js';
 import { openRedisControl } from './redis-control.js';
-import { readPlanSource, writePlanSource } from './redis-source.js';
+import { notAJournal, readPlanSource, writePlanSource } from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
 import type { ReporterKind } from './reporters.js';
 import {
@@ -185,11 +185,11 @@ async function refuseIfKept(
 ): Promise<void> {
   const type = await client.type(keys.journal);
   if (type === 'none') return;
-  const holds = type === 'list' ? "a plan's journal" : `a ${type}, not a journal`;
+  if (type !== 'list') throw notAJournal(keys.journal, type, target.shown);
   throw new StateLockedError(
     `${target.shown} key ${keys.journal}`,
     null,
-    `Plan "${planId}" is already kept in Redis at ${target.shown} (${keys.journal} holds ${holds}); go on with it with \`plan-orchestrator resume --redis ${target.shown} --plan ${planId}\`, or give the plan another id`,
+    `Plan "${planId}" is already kept in Redis at ${target.shown} (${keys.journal} holds a plan's journal); go on with it with \`plan-orchestrator resume --redis ${target.shown} --plan ${planId}\`, or give the plan another id`,
     'STATE_HAS_JOURNAL',
   );
 }

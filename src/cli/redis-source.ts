@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PlanKeys } from '../persistence/redis-keys.js';
-import { OrchestratorError, RestoreError } from '../runtime/errors.js';
+import { OrchestratorError, RedisStoreError, RestoreError } from '../runtime/errors.js';
 import { metaProblem, type PlanMeta } from './state-folder.js';
 
 /**
@@ -20,6 +20,14 @@ export class PlanNotFoundError extends OrchestratorError {
       `No plan "${planId}" is kept in Redis at ${shown}; plan-orchestrator plans --redis ${shown} lists the plans kept there`,
     );
   }
+}
+
+/** A plan's journal key that holds another kind of value (code `REDIS_WRONG_TYPE`). */
+export function notAJournal(key: string, type: string, shown: string): RedisStoreError {
+  return new RedisStoreError(
+    'REDIS_WRONG_TYPE',
+    `Redis key ${key} at ${shown} holds a ${type}, not a plan's journal (a list); it belongs to something else: delete the key if it is stale, or give the plan another id`,
+  );
 }
 
 export async function writePlanSource(
@@ -47,6 +55,9 @@ export async function readPlanSource(
     }),
   ]);
   if (journalType === 'none') throw new PlanNotFoundError(planId, shown);
+  if (journalType !== 'list') {
+    throw notAJournal(keys.journal, journalType, shown);
+  }
   const where = `${shown} key ${keys.source}`;
   if (text === null) {
     throw new RestoreError(

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -134,6 +134,48 @@ describe('run, resume, status and plans with a bad --redis', () => {
     );
     expect(await allKeys()).toEqual([keys.journal]);
     expect(await redis.lrange(keys.journal, 0, -1)).toEqual(['{"format":1}']);
+  });
+
+  it('a journal key that holds something else: run, resume and status exit 3 naming the key; nothing is written', async () => {
+    const file = await plan();
+    const keys = planKeys('nightly');
+    await redis.set(keys.journal, 'not a journal');
+    const shown = `redis://:***@127.0.0.1:${server.port}`;
+    for (const args of [
+      ['run', file, '--redis', url],
+      ['resume', '--redis', url, '--plan', 'nightly'],
+      ['status', '--redis', url, '--plan', 'nightly'],
+    ]) {
+      const result = await cli(args);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toBe(
+        `error REDIS_WRONG_TYPE Redis key ${keys.journal} at ${shown} holds a string, not a plan's journal (a list); it belongs to something else: delete the key if it is stale, or give the plan another id\n`,
+      );
+    }
+    expect(await allKeys()).toEqual([keys.journal]);
+    expect(await redis.get(keys.journal)).toBe('not a journal');
+  });
+
+  it('a journal of another format version: resume and status exit 3 naming it; the journal and plan file stay as they were', async () => {
+    const file = await plan();
+    const keys = planKeys('nightly');
+    const header = JSON.stringify({ format: 99, planId: 'nightly', input: { jobs: [] } });
+    await redis.rpush(keys.journal, header);
+    const source = JSON.stringify({
+      source: await readFile(file, 'utf8'),
+      file,
+      planDir: dir,
+    });
+    await redis.set(keys.source, source);
+    for (const command of ['resume', 'status']) {
+      const result = await cli([command, '--redis', url, '--plan', 'nightly']);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^error RESTORE_FAILED Cannot restore from .*format/);
+      expect(result.stderr).not.toContain(PASSWORD);
+    }
+    expect(await redis.lrange(keys.journal, 0, -1)).toEqual([header]);
+    expect(await redis.get(keys.source)).toBe(source);
+    expect(await redis.exists(keys.lease)).toBe(0);
   });
 
   it('run --redis with --state-dir exits 2 before touching either', async () => {

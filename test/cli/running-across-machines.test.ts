@@ -215,4 +215,37 @@ describe('Running across machines (the README section, with a real redis-server)
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('Plan "zombie" completed: 1 succeeded');
   });
+
+  it('SIGTERM stops the job, gives the lease up and names resume --redis, which goes on at once', async () => {
+    server = await startRedisServer();
+    redis = new Redis({ host: '127.0.0.1', port: server.port });
+    const file = await planFile(dir, 'term.json', {
+      id: 'term',
+      jobs: [{ id: 'hold', run: waitsForGo('hold') }],
+    });
+    const stopped = await cli(['run', file, '--redis', server.url, '--reporter', 'plain'], {
+      onLine: (line, child) => {
+        if (line.includes('hold | ready')) child.kill('SIGTERM');
+      },
+    });
+    expect(stopped.code).toBe(143);
+    expect(stopped.stderr).toContain(
+      `stopped by SIGTERM: what was recorded is kept in Redis at ${server.url}; plan-orchestrator resume --redis ${server.url} --plan term goes on from there\n`,
+    );
+    const [jobPid] = (await readFile(join(dir, 'pids'), 'utf8')).trimEnd().split('\n');
+    await writeFile(join(dir, 'job.pid'), jobPid!);
+    expect(stillRunning(join(dir, 'job.pid'))).toBe(false);
+    expect(await redis.exists(planKeys('term').lease)).toBe(0);
+
+    const resumed = await cli(
+      ['resume', '--redis', server.url, '--plan', 'term', '--reporter', 'plain'],
+      {
+        onLine: (line) => {
+          if (line.includes('hold | ready')) writeFile(go, '');
+        },
+      },
+    );
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Plan "term" completed: 1 succeeded');
+  });
 });
