@@ -37,6 +37,9 @@ export function reporterOf(kind: ReporterKind): Reporter {
  * one the plan is canceled), stops every running job's process group (SIGTERM, then SIGKILL
  * after the grace period) and exits 128 + the signal's number. A second signal kills every group
  * at once and exits. However the run ends, no process of a job outlives it.
+ *
+ * When `lost` settles (another coordinator took a Redis-kept plan over), the run stops its jobs
+ * the same way and rejects with that error; nothing more of the plan is reported.
  */
 export async function drive(
   orchestrator: Orchestrator,
