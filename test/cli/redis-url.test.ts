@@ -33,7 +33,7 @@ describe('--redis URLs', () => {
     ['redis://h:1/db0', 'its path "/db0" is not a database number'],
     ['redis://h:1/0?timeout=5', 'it has a query or fragment, which are not supported'],
     ['redis://', 'it names no host'],
-  ]) {
+  ] as const) {
     it(`refuse ${url} with REDIS_URL: ${problem}`, () => {
       let error: unknown;
       try {
