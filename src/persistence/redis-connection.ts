@@ -107,7 +107,7 @@ export function whenReady(redis: Redis, where: string, everReady: boolean): Prom
     };
     redis.on('ready', onReady);
     redis.on('error', onError);
-    if (redis.status === 'wait') redis.connect().catch(() => {});
+    if (redis.status === 'wait' || redis.status === 'end') redis.connect().catch(() => {});
   });
 }
 

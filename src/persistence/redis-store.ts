@@ -216,8 +216,18 @@ export class RedisStore implements Store {
     return () => this.writable.delete(listener);
   }
 
-  async acquire(): Promise<void> {
-    if (this.held) return;
+  /** The acquisition under way: a first write and an explicit `acquire` share it. */
+  private acquiring: Promise<void> | null = null;
+
+  acquire(): Promise<void> {
+    if (this.held) return Promise.resolve();
+    this.acquiring ??= this.takeLease().finally(() => {
+      this.acquiring = null;
+    });
+    return this.acquiring;
+  }
+
+  private async takeLease(): Promise<void> {
     await this.ready();
     const head = JSON.stringify({
       ownerId: randomUUID(),

@@ -232,11 +232,17 @@ export function runOrchestrator(
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => durability!.request(upTo));
   // A plan paused because its store's server was unreachable goes on by itself once it is back;
-  // the RESUME is recorded with its reason.
+  // the RESUME is recorded with its reason. A plan the user paused stays paused (their RESUME
+  // writes again). Checked on the next turn of the event loop: the failure of a write that was
+  // under way when the store came back is reported first, so it cannot pause the plan again after
+  // the RESUME.
   const stopWatching = store?.onWritable?.(() => {
-    if (active() && actor.getSnapshot().context.persistenceFailure) {
-      send({ type: 'RESUME', reason: 'the store is writable again' });
-    }
+    setImmediate(() => {
+      const context = active() ? actor.getSnapshot().context : null;
+      if (context?.persistenceFailure && !context.userPaused) {
+        send({ type: 'RESUME', reason: 'the store is writable again' });
+      }
+    });
   });
   if (stopWatching) actor.subscribe({ complete: stopWatching, error: stopWatching });
 

@@ -333,7 +333,7 @@ describe('RedisStore refuses bad input with a clear error, writing nothing', () 
     expect((denied as Error).message).not.toContain('wrong-secret');
   });
 
-  it('names a plan that is not there, a journal of another format, and a key holding something else', async () => {
+  it('names a plan that is not there, a journal of another format, a damaged element by key and index, and a key holding something else', async () => {
     await expect(open('nowhere').load()).rejects.toThrow(RestoreError);
     await expect(open('nowhere').load()).rejects.toThrow(/no plan "nowhere" is kept in Redis at/);
 
@@ -345,6 +345,22 @@ describe('RedisStore refuses bad input with a clear error, writing nothing', () 
     );
     await expect(open(future).load()).rejects.toThrow(
       `unknown format version 99 (this version reads ${JOURNAL_FORMAT})`,
+    );
+
+    const damaged = newPlanId('damaged');
+    const { records } = await sample();
+    await admin.rpush(
+      planKeys(damaged).journal,
+      JSON.stringify({ ...header, planId: damaged }),
+      JSON.stringify(records[0]),
+      '{"seq": 2, "type": "job-queued", "jobId": "A"', // cut JSON
+    );
+    await expect(open(damaged).load()).rejects.toThrow(
+      `${planKeys(damaged).journal} index 2: the element is not valid JSON`,
+    );
+    await admin.lset(planKeys(damaged).journal, 2, JSON.stringify({ ...records[1], seq: 7 }));
+    await expect(open(damaged).load()).rejects.toThrow(
+      'index 2: record seq 7 where 2 was expected',
     );
 
     const taken = newPlanId('taken');
