@@ -56,6 +56,13 @@ const MAX_LEASE_MS = 60_000;
 const leaseHelp = `how long a coordinator's lease on the plan lasts without renewal, in ms (${MIN_LEASE_MS}-${MAX_LEASE_MS}; default 5000)`;
 const leaseMs = integer('--lease-ms', MIN_LEASE_MS, MAX_LEASE_MS);
 
+/** A lease is what a coordinator holds on a plan kept in Redis; a state folder has a lock. */
+function leaseNeedsRedis(command: string, options: { leaseMs?: number }) {
+  if (options.leaseMs !== undefined) {
+    throw new UsageError(`${command}: --lease-ms goes with --redis (a state folder has no lease)`);
+  }
+}
+
 type ControlCommand = Parameters<typeof controlCommand>[0];
 interface PlanOptions {
   stateDir?: string;
@@ -121,7 +128,10 @@ export function program(): Command {
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
     .action((file, options) => {
       result = (async () => {
-        if (options.redis === undefined) return run(file, options);
+        if (options.redis === undefined) {
+          leaseNeedsRedis('run', options);
+          return run(file, options);
+        }
         if (options.stateDir !== undefined) {
           throw new UsageError(
             'run: give --state-dir or --redis, not both (a plan is kept in one place)',
@@ -141,6 +151,7 @@ export function program(): Command {
     .action((stateDir, options) => {
       result = (async () => {
         const place = planPlaceOf('resume', { ...options, stateDir });
+        if ('stateDir' in place) leaseNeedsRedis('resume', options);
         return 'stateDir' in place
           ? resume(place.stateDir, options)
           : resumeRedis(place.target, place.planId, options);

@@ -196,6 +196,10 @@ describe('run, resume, status and plans with a bad --redis', () => {
       [['approve', '--plan', 'nightly'], 'error USAGE approve: --plan goes with --redis URL'],
       [['status', '--redis', url, '--plan', '{x}'], 'error USAGE --plan must be a plan id'],
       [['cancel'], 'error USAGE cancel needs a state folder or --redis URL --plan <planId>'],
+      [
+        ['resume', join(dir, 'state'), '--lease-ms', '2000'],
+        'error USAGE resume: --lease-ms goes with --redis (a state folder has no lease)',
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await cli(args);
