@@ -11,7 +11,12 @@ import { planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { connectRedis } from './redis-connect.js';
 import { openRedisControl } from './redis-control.js';
-import { notAJournal, readPlanSource, writePlanSource } from './redis-source.js';
+import {
+  notAJournal,
+  readPlanSource,
+  type StoredPlanSource,
+  writePlanSource,
+} from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
 import type { ReporterKind } from './reporters.js';
 import {
@@ -44,6 +49,32 @@ export async function runRedis(
   const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
   planOrExit(loaded);
   const plan = withOptions(loaded.plan, options);
+  const store = await claimPlan(target, plan, options.leaseMs, {
+    source: loaded.source,
+    file: resolve(file),
+    planDir: dirname(resolve(file)),
+    ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
+    ...(plan.mode ? { mode: plan.mode } : {}),
+  });
+  try {
+    const orchestrator = createOrchestrator(plan, { store });
+    return await coordinate(orchestrator, store, target, plan.id, options);
+  } finally {
+    await store.close(); // gives the lease up if still held
+  }
+}
+
+/**
+ * Takes a new plan id in Redis before anything is written there: a plan id that already has a
+ * journal is refused as it is (exit 5), and so is one another coordinator holds. Then the plan
+ * file and its options are stored beside the journal, for `resume --redis`.
+ */
+async function claimPlan(
+  target: RedisTarget,
+  plan: PlanSpec,
+  leaseMs: number | undefined,
+  source: StoredPlanSource,
+): Promise<FreezableRedisStore> {
   const client = await connectRedis(target);
   try {
     const keys = planKeys(plan.id);
@@ -51,26 +82,16 @@ export async function runRedis(
     const store = new FreezableRedisStore({
       connection: target.url,
       planId: plan.id,
-      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      ...(leaseMs ? { leaseMs } : {}),
     });
     try {
       await store.acquire();
-      try {
-        await refuseIfKept(client, keys, plan.id, target); // another run may have begun meanwhile
-        await writePlanSource(client, store.keys, {
-          source: loaded.source,
-          file: resolve(file),
-          planDir: dirname(resolve(file)),
-          ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
-          ...(plan.mode ? { mode: plan.mode } : {}),
-        });
-        const orchestrator = createOrchestrator(plan, { store });
-        return await coordinate(orchestrator, store, target, plan.id, options);
-      } finally {
-        await store.relinquish();
-      }
-    } finally {
+      await refuseIfKept(client, keys, plan.id, target); // another run may have begun meanwhile
+      await writePlanSource(client, store.keys, source);
+      return store;
+    } catch (error) {
       await store.close();
+      throw error;
     }
   } finally {
     client.disconnect();
@@ -108,13 +129,9 @@ export async function resumeRedis(
   });
   try {
     const orchestrator = await resumeOrchestrator(plan, store);
-    try {
-      return await coordinate(orchestrator, store, target, planId, options);
-    } finally {
-      await store.relinquish();
-    }
+    return await coordinate(orchestrator, store, target, planId, options);
   } finally {
-    await store.close();
+    await store.close(); // gives the lease up if still held
   }
 }
 
