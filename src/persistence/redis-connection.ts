@@ -66,16 +66,22 @@ export function checkConnection(connection: RedisConnection): void {
   }
 }
 
+/** The error of a command Redis did not answer within `commandTimeout`. */
+export const COMMAND_TIMED_OUT = 'Command timed out';
+
 /**
  * A client that fails fast while Redis is unreachable (no offline queue, no retried commands):
  * a write during an outage is refused at once, so the plan pauses instead of hanging, and the
- * client reconnects by itself with a backoff of at most `MAX_RECONNECT_DELAY_MS`.
+ * client reconnects by itself with a backoff of at most `MAX_RECONNECT_DELAY_MS`. A command
+ * unanswered after `commandTimeoutMs` (a frozen server, a network that drops without a reset)
+ * fails too.
  */
-export function openRedis(connection: RedisConnection): Redis {
+export function openRedis(connection: RedisConnection, commandTimeoutMs: number): Redis {
   const options: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
     connectTimeout: 5000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), MAX_RECONNECT_DELAY_MS),
   };

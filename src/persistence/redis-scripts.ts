@@ -41,9 +41,11 @@ return 0
  * ARGV: fence, owner JSON, lease ms, expected length, begin ('1' or '0'), plan id, updatedAt,
  * status ('' for unchanged), checkpoint, then the lines.
  *
- * Returns {'ok', length}, {'done', length} (the same lines were appended already: the reply of an
- * earlier try was lost with its connection), {'lost', lease}, {'wrongtype', key, type},
- * {'journal', length} (a new plan's key holds a journal) or {'mismatch', length}.
+ * Returns {'ok', length}, {'done', length}, {'lost', lease}, {'wrongtype', key, type},
+ * {'journal', length} (a new plan's key holds a journal) or {'mismatch', length}. When the list
+ * is longer than expected and what follows the expected length is the start of these lines, an
+ * earlier try landed but its reply was lost with its connection: only the rest is appended
+ * ('done' when nothing is left).
  */
 export const APPEND = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then
@@ -59,23 +61,32 @@ local first = 10
 local n = #ARGV - first + 1
 local expected = tonumber(ARGV[4])
 local length = redis.call('LLEN', KEYS[1])
-if n > 0 and length == expected + n
-  and redis.call('LINDEX', KEYS[1], expected) == ARGV[first]
-  and redis.call('LINDEX', KEYS[1], -1) == ARGV[#ARGV] then
-  return {'done', length}
-end
 if length ~= expected then
-  if ARGV[5] == '1' then return {'journal', length} end
-  return {'mismatch', length}
+  -- A write whose reply was lost may have landed: its lines are the first of these.
+  local landed = length - expected
+  if landed <= 0 or landed > n then
+    if ARGV[5] == '1' then return {'journal', length} end
+    return {'mismatch', length}
+  end
+  local there = redis.call('LRANGE', KEYS[1], expected, length - 1)
+  for j = 1, landed do
+    if there[j] ~= ARGV[first + j - 1] then
+      if ARGV[5] == '1' then return {'journal', length} end
+      return {'mismatch', length}
+    end
+  end
+  first = first + landed
+  if first > #ARGV then return {'done', length} end
+elseif ARGV[5] == '1' then
+  redis.call('DEL', KEYS[6])
 end
-if ARGV[5] == '1' then redis.call('DEL', KEYS[6]) end
 local i = first
 while i <= #ARGV do
   local last = math.min(i + 999, #ARGV)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, i, last))
   i = last + 1
 end
-local fields = {'planId', ARGV[6], 'owner', ARGV[2], 'updatedAt', ARGV[7], 'records', length + n - 1}
+local fields = {'planId', ARGV[6], 'owner', ARGV[2], 'updatedAt', ARGV[7], 'records', redis.call('LLEN', KEYS[1]) - 1}
 if ARGV[8] ~= '' then
   table.insert(fields, 'status')
   table.insert(fields, ARGV[8])
@@ -84,7 +95,7 @@ if ARGV[8] ~= '' then
 end
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('SADD', KEYS[5], ARGV[6])
-return {'ok', length + n}
+return {'ok', redis.call('LLEN', KEYS[1])}
 `;
 
 /** KEYS: snapshot, lease, fence. ARGV: fence, snapshot JSON. Returns 1, or {0, the lease now}. */

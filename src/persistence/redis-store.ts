@@ -12,9 +12,9 @@ import {
   type StateOwner,
 } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
-import { checkHeader, checkRecord } from './file-store.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import {
+  COMMAND_TIMED_OUT,
   checkConnection,
   connectionError,
   describeConnection,
@@ -22,6 +22,7 @@ import {
   type RedisConnection,
   whenReady,
 } from './redis-connection.js';
+import { readJournalList } from './redis-journal.js';
 import { DEFAULT_KEY_PREFIX, type PlanKeys, planKeys, plansKey } from './redis-keys.js';
 import { ACQUIRE, APPEND, RELEASE, RENEW, SNAPSHOT } from './redis-scripts.js';
 import type { JournalHeader, Store, StoredPlan } from './store.js';
@@ -108,7 +109,8 @@ interface Scripts {
  * checkpoint); the client reconnects by itself, and `onWritable` tells the plan to go on.
  *
  * Durability is Redis's: with `appendonly yes` and `appendfsync always`, a record Redis
- * acknowledged survives a crash of Redis; with its defaults, the last second of writes may not.
+ * acknowledged survives a crash of Redis; with `appendfsync everysec` the last second of writes
+ * may not, and without an append-only file (Redis's default) everything since its last RDB save.
  */
 export class RedisStore implements Store {
   readonly keys: PlanKeys;
@@ -167,7 +169,8 @@ export class RedisStore implements Store {
     this.endpoint = describeConnection(options.connection);
     this.path = `${this.endpoint} ${this.keys.journal}`;
     this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
-    this.redis = openRedis(options.connection) as Redis & Scripts;
+    // A write Redis has not answered within a lease cannot be counted on: the plan pauses.
+    this.redis = openRedis(options.connection, leaseMs) as Redis & Scripts;
     this.redis.defineCommand('planAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     this.redis.defineCommand('planRenew', { numberOfKeys: 2, lua: RENEW });
     this.redis.defineCommand('planRelease', { numberOfKeys: 2, lua: RELEASE });
@@ -185,8 +188,7 @@ export class RedisStore implements Store {
       if (!this.down) return;
       this.down = false;
       this.warn(`Redis at ${this.endpoint} is reachable again; plan "${this.planId}" goes on`);
-      if (this.lost || this.closed) return;
-      for (const listener of [...this.writable]) listener();
+      this.tryAgain();
     });
     this.redis.on('close', () => {
       if (!this.everReady || this.down || this.closed) return;
@@ -208,12 +210,18 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Tells `listener` each time Redis is reachable again after an outage (never after the plan
-   * was lost or the store closed), so that a plan paused at `persistence` goes on by itself.
+   * Tells `listener` each time a plan paused at `persistence` should write again: Redis is
+   * reachable after an outage, or the renewal found the plan taken over (the write then fails
+   * with a `LeaseLostError`, which stops the plan instead of leaving it paused).
    */
   onWritable(listener: () => void): () => void {
     this.writable.add(listener);
     return () => this.writable.delete(listener);
+  }
+
+  private tryAgain(): void {
+    if (this.closed) return;
+    for (const listener of [...this.writable]) listener();
   }
 
   /** The acquisition under way: a first write and an explicit `acquire` share it. */
@@ -278,7 +286,10 @@ export class RedisStore implements Store {
         held.text,
         this.leaseMs,
       );
-      if (!ours && this.held === held) this.markLost(now ?? '');
+      if (!ours && this.held === held) {
+        this.markLost(now ?? '');
+        this.tryAgain();
+      }
     } catch {
       // Redis is unreachable: the next renewal (or write) tries again.
     }
@@ -438,6 +449,18 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * A connection on which Redis stopped answering is dropped and made again: the outage is then
+   * reported, and the plan goes on once Redis answers (`onWritable`). A write that reached Redis
+   * on the dropped connection is recognised by the next try and not appended twice.
+   */
+  private reconnectIfUnanswered(error: unknown): void {
+    if ((error as Error)?.message === COMMAND_TIMED_OUT && this.redis.status === 'ready') {
+      this.lastError = `no answer within ${this.leaseMs} ms`;
+      this.redis.disconnect(true);
+    }
+  }
+
   /** While Redis is unreachable a write is refused at once: the plan pauses instead of waiting. */
   private failFastWhileDown(): void {
     if (this.redis.status === 'ready') return;
@@ -462,6 +485,7 @@ export class RedisStore implements Store {
       if (!ours) throw this.markLost(lease ?? '');
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
+      this.reconnectIfUnanswered(error);
       throw new PersistenceError(`${this.endpoint} ${this.keys.snapshot}`, error);
     }
   }
@@ -483,58 +507,12 @@ export class RedisStore implements Store {
     }
     if (kind !== 'list') throw wrongType(journal, kind, this.endpoint);
     const snapshot = snapshotText === null ? null : this.parseSnapshot(snapshotText);
-    const after = snapshot?.seq ?? 0;
-    const [first, atSnapshot, tail, length] = (await this.redis
-      .multi()
-      .lindex(journal, 0)
-      .lindex(journal, after)
-      .lrange(journal, after > 0 ? after + 1 : 1, -1)
-      .llen(journal)
-      .exec())!.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as [string | null, string | null, string[], number];
-    const at = (index: number) => `${this.path} index ${index}`;
-    const parse = (text: string | null | undefined): unknown => {
-      try {
-        return text == null ? undefined : JSON.parse(text);
-      } catch {
-        return undefined;
-      }
-    };
-    const header = relabel(() => checkHeader(parse(first), at(0)));
-    const known = new Set(header.input.jobs.map((job) => job.id));
-    let lines = tail;
-    let lastSeq = 0;
-    if (after > 0 && (parse(atSnapshot) as StampedRecord | undefined)?.seq === after) {
-      lastSeq = after;
-      for (const id of snapshot!.state.context.order) known.add(id);
-    } else if (after > 0) {
-      lines = await this.redis.lrange(journal, 1, -1);
-    }
-    const records: StampedRecord[] = [];
-    for (let k = 0; k < lines.length; k++) {
-      const index = lastSeq + 1;
-      const record = relabel(() => checkRecord(parse(lines[k]), at(index), index));
-      if (record.seq !== index) {
-        throw new RestoreError(
-          at(index),
-          null,
-          `record seq ${record.seq} where ${index} was expected`,
-        );
-      }
-      if (record.type === 'job-added') known.add(record.jobId);
-      const jobId = (record as { jobId?: unknown }).jobId;
-      if (typeof jobId === 'string' && !known.has(jobId) && record.type !== 'result-ignored') {
-        throw new RestoreError(
-          at(index),
-          null,
-          `record ${record.type} names job "${jobId}", which the plan does not have`,
-        );
-      }
-      lastSeq = index;
-      if (record.seq > after) records.push(record);
-    }
+    const { header, records, length } = await readJournalList(
+      this.redis,
+      journal,
+      snapshot,
+      this.path,
+    );
     this.length = length;
     this.starting = false;
     return { header, snapshot, records, warnings: [] };
@@ -567,26 +545,12 @@ export class RedisStore implements Store {
         }
       }
       if (/NOAUTH|WRONGPASS/.test(message)) throw connectionError(error as Error, this.endpoint);
+      if (message === COMMAND_TIMED_OUT) {
+        this.reconnectIfUnanswered(error);
+        throw connectionError(new Error(`no answer within ${this.leaseMs} ms`), this.endpoint);
+      }
       throw error;
     }
-  }
-}
-
-/** Reads the lines of a store's journal check as being about a Redis element, not a file line. */
-function relabel<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof RestoreError && error.line !== null) {
-      throw new RestoreError(
-        error.file,
-        null,
-        error.problem
-          .replace('the first line', 'the first element')
-          .replace('the line', 'the element'),
-      );
-    }
-    throw error;
   }
 }
 

@@ -231,8 +231,9 @@ export function runOrchestrator(
 
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => durability!.request(upTo));
-  // A plan paused because its store's server was unreachable goes on by itself once it is back;
-  // the RESUME is recorded with its reason. A plan the user paused stays paused (their RESUME
+  // A plan paused because its store's server was unreachable goes on by itself once it is back
+  // (or stops, when the store finds the plan taken over meanwhile); the RESUME is recorded with
+  // its reason. A plan the user paused stays paused (their RESUME
   // writes again). Checked on the next turn of the event loop: the failure of a write that was
   // under way when the store came back is reported first, so it cannot pause the plan again after
   // the RESUME.
@@ -287,7 +288,9 @@ export function runOrchestrator(
   let settled: Promise<PlanView> | undefined;
   const whenSettled = () => {
     settled ??= new Promise<void>((resolve, reject) => {
-      actor.subscribe({ complete: resolve, error: reject });
+      // A stopped actor (its store was taken over) tells no one that subscribes after the stop.
+      if (actor.getSnapshot().status === 'stopped') resolve();
+      else actor.subscribe({ complete: resolve, error: reject });
     })
       // The records of the plan's last steps reach the store before the plan counts as settled.
       .then(() => durability?.drain())

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planKeys, RedisStore, type StampedRecord } from '../../src/index.js';
+import { createOrchestrator, planKeys, RedisStore, type StampedRecord } from '../../src/index.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const child = join(import.meta.dirname, 'support', 'redis-child.ts');
@@ -142,6 +142,47 @@ describe('a Redis-kept plan whose coordinator is killed with SIGKILL', () => {
     expect(records.at(-1)?.type).toBe('plan-completed');
     expect(await admin.hget(planKeys(planId).summary, 'status')).toBe('completed');
   }, 60_000);
+});
+
+describe('a second process opening a Redis-kept plan whose coordinator lives', () => {
+  it('is refused at once, naming the owner and when its lease expires; the first goes on undisturbed', async () => {
+    const planId = 'redis-second-owner';
+    const markerDir = await mkdtemp(join(tmpdir(), 'redis-second-'));
+    dirs.push(markerDir);
+    const store = new RedisStore({ connection: server.url, planId, leaseMs: LEASE_MS });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let running!: () => void;
+    const started = new Promise<void>((resolve) => {
+      running = resolve;
+    });
+    const jobs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => ({
+      id,
+      run: async () => {
+        running();
+        await gate;
+      },
+    }));
+    const orchestrator = createOrchestrator({ id: planId, jobs }, { store });
+    orchestrator.start();
+    await started;
+
+    const second = coordinator('resume', planId, markerDir);
+    expect(await second.exited).toBeNull();
+    expect(second.lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^stopped STATE_LOCKED Plan "${planId}" in Redis at ${server.url} is in use by process ${process.pid} on host \\S+ \\(owner since \\S+\\); its lease expires at \\S+ \\(in \\d\\.\\d s\\)`,
+        ),
+      ),
+    ]);
+    release();
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
+    await store.close();
+    expect((await journalOf(planId)).at(-1)?.type).toBe('plan-completed');
+  }, 30_000);
 });
 
 describe('a coordinator stopped (SIGSTOP) past its lease while another took its plan over', () => {

@@ -193,7 +193,68 @@ describe('the lease of a Redis-kept plan', () => {
     expect(await journalOf(planId)).toEqual(before);
   });
 
-  it('appends a write whose reply was lost once only, when it is tried again', async () => {
+  it('stops a plan whose lease was taken over: whenSettled rejects with LEASE_LOST, its running attempts are aborted, nothing more is written', async () => {
+    const planId = newPlanId('stopped');
+    const store = open(planId);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let bothRunning!: () => void;
+    let running = 0;
+    const started = new Promise<void>((resolve) => {
+      bothRunning = resolve;
+    });
+    const aborted: string[] = [];
+    const orchestrator = createOrchestrator(
+      {
+        id: planId,
+        jobs: [
+          {
+            id: 'quick',
+            run: async () => {
+              if (++running === 2) bothRunning();
+              await gate;
+            },
+          },
+          {
+            id: 'long',
+            run: ({ signal }) =>
+              new Promise((_, reject) => {
+                if (++running === 2) bothRunning();
+                signal.addEventListener('abort', () => {
+                  aborted.push('long');
+                  reject(signal.reason);
+                });
+              }),
+          },
+          { id: 'after', dependsOn: ['quick'], run: async () => 'never' },
+        ],
+      },
+      { store },
+    );
+    orchestrator.start();
+    await started;
+    // A coordinator on another machine takes the plan over (as if this one's lease had run out).
+    const { lease, fence } = planKeys(planId);
+    const other = {
+      ownerId: 'other',
+      pid: 4242,
+      host: 'elsewhere',
+      since: '2026-12-02T00:00:00.000Z',
+      fence: 2,
+    };
+    await admin.multi().incr(fence).set(lease, JSON.stringify(other), 'PX', 5000).exec();
+    const before = await journalOf(planId);
+    release();
+    const settled = await orchestrator.whenSettled().catch((error: unknown) => error);
+    expect(settled).toBeInstanceOf(LeaseLostError);
+    expect(settled).toMatchObject({ owner: { pid: 4242, host: 'elsewhere' } });
+    expect(aborted).toEqual(['long']);
+    expect(await journalOf(planId)).toEqual(before);
+  });
+
+  it('appends a write whose reply was lost once only when it is tried again, with whatever was recorded since', async () => {
     const planId = newPlanId('reply-lost');
     const { header, records } = await sample();
     const store = open(planId);
@@ -205,14 +266,19 @@ describe('the lease of a Redis-kept plan', () => {
     await admin.rpush(planKeys(planId).journal, ...lines);
     store.append(records.slice(0, 4));
     await store.flush();
-    store.append(records.slice(4));
+    // Again, and the plan recorded more before the write was tried again.
+    expect(records.length).toBeGreaterThan(5);
+    await admin.rpush(planKeys(planId).journal, JSON.stringify(records[4]));
+    store.append(records.slice(4, 5));
+    store.append(records.slice(5));
     await store.flush();
     expect((await open(planId).load()).records).toEqual(records);
+    expect(await admin.hget(planKeys(planId).summary, 'records')).toBe(String(records.length));
   });
 });
 
 describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted mid-run', () => {
-  it('pauses at persistence while Redis is down, loses nothing acknowledged, and goes on by itself', async () => {
+  it('pauses at persistence while Redis is down, loses nothing acknowledged, and goes on by itself, even after its lease ran out meanwhile', async () => {
     const redis = await startRedisServer();
     extraServers.push(redis);
     const planId = newPlanId('redis-restart');
@@ -259,7 +325,16 @@ describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted
     expect(orchestrator.getView().checkpoint).toMatchObject({ name: 'persistence' });
     down = false;
     await redis.restart();
+    // Down longer than the lease, with no one taking the plan over: the lease ran out meanwhile.
+    const client = new Redis(redis.url);
+    await client.del(planKeys(planId).lease);
     expect((await orchestrator.whenSettled()).status).toBe('completed');
+    // Its token still the latest, the coordinator took its lease back and wrote on.
+    expect(JSON.parse((await client.hget(planKeys(planId).summary, 'owner'))!)).toMatchObject({
+      pid: process.pid,
+      fence: 1,
+    });
+    client.disconnect();
 
     expect(startedWhileDown).toEqual([]);
     const journal = await journalOf(planId, redis.url);
@@ -279,6 +354,67 @@ describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted
       ),
       expect.stringMatching(/is reachable again; plan "redis-restart-\d+" goes on$/),
     ]);
+  }, 30_000);
+});
+
+describe('a Redis-kept plan whose redis-server stops answering (SIGSTOP)', () => {
+  it('pauses at persistence once a write goes unanswered for a lease, and goes on by itself when Redis answers again', async () => {
+    const redis = await startRedisServer();
+    extraServers.push(redis);
+    const client = new Redis(redis.url);
+    const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))![1]);
+    client.disconnect();
+    const planId = newPlanId('frozen');
+    const store = open(planId, { url: redis.url, leaseMs: 1000 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let bStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      bStarted = resolve;
+    });
+    const run = async ({ jobId }: { jobId: string }) => {
+      if (jobId === 'B') {
+        bStarted();
+        await gate;
+      }
+      return jobId;
+    };
+    const orchestrator = createOrchestrator(
+      {
+        id: planId,
+        jobs: [
+          { id: 'A', run },
+          { id: 'B', dependsOn: ['A'], run },
+          { id: 'C', dependsOn: ['B'], run },
+        ],
+      },
+      { store },
+    );
+    const failed = firstValueFrom(
+      orchestrator.events$.pipe(filter((record) => record.type === 'persistence-failed')),
+    );
+    orchestrator.start();
+    await started;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      release();
+      expect(await failed).toMatchObject({
+        error: { message: expect.stringContaining('is unreachable (no answer within 1000 ms)') },
+      });
+      expect(orchestrator.getView().checkpoint).toMatchObject({ name: 'persistence' });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
+    expect(store.warnings).toEqual([
+      expect.stringContaining('is unreachable (no answer within 1000 ms)'),
+      expect.stringContaining('is reachable again'),
+    ]);
+    const records = (await journalOf(planId, redis.url)).slice(1).map((line) => JSON.parse(line));
+    expect(records.map((record) => record.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(records.at(-1)).toMatchObject({ type: 'plan-completed' });
   }, 30_000);
 });
 
