@@ -19,9 +19,9 @@ const TOKEN = 'control.token';
 /** A request is one short JSON line; a longer one is refused with an answer saying so. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** An answer is one short JSON line; a longer one is not read. */
-const MAX_REPLY_BYTES = 64 * 1024;
+export const MAX_REPLY_BYTES = 64 * 1024;
 /** How long a control command waits for the plan's answer. */
-const REPLY_TIMEOUT_MS = 30_000;
+export const REPLY_TIMEOUT_MS = 30_000;
 
 /** The open channel; `close` stops it and removes its files. */
 export interface ControlChannel {
@@ -104,23 +104,36 @@ function answer(
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { accepted: false, reason: 'wrong or missing control token' };
   }
-  const command = request.command as Command;
-  if (command?.type === 'ADD_JOB') {
+  return obey(request.command, send);
+}
+
+/**
+ * A command that reached the plan from another process, passed on; ADD_JOB is refused (its job
+ * would need functions, which do not cross processes).
+ */
+export function obey(command: unknown, send: (command: Command) => CommandResult): CommandResult {
+  if ((command as { type?: unknown } | null)?.type === 'ADD_JOB') {
     return { accepted: false, reason: 'ADD_JOB is not available through the control channel' };
   }
-  return send(command);
+  return send(command as Command);
 }
 
 /** An answer as the server sends it, checked; a string says what is wrong with it. */
 function parseReply(text: string): CommandResult | string {
   if (text.length === 0) return 'the connection closed without an answer';
   if (!text.endsWith('\n')) return 'the answer was cut off';
-  let value: { accepted?: unknown; reason?: unknown } | null;
+  let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return 'the answer is not JSON';
   }
+  return commandResultOf(value);
+}
+
+/** A parsed answer, checked: a command result, or a string saying what is wrong with it. */
+export function commandResultOf(parsed: unknown): CommandResult | string {
+  const value = parsed as { accepted?: unknown; reason?: unknown } | null;
   if (value?.accepted === true) return { accepted: true };
   if (value?.accepted === false && typeof value.reason === 'string') {
     return { accepted: false, reason: value.reason };
@@ -174,11 +187,14 @@ export async function sendControl(stateDir: string, command: Command): Promise<C
   });
 }
 
-/** One control command, and its answer as the exit code. */
-export async function controlCommand(command: Command, stateDir: string) {
+/** One control command, and its answer as the exit code; `deliver` carries it to the plan. */
+export async function controlCommand(
+  command: Command,
+  deliver: (command: Command) => Promise<CommandResult>,
+) {
   let result: CommandResult;
   try {
-    result = await sendControl(stateDir, command);
+    result = await deliver(command);
   } catch (error) {
     if (error instanceof OrchestratorError && error.code === 'CONTROL_NO_ANSWER') {
       process.stderr.write(`${error.message}\n`);

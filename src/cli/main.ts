@@ -2,18 +2,28 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { planKeys } from '../persistence/redis-keys.js';
 import {
   InspectorError,
+  LeaseLostError,
   OrchestratorError,
   PersistenceError,
   PlanFinishedError,
+  RedisStoreError,
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
 } from '../runtime/errors.js';
-import { controlCommand } from './control.js';
+import { controlCommand, sendControl } from './control.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
+import { RedisDatabaseError } from './redis-connect.js';
+import { sendRedisControl } from './redis-control.js';
+import { type PlanPlace, planPlaceOf, UsageError } from './redis-options.js';
+import { listPlans, redisStatus } from './redis-read.js';
+import { resumeRedis, runRedis } from './redis-run.js';
+import { PlanNotFoundError } from './redis-source.js';
+import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -36,6 +46,38 @@ const reasonText = (value: string) => {
   }
   return value;
 };
+
+const redisFlag = '--redis <url>';
+const planFlag = '--plan <planId>';
+const leaseFlag = '--lease-ms <ms>';
+/** Bounds of `--lease-ms`: seconds, so that a dead coordinator's plan is taken over soon. */
+const MIN_LEASE_MS = 1_000;
+const MAX_LEASE_MS = 60_000;
+const leaseHelp = `how long a coordinator's lease on the plan lasts without renewal, in ms (${MIN_LEASE_MS}-${MAX_LEASE_MS}; default 5000)`;
+const leaseMs = integer('--lease-ms', MIN_LEASE_MS, MAX_LEASE_MS);
+
+/** A lease is what a coordinator holds on a plan kept in Redis; a state folder has a lock. */
+function leaseNeedsRedis(command: string, options: { leaseMs?: number }) {
+  if (options.leaseMs !== undefined) {
+    throw new UsageError(`${command}: --lease-ms goes with --redis (a state folder has no lease)`);
+  }
+}
+
+type ControlCommand = Parameters<typeof controlCommand>[0];
+interface PlanOptions {
+  stateDir?: string;
+  redis?: string;
+  plan?: string;
+}
+
+/** One control command to the plan of a state folder or of Redis, and its exit code. */
+function deliverTo(place: PlanPlace, command: ControlCommand): Promise<number> {
+  if ('stateDir' in place) {
+    return controlCommand(command, (c) => sendControl(place.stateDir, c));
+  }
+  const { target, planId } = place;
+  return controlCommand(command, (c) => sendRedisControl(target, planKeys(planId), planId, c));
+}
 
 export function program(): Command {
   const cli = new Command('plan-orchestrator')
@@ -80,25 +122,63 @@ export function program(): Command {
       '--state-dir <dir>',
       'keep the plan durable in this folder, to resume it after a crash or Ctrl-C',
     )
+    .option(redisFlag, 'keep the plan in Redis, to resume it from any machine')
+    .option(leaseFlag, leaseHelp, leaseMs)
     .addOption(reporter)
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
     .action((file, options) => {
-      result = run(file, options);
+      result = (async () => {
+        if (options.redis === undefined) {
+          leaseNeedsRedis('run', options);
+          return run(file, options);
+        }
+        if (options.stateDir !== undefined) {
+          throw new UsageError(
+            'run: give --state-dir or --redis, not both (a plan is kept in one place)',
+          );
+        }
+        return runRedis(file, parseRedisUrl(options.redis), options);
+      })();
     });
   inspectOptions(cli.commands.at(-1)!);
   cli
-    .command('resume <state-dir>')
-    .description('resume a plan run with --state-dir')
+    .command('resume [state-dir]')
+    .description('resume a plan run with --state-dir, or one kept in Redis (--redis URL --plan ID)')
+    .option(redisFlag, 'the Redis that keeps the plan')
+    .option(planFlag, 'the id of the plan kept in Redis')
+    .option(leaseFlag, leaseHelp, leaseMs)
     .addOption(reporter)
     .action((stateDir, options) => {
-      result = resume(stateDir, options);
+      result = (async () => {
+        const place = planPlaceOf('resume', { ...options, stateDir });
+        if ('stateDir' in place) leaseNeedsRedis('resume', options);
+        return 'stateDir' in place
+          ? resume(place.stateDir, options)
+          : resumeRedis(place.target, place.planId, options);
+      })();
     });
   inspectOptions(cli.commands.at(-1)!);
   cli
-    .command('status <state-dir>')
-    .description('show the state of a plan run with --state-dir')
-    .action((stateDir) => {
-      result = status(stateDir);
+    .command('status [state-dir]')
+    .description(
+      'show the state of a plan run with --state-dir, or kept in Redis (--redis URL --plan ID)',
+    )
+    .option(redisFlag, 'the Redis that keeps the plan')
+    .option(planFlag, 'the id of the plan kept in Redis')
+    .action((stateDir, options) => {
+      result = (async () => {
+        const place = planPlaceOf('status', { ...options, stateDir });
+        return 'stateDir' in place
+          ? status(place.stateDir)
+          : redisStatus(place.target, place.planId);
+      })();
+    });
+  cli
+    .command('plans')
+    .description('list the plans kept in Redis, with their status and coordinator')
+    .requiredOption(redisFlag, 'the Redis that keeps the plans')
+    .action((options) => {
+      result = (async () => listPlans(parseRedisUrl(options.redis)))();
     });
   cli
     .command('validate <file>')
@@ -125,12 +205,17 @@ export function program(): Command {
     .action((file, options) => {
       result = graph(file, options);
     });
-  const stateDirOption = () =>
-    new Option('--state-dir <dir>', 'the state folder of the running plan').makeOptionMandatory();
-  cli
-    .command('approve')
+  /** `--state-dir dir`, or `--redis URL --plan ID`: where the running plan is reached. */
+  const placeOptions = (command: Command) =>
+    command
+      .option('--state-dir <dir>', 'the state folder of the running plan')
+      .option(redisFlag, 'the Redis that keeps the running plan')
+      .option(planFlag, 'the id of the plan kept in Redis');
+  /** Sends `command` to the plan the options name. */
+  const control = (name: string, command: ControlCommand, options: PlanOptions) =>
+    (async () => deliverTo(planPlaceOf(name, options), command))();
+  placeOptions(cli.command('approve'))
     .description('approve the checkpoint a running plan waits at')
-    .addOption(stateDirOption())
     .addOption(
       new Option('--checkpoint <name>', 'the checkpoint meant').choices([
         'start',
@@ -142,75 +227,65 @@ export function program(): Command {
     )
     .option('--job <id>', 'the job meant')
     .action((options) => {
-      result = controlCommand(
+      result = control(
+        'approve',
         {
           type: 'APPROVE',
           ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
           ...(options.job ? { jobId: options.job } : {}),
         },
-        options.stateDir,
+        options,
       );
     });
-  cli
-    .command('retry <job>')
+  placeOptions(cli.command('retry <job>'))
     .description('run a failed job of a running plan again')
-    .addOption(stateDirOption())
     .addOption(
       new Option('--from <step>', 'where to start again')
         .choices(['run', 'verify', 'integrate'])
         .default('run'),
     )
     .action((job, options) => {
-      result = controlCommand(
-        { type: 'RETRY_JOB', jobId: job, from: options.from },
-        options.stateDir,
-      );
+      result = control('retry', { type: 'RETRY_JOB', jobId: job, from: options.from }, options);
     });
-  cli
-    .command('skip <job>')
+  placeOptions(cli.command('skip <job>'))
     .description('skip a job of a running plan')
-    .addOption(stateDirOption())
     .option(
       '--reason <text>',
       `recorded with the skip (at most ${MAX_REASON_CHARS} characters)`,
       reasonText,
     )
     .action((job, options) => {
-      result = controlCommand(
+      result = control(
+        'skip',
         { type: 'SKIP_JOB', jobId: job, ...(options.reason ? { reason: options.reason } : {}) },
-        options.stateDir,
+        options,
       );
     });
-  cli
-    .command('cancel')
+  placeOptions(cli.command('cancel'))
     .description('cancel a running plan')
-    .addOption(stateDirOption())
     .option(
       '--reason <text>',
       `recorded with the cancel (at most ${MAX_REASON_CHARS} characters)`,
       reasonText,
     )
     .action((options) => {
-      result = controlCommand(
+      result = control(
+        'cancel',
         { type: 'CANCEL', ...(options.reason ? { reason: options.reason } : {}) },
-        options.stateDir,
+        options,
       );
     });
-  cli
-    .command('pause')
+  placeOptions(cli.command('pause'))
     .description('pause a running plan: running jobs finish, nothing new starts')
-    .addOption(stateDirOption())
     .action((options) => {
-      result = controlCommand({ type: 'PAUSE' }, options.stateDir);
+      result = control('pause', { type: 'PAUSE' }, options);
     });
-  cli
-    .command('continue')
+  placeOptions(cli.command('continue'))
     .description(
       'let a plan paused by the pause command go on, or write its state again after a failed write (checkpoint persistence)',
     )
-    .addOption(stateDirOption())
     .action((options) => {
-      result = controlCommand({ type: 'RESUME' }, options.stateDir);
+      result = control('continue', { type: 'RESUME' }, options);
     });
   Object.defineProperty(cli, 'result', { get: () => result });
   return cli;
@@ -224,6 +299,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.completed : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof RedisStoreError) {
+      // A malformed URL is usage; an unreachable Redis, a refused password, a key holding
+      // something else: the plan's state cannot be read.
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return error.code === 'REDIS_URL' ? EXIT.usage : EXIT.unreadableState;
+    }
+    if (error instanceof RedisDatabaseError || error instanceof PlanNotFoundError) {
+      process.stderr.write(`error ${error.code} ${error.message}\n`);
+      return EXIT.unreadableState;
+    }
+    if (error instanceof LeaseLostError) {
+      // Another coordinator runs the plan now; this one stopped its jobs and wrote nothing more.
+      process.stderr.write(
+        `error ${error.code} ${error.message}; this coordinator stopped its running jobs and exits\n`,
+      );
+      return EXIT.stateInUse;
     }
     if (error instanceof InspectorError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
@@ -245,7 +341,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof PersistenceError) {
       // The plan's last records could not be written after it ended: it did not end durably.
       process.stderr.write(
-        `error ${error.code} ${error.message}; nothing recorded before is lost: once the cause is fixed, plan-orchestrator resume <state-dir> records how the plan ended\n`,
+        `error ${error.code} ${error.message}; nothing recorded before is lost: once the cause is fixed, plan-orchestrator resume <state-dir> (or resume --redis URL --plan <id>) records how the plan ended\n`,
       );
       return EXIT.failed;
     }

@@ -20,7 +20,7 @@ import { strandedMessage } from './stranded.js';
 
 /** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
 
-function reporterOf(kind: ReporterKind): Reporter {
+export function reporterOf(kind: ReporterKind): Reporter {
   if (kind === 'jsonl') return jsonlReporter(out);
   if (kind === 'pretty') return prettyReporter(out, Date.now);
   return plainReporter(out, Date.now);
@@ -37,14 +37,19 @@ function reporterOf(kind: ReporterKind): Reporter {
  * one the plan is canceled), stops every running job's process group (SIGTERM, then SIGKILL
  * after the grace period) and exits 128 + the signal's number. A second signal kills every group
  * at once and exits. However the run ends, no process of a job outlives it.
+ *
+ * When `lost` settles (another coordinator took a Redis-kept plan over), the run stops its jobs
+ * the same way and rejects with that error; nothing more of the plan is reported.
  */
-async function drive(
+export async function drive(
   orchestrator: Orchestrator,
   reporter: Reporter,
-  store: FrozenableStore | null,
+  durable: DurableRun | null,
   flags: InspectFlags = {},
+  /** Settles when this process may not run the plan any more: the run ends with that error. */
+  lost?: Promise<Error>,
 ): Promise<number> {
-  const steerable = store !== null || flags.inspect !== undefined;
+  const steerable = durable !== null || flags.inspect !== undefined;
   // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
   let reporting = true;
   orchestrator.events$.subscribe((record) => {
@@ -79,13 +84,11 @@ async function drive(
       `interrupted: stopping the running jobs (${signal}; send it again to kill them at once)\n`,
     );
     decide(async () => {
-      if (store) {
+      if (durable) {
         reporting = false;
-        await store.freeze();
+        await durable.freeze();
         await terminateAll();
-        process.stderr.write(
-          `stopped by ${signal}: what was recorded is in ${store.dir}; plan-orchestrator resume ${store.dir} goes on from there\n`,
-        );
+        process.stderr.write(`stopped by ${signal}: ${durable.howToGoOn}\n`);
       } else {
         orchestrator.cancel(`stopped by ${signal}`);
         await terminateAll();
@@ -118,12 +121,28 @@ async function drive(
     });
   }
 
+  lost?.then((error) =>
+    decide(() => {
+      // What this process sees of the plan from now on (its jobs being stopped) is not the plan's.
+      reporting = false;
+      return Promise.reject(error);
+    }),
+  );
+
   orchestrator.start();
   try {
     return await ended;
   } finally {
     removeSignalHandlers();
   }
+}
+
+/** A run whose plan is kept in a store: what a stop signal does with it. */
+export interface DurableRun {
+  /** Writes what was recorded so far, then accepts nothing more. */
+  freeze(): Promise<void>;
+  /** Where what was recorded is kept, and the command that goes on from there. */
+  readonly howToGoOn: string;
 }
 
 /** A file store that can stop taking commits: the plan then starts nothing new. */
@@ -142,8 +161,15 @@ class FrozenableStore extends FileStore {
   }
 }
 
+function folderRun(store: FrozenableStore): DurableRun {
+  return {
+    freeze: () => store.freeze(),
+    howToGoOn: `what was recorded is in ${store.dir}; plan-orchestrator resume ${store.dir} goes on from there`,
+  };
+}
+
 /** `--inspect[=port]`, `--inspect-host`, `--inspect-allow-remote`. */
-interface InspectFlags {
+export interface InspectFlags {
   inspect?: number | true;
   inspectHost?: string;
   inspectAllowRemote?: boolean;
@@ -178,7 +204,7 @@ export async function run(
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
       withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), store, options),
+        drive(orchestrator, reporterOf(options.reporter), store && folderRun(store), options),
       ),
     );
   } finally {
@@ -187,7 +213,7 @@ export async function run(
 }
 
 /** Serves the inspector page while the plan runs, when asked to; it stops when the plan ends. */
-async function withInspector(
+export async function withInspector(
   flags: InspectFlags,
   orchestrator: Orchestrator,
   body: () => Promise<number>,
@@ -239,7 +265,7 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   try {
     return await withControl(stateDir, orchestrator, () =>
       withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), store, options),
+        drive(orchestrator, reporterOf(options.reporter), folderRun(store), options),
       ),
     );
   } finally {

@@ -63,7 +63,8 @@ export async function refuseLiveOwner(store: FileStore): Promise<void> {
   if (owner) throw lockedBy(store.dir, store.lockPath, owner);
 }
 
-interface PlanMeta {
+/** The plan file's place and the options it was run with, as `resume` needs them. */
+export interface PlanMeta {
   file: string;
   planDir: string;
   maxParallel?: number;
@@ -98,7 +99,8 @@ export async function readStateFolder(
   return { meta: meta as PlanMeta, source };
 }
 
-function metaProblem(meta: unknown): string | null {
+/** What is wrong with stored plan options, or null when they are usable. */
+export function metaProblem(meta: unknown): string | null {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     return `it holds ${JSON.stringify(meta)}, not the plan's options (an object)`;
   }

@@ -15,10 +15,15 @@ const SUMMARY_LINES = 20;
  * with its attempt and, for a failed one, why it failed. A plan of more than
  * `STATUS_LIST_LIMIT` jobs gets a summary: jobs that did not succeed first, then "… N more".
  */
-export function describeStatus(stored: StoredPlan): string {
+export function describeStatus(
+  stored: StoredPlan,
+  resumeCommand = 'plan-orchestrator resume <dir>',
+): string {
   const fold = JournalFold.of(stored);
   const { context, finished, seq } = fold.state;
-  const lines = [`Plan "${context.planId}": ${planStatusLine(context, finished, stored)}`];
+  const lines = [
+    `Plan "${context.planId}": ${planStatusLine(context, finished, stored, resumeCommand)}`,
+  ];
   lines.push(`Records: ${seq}`);
   lines.push(`Jobs: ${context.order.length} (${countsOf(context)})`);
   const jobs = context.order.map((id) => context.jobs[id]!);
@@ -37,6 +42,7 @@ function planStatusLine(
   ctx: PlanContext,
   finished: 'completed' | 'failed' | 'canceled' | null,
   stored: StoredPlan,
+  resumeCommand: string,
 ): string {
   if (finished) return finished;
   if (!ctx.startApproved) return 'awaiting approval at start';
@@ -45,14 +51,15 @@ function planStatusLine(
   if (ctx.cancel) return 'canceling';
   const finalizing = stored.records.some((r) => r.type === 'finalize-started');
   if (finalizing && !ctx.finalize.done) return 'finalizing';
-  return 'running (or stopped: `plan-orchestrator resume <dir>` goes on)';
+  return `running (or stopped: \`${resumeCommand}\` goes on)`;
 }
 
 /** A pause the journal states and no later record ended (such as a failed write). */
 function lastPauseStanding(stored: StoredPlan): Checkpoint | null {
   for (let i = stored.records.length - 1; i >= 0; i--) {
     const record = stored.records[i]!;
-    if (record.type === 'plan-resumed') return null;
+    // An approval ends the pause it answered (the start of a copilot plan records no resume).
+    if (record.type === 'plan-resumed' || record.type === 'approved') return null;
     if (record.type === 'plan-paused') return record.checkpoint;
     if (record.type === 'persistence-failed') return { name: 'persistence', error: record.error };
   }

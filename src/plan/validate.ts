@@ -4,8 +4,8 @@ import { checkLimit } from './limits.js';
 import { suggest } from './suggest.js';
 import { MAX_MAX_PARALLEL, type PlanSpec } from './types.js';
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
-const ID_RULE = 'a letter or digit, then up to 79 letters, digits, ".", "_" or "-"';
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+export const ID_RULE = 'a letter or digit, then up to 79 letters, digits, ".", "_" or "-"';
 const PLAN_KEYS = [
   'id',
   'name',

@@ -1,0 +1,212 @@
+import { dirname, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
+import { RedisStore } from '../persistence/redis-store.js';
+import { resumeOrchestrator } from '../persistence/resume.js';
+import type { PlanSpec } from '../plan/types.js';
+import { RestoreError, StateLockedError } from '../runtime/errors.js';
+import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import { watchLease } from './lease-watch.js';
+import { planOrExit } from './output.js';
+import { loadPlanFile, parsePlanText } from './plan-file.js';
+import { connectRedis } from './redis-connect.js';
+import { openRedisControl } from './redis-control.js';
+import {
+  notAJournal,
+  readPlanSource,
+  type StoredPlanSource,
+  writePlanSource,
+} from './redis-source.js';
+import type { RedisTarget } from './redis-url.js';
+import type { ReporterKind } from './reporters.js';
+import {
+  type DurableRun,
+  drive,
+  type InspectFlags,
+  reporterOf,
+  withInspector,
+} from './run-plan.js';
+
+/**
+ * `run --redis` and `resume --redis`: a plan kept in Redis, run by one coordinator at a time (the
+ * holder of its lease), resumable from any machine.
+ */
+
+interface RedisRunFlags extends InspectFlags {
+  reporter: ReporterKind;
+  leaseMs?: number;
+}
+
+export async function runRedis(
+  file: string,
+  target: RedisTarget,
+  options: RedisRunFlags & {
+    maxParallel?: number;
+    mode?: PlanSpec['mode'];
+    allowOutsideCwd?: boolean;
+  },
+): Promise<number> {
+  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  planOrExit(loaded);
+  const plan = withOptions(loaded.plan, options);
+  const store = await claimPlan(target, plan, options.leaseMs, {
+    source: loaded.source,
+    file: resolve(file),
+    planDir: dirname(resolve(file)),
+    ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
+    ...(plan.mode ? { mode: plan.mode } : {}),
+  });
+  try {
+    const orchestrator = createOrchestrator(plan, { store });
+    return await coordinate(orchestrator, store, target, plan.id, options);
+  } finally {
+    await store.close(); // gives the lease up if still held
+  }
+}
+
+/**
+ * Takes a new plan id in Redis before anything is written there: a plan id that already has a
+ * journal is refused as it is (exit 5), and so is one another coordinator holds. Then the plan
+ * file and its options are stored beside the journal, for `resume --redis`.
+ */
+async function claimPlan(
+  target: RedisTarget,
+  plan: PlanSpec,
+  leaseMs: number | undefined,
+  source: StoredPlanSource,
+): Promise<FreezableRedisStore> {
+  const client = await connectRedis(target);
+  try {
+    const keys = planKeys(plan.id);
+    await refuseIfKept(client, keys, plan.id, target);
+    const store = new FreezableRedisStore({
+      connection: target.url,
+      planId: plan.id,
+      ...(leaseMs ? { leaseMs } : {}),
+    });
+    try {
+      await store.acquire();
+      await refuseIfKept(client, keys, plan.id, target); // another run may have begun meanwhile
+      await writePlanSource(client, store.keys, source);
+      return store;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function resumeRedis(
+  target: RedisTarget,
+  planId: string,
+  options: RedisRunFlags,
+): Promise<number> {
+  const client = await connectRedis(target);
+  let stored: Awaited<ReturnType<typeof readPlanSource>>;
+  try {
+    stored = await readPlanSource(client, planKeys(planId), planId, target.shown);
+  } finally {
+    client.disconnect();
+  }
+  const loaded = parsePlanText(stored.source, stored.file, stored.planDir, {
+    allowOutsideCwd: true,
+  });
+  planOrExit(loaded);
+  const plan = withOptions(loaded.plan, stored);
+  if (plan.id !== planId) {
+    throw new RestoreError(
+      `${target.shown} plan "${planId}"`,
+      null,
+      `its plan file is of plan "${plan.id}"`,
+    );
+  }
+  const store = new FreezableRedisStore({
+    connection: target.url,
+    planId,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  });
+  try {
+    const orchestrator = await resumeOrchestrator(plan, store);
+    return await coordinate(orchestrator, store, target, planId, options);
+  } finally {
+    await store.close(); // gives the lease up if still held
+  }
+}
+
+/** A Redis store that can stop taking commits: the plan then starts nothing new. */
+class FreezableRedisStore extends RedisStore {
+  private frozen = false;
+
+  override flush(): Promise<void> {
+    return this.frozen ? new Promise(() => {}) : super.flush();
+  }
+
+  /** Writes what was recorded so far, then accepts nothing more. */
+  async freeze(): Promise<void> {
+    const last = super.flush();
+    this.frozen = true;
+    await last.catch(() => {});
+  }
+}
+
+/**
+ * Runs the plan with its control channel in Redis, until it ends. A coordinator whose lease
+ * another took (it was paused or cut off past the lease) rejects with a `LeaseLostError` once
+ * its jobs are stopped: the new owner runs the plan.
+ */
+async function coordinate(
+  orchestrator: Orchestrator,
+  store: FreezableRedisStore,
+  target: RedisTarget,
+  planId: string,
+  flags: RedisRunFlags,
+): Promise<number> {
+  const control = await openRedisControl(target, store.keys, (command) =>
+    orchestrator.send(command),
+  );
+  const lease = watchLease(store, target.shown);
+  const durable: DurableRun = {
+    freeze: () => store.freeze(),
+    howToGoOn: `what was recorded is kept in Redis at ${target.shown}; plan-orchestrator resume --redis ${target.shown} --plan ${planId} goes on from there`,
+  };
+  try {
+    return await withInspector(flags, orchestrator, () =>
+      drive(orchestrator, reporterOf(flags.reporter), durable, flags, lease.lost),
+    );
+  } finally {
+    lease.stop();
+    await control.close();
+  }
+}
+
+/** The plan with the options given on the command line (or stored with it) applied. */
+function withOptions(
+  plan: PlanSpec,
+  options: { maxParallel?: number; mode?: PlanSpec['mode'] },
+): PlanSpec {
+  return {
+    ...plan,
+    ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+  };
+}
+
+/** A plan id that already has a journal is refused by `run`, before anything is written. */
+async function refuseIfKept(
+  client: Redis,
+  keys: PlanKeys,
+  planId: string,
+  target: RedisTarget,
+): Promise<void> {
+  const type = await client.type(keys.journal);
+  if (type === 'none') return;
+  if (type !== 'list') throw notAJournal(keys.journal, type, target.shown);
+  throw new StateLockedError(
+    `${target.shown} key ${keys.journal}`,
+    null,
+    `Plan "${planId}" is already kept in Redis at ${target.shown} (${keys.journal} holds a plan's journal); go on with it with \`plan-orchestrator resume --redis ${target.shown} --plan ${planId}\`, or give the plan another id`,
+    'STATE_HAS_JOURNAL',
+  );
+}
