@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StateLockedError, type StateOwner } from '../runtime/errors.js';
 import { createPrivateFileWith, ensurePrivateFolder, readStateFile } from './private-file.js';
+import { withTakeoverMutex } from './takeover-mutex.js';
 
 /** The lock file of a state folder: it names the one process that owns the folder. */
 export const LOCK_FILE = 'owner.lock';
@@ -20,10 +21,9 @@ function releaseAllOnExit(): void {
 /**
  * One owner per state folder. The lock file is put in place whole with `link` (which, like
  * O_EXCL, fails when anything is there), so a lock is never seen half written. A lock whose
- * process is gone from this host is stale and taken over: it is first moved aside under a name
- * only the taker uses, and taken over only if what was moved is the stale lock that was read; a
- * lock some other process took in between is put back and that process named instead, so two
- * takers never both win.
+ * process is gone from this host is stale and taken over: one taker at a time (the takeover
+ * mutex) checks that the lock is still the stale one it read and renames its own over it, so two
+ * takers never both win and the lock file is never missing meanwhile.
  */
 export class FolderLock {
   readonly path: string;
@@ -57,17 +57,7 @@ export class FolderLock {
     if (processStart !== null) me.processStart = processStart;
     const text = `${JSON.stringify(me)}\n`;
     for (let round = 0; round < 5; round++) {
-      if (await this.place(text, me.ownerId)) {
-        this.placed = fingerprint(await lstat(this.path));
-        this.mine = me;
-        this.lastOwner = me;
-        held.add(this);
-        if (!exitHandlerInstalled) {
-          exitHandlerInstalled = true;
-          process.on('exit', releaseAllOnExit);
-        }
-        return;
-      }
+      if (await this.place(text, me.ownerId)) return this.hold(me);
       const found = await readLock(this.path);
       if (found === null) continue; // released in between: try again
       const owner = parseOwner(found);
@@ -79,13 +69,47 @@ export class FolderLock {
         );
       }
       if (ownerState(owner) !== 'gone') throw lockedBy(this.dir, this.path, owner);
-      await takeOver(this.path, found);
+      const replaced = await withTakeoverMutex(this.dir, () =>
+        this.replaceStale(found, text, me.ownerId),
+      ).catch((error: unknown) => {
+        throw new StateLockedError(this.dir, null, `State folder ${this.dir}: ${String(error)}`);
+      });
+      if (replaced) return this.hold(me);
     }
     throw new StateLockedError(
       this.dir,
       null,
       `State folder ${this.dir}: other processes keep taking its lock; try again`,
     );
+  }
+
+  private async hold(me: StateOwner): Promise<void> {
+    this.placed = fingerprint(await lstat(this.path));
+    this.mine = me;
+    this.lastOwner = me;
+    held.add(this);
+    if (!exitHandlerInstalled) {
+      exitHandlerInstalled = true;
+      process.on('exit', releaseAllOnExit);
+    }
+  }
+
+  /**
+   * Replaces a stale lock with this owner's, holding the takeover mutex: only if the lock is still
+   * the stale one that was read (another taker may have been first). The rename replaces it in
+   * one step, so the lock file is never absent and no placer can slip in.
+   */
+  private async replaceStale(stale: string, text: string, ownerId: string): Promise<boolean> {
+    if ((await readLock(this.path)) !== stale) return false;
+    const draft = `${this.path}.${ownerId}`;
+    await createPrivateFileWith(draft, text);
+    try {
+      await rename(draft, this.path);
+      return true;
+    } catch (error) {
+      await unlink(draft).catch(() => {});
+      throw error;
+    }
   }
 
   /** Puts the lock in place whole; false when a lock is already there. */
@@ -254,20 +278,4 @@ function processStartOf(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-async function takeOver(path: string, stale: string): Promise<void> {
-  const aside = `${path}.stale-${randomUUID()}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return; // another taker moved it
-    throw error;
-  }
-  const moved = await readStateFile(aside).catch(() => null);
-  if (moved !== stale) {
-    // Another process took the folder between our read and our move: its lock goes back.
-    await link(aside, path).catch(() => {});
-  }
-  await unlink(aside).catch(() => {});
 }
