@@ -213,6 +213,9 @@ function statusAfter(record: PlanRecord): SummaryStatus | null {
       return { status: 'running', checkpoint: '' };
     case 'plan-paused':
       return { status: 'paused', checkpoint: record.checkpoint.name };
+    // A copilot plan leaves `start` without a `plan-resumed`: it was never running before.
+    case 'approved':
+      return record.checkpoint === 'start' ? { status: 'running', checkpoint: '' } : null;
     case 'plan-completed':
       return { status: 'completed', checkpoint: '' };
     case 'plan-failed':

@@ -123,8 +123,8 @@ describe('Running across machines (the README section, with a real redis-server)
 
     const listed = await cli(commands.plans!);
     expect(listed.code).toBe(0);
-    const [id, , listedOwner] = listed.stdout.split('\n')[1]!.split(/ {2,}/);
-    expect([id, listedOwner]).toEqual(['nightly', owner]);
+    const [id, listedStatus, listedOwner] = listed.stdout.split('\n')[1]!.split(/ {2,}/);
+    expect([id, listedStatus, listedOwner]).toEqual(['nightly', 'running', owner]);
     const status = await cli(commands.status!);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(
