@@ -6,6 +6,7 @@ import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import { freezer } from './freeze.js';
 import { watchLease } from './lease-watch.js';
 import { planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
@@ -74,12 +75,12 @@ async function claimPlan(
   plan: PlanSpec,
   leaseMs: number | undefined,
   source: StoredPlanSource,
-): Promise<FreezableRedisStore> {
+): Promise<RedisStore> {
   const client = await connectRedis(target);
   try {
     const keys = planKeys(plan.id);
     await refuseIfKept(client, keys, plan.id, target);
-    const store = new FreezableRedisStore({
+    const store = new RedisStore({
       connection: target.url,
       planId: plan.id,
       ...(leaseMs ? { leaseMs } : {}),
@@ -122,7 +123,7 @@ export async function resumeRedis(
       `its plan file is of plan "${plan.id}"`,
     );
   }
-  const store = new FreezableRedisStore({
+  const store = new RedisStore({
     connection: target.url,
     planId,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
@@ -135,22 +136,6 @@ export async function resumeRedis(
   }
 }
 
-/** A Redis store that can stop taking commits: the plan then starts nothing new. */
-class FreezableRedisStore extends RedisStore {
-  private frozen = false;
-
-  override flush(): Promise<void> {
-    return this.frozen ? new Promise(() => {}) : super.flush();
-  }
-
-  /** Writes what was recorded so far, then accepts nothing more. */
-  async freeze(): Promise<void> {
-    const last = super.flush();
-    this.frozen = true;
-    await last.catch(() => {});
-  }
-}
-
 /**
  * Runs the plan with its control channel in Redis, until it ends. A coordinator whose lease
  * another took (it was paused or cut off past the lease) rejects with a `LeaseLostError` once
@@ -158,7 +143,7 @@ class FreezableRedisStore extends RedisStore {
  */
 async function coordinate(
   orchestrator: Orchestrator,
-  store: FreezableRedisStore,
+  store: RedisStore,
   target: RedisTarget,
   planId: string,
   flags: RedisRunFlags,
@@ -168,7 +153,7 @@ async function coordinate(
   );
   const lease = watchLease(store, target.shown);
   const durable: DurableRun = {
-    freeze: () => store.freeze(),
+    freeze: freezer(store),
     howToGoOn: `what was recorded is kept in Redis at ${target.shown}; plan-orchestrator resume --redis ${target.shown} --plan ${planId} goes on from there`,
   };
   try {

@@ -4,6 +4,7 @@ import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
+import { freezer } from './freeze.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import {
@@ -145,25 +146,9 @@ export interface DurableRun {
   readonly howToGoOn: string;
 }
 
-/** A file store that can stop taking commits: the plan then starts nothing new. */
-class FrozenableStore extends FileStore {
-  private frozen = false;
-
-  override flush(): Promise<void> {
-    return this.frozen ? new Promise(() => {}) : super.flush();
-  }
-
-  /** Writes what was recorded so far, then accepts nothing more. */
-  async freeze(): Promise<void> {
-    const last = super.flush();
-    this.frozen = true;
-    await last.catch(() => {});
-  }
-}
-
-function folderRun(store: FrozenableStore): DurableRun {
+function folderRun(store: FileStore): DurableRun {
   return {
-    freeze: () => store.freeze(),
+    freeze: freezer(store),
     howToGoOn: `what was recorded is in ${store.dir}; plan-orchestrator resume ${store.dir} goes on from there`,
   };
 }
@@ -198,7 +183,7 @@ export async function run(
     );
     return EXIT.usage;
   }
-  const store = options.stateDir ? new FrozenableStore(options.stateDir) : null;
+  const store = options.stateDir ? new FileStore(options.stateDir) : null;
   if (store) await claimNewStateFolder(store, file, loaded.source, plan);
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
@@ -251,7 +236,7 @@ async function withControl(
 }
 
 export async function resume(stateDir: string, options: InspectFlags & { reporter: ReporterKind }) {
-  const store = new FrozenableStore(stateDir);
+  const store = new FileStore(stateDir);
   await refuseLiveOwner(store);
   const { meta, source } = await readStateFolder(stateDir);
   const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });

@@ -204,7 +204,8 @@ async function readSnapshot(path: string): Promise<PlanSnapshot | null> {
   }
 }
 
-function serialize(record: StampedRecord): string {
+/** One journal line; a record that is not JSON data is a `PersistenceError` naming it. */
+export function serialize(record: StampedRecord): string {
   try {
     return JSON.stringify(record);
   } catch (error) {

@@ -6,6 +6,7 @@ import {
   StateLockedError,
 } from '../runtime/errors.js';
 import type { StampedRecord } from '../runtime/records.js';
+import { serialize } from './file-store.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import { readJournalList } from './redis-journal.js';
 import { type PlanKeys, plansKey } from './redis-keys.js';
@@ -224,14 +225,5 @@ function statusAfter(record: PlanRecord): SummaryStatus | null {
       return { status: 'canceled', checkpoint: '' };
     default:
       return null;
-  }
-}
-
-function serialize(record: StampedRecord): string {
-  try {
-    return JSON.stringify(record);
-  } catch (error) {
-    const jobId = 'jobId' in record ? ` of job "${record.jobId}"` : '';
-    throw new PersistenceError(`record ${record.seq} (${record.type}${jobId})`, error);
   }
 }
