@@ -57,6 +57,7 @@ export type {
 export { validatePlan } from './plan/validate.js';
 export type { Clock } from './runtime/clock.js';
 export {
+  ControlNoAnswerError,
   InspectorError,
   type InspectorErrorCode,
   JobAbortedError,
@@ -64,15 +65,18 @@ export {
   LeaseLostError,
   NonRetryableError,
   OrchestratorError,
+  type OrchestratorErrorCode,
   OrchestratorOptionError,
   PersistenceError,
   PlanFinishedError,
   type PlanIssue,
   type PlanIssueCode,
+  PlanNotRunningError,
   PlanValidationError,
   RedisStoreError,
   type RedisStoreErrorCode,
   RestoreError,
+  ResumeJobsMissingError,
   StateLockedError,
   type StateOwner,
   UnsafeStateFileError,

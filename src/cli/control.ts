@@ -4,7 +4,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { clearSocketPath, writePrivateFile } from '../persistence/private-file.js';
-import { OrchestratorError } from '../runtime/errors.js';
+import { ControlNoAnswerError, PlanNotRunningError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
 import { EXIT, out } from './output.js';
 
@@ -144,8 +144,7 @@ export function commandResultOf(parsed: unknown): CommandResult | string {
 /** Sends one command to the plan running with this state folder. */
 export async function sendControl(stateDir: string, command: Command): Promise<CommandResult> {
   const token = await readFile(join(stateDir, TOKEN), 'utf8').catch(() => {
-    throw new OrchestratorError(
-      'PLAN_NOT_RUNNING',
+    throw new PlanNotRunningError(
       `No plan runs with state folder ${stateDir} (no ${TOKEN}); start one with run --state-dir`,
     );
   });
@@ -154,8 +153,7 @@ export async function sendControl(stateDir: string, command: Command): Promise<C
     const noAnswer = (problem: string) => {
       socket.destroy();
       reject(
-        new OrchestratorError(
-          'CONTROL_NO_ANSWER',
+        new ControlNoAnswerError(
           `No valid answer from the plan of state folder ${stateDir}: ${problem}; ${command.type} may or may not have been applied (see plan-orchestrator status ${stateDir})`,
         ),
       );
@@ -163,12 +161,7 @@ export async function sendControl(stateDir: string, command: Command): Promise<C
     socket.setTimeout(REPLY_TIMEOUT_MS, () => noAnswer(`none within ${REPLY_TIMEOUT_MS / 1000} s`));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') {
-        reject(
-          new OrchestratorError(
-            'PLAN_NOT_RUNNING',
-            `The plan of state folder ${stateDir} is not running`,
-          ),
-        );
+        reject(new PlanNotRunningError(`The plan of state folder ${stateDir} is not running`));
       } else noAnswer(`${error.code ?? error.name}: ${error.message}`);
     });
     const chunks: Buffer[] = [];
@@ -196,7 +189,7 @@ export async function controlCommand(
   try {
     result = await deliver(command);
   } catch (error) {
-    if (error instanceof OrchestratorError && error.code === 'CONTROL_NO_ANSWER') {
+    if (error instanceof ControlNoAnswerError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT.failed;
     }

@@ -6,9 +6,9 @@ import { planKeys } from '../persistence/redis-keys.js';
 import {
   InspectorError,
   LeaseLostError,
-  OrchestratorError,
   PersistenceError,
   PlanFinishedError,
+  PlanNotRunningError,
   RedisStoreError,
   RestoreError,
   StateLockedError,
@@ -345,7 +345,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.failed;
     }
-    if (error instanceof OrchestratorError && error.code === 'PLAN_NOT_RUNNING') {
+    if (error instanceof PlanNotRunningError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT.unreadableState;
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PlanKeys } from '../persistence/redis-keys.js';
-import { OrchestratorError } from '../runtime/errors.js';
+import { ControlNoAnswerError, PlanNotRunningError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
 import {
   type ControlChannel,
@@ -114,8 +114,7 @@ export async function sendRedisControl(
     const id = randomUUID();
     const channel = replyChannel(keys, id);
     const noAnswer = (problem: string) =>
-      new OrchestratorError(
-        'CONTROL_NO_ANSWER',
+      new ControlNoAnswerError(
         `No valid answer from the coordinator of plan "${planId}" (Redis at ${target.shown}): ${problem}; ${command.type} may or may not have been applied (see plan-orchestrator status --redis ${target.shown} --plan ${planId})`,
       );
     let timer: NodeJS.Timeout | undefined;
@@ -137,8 +136,7 @@ export async function sendRedisControl(
       await subscriber.subscribe(channel);
       const listeners = await publisher.publish(keys.control, JSON.stringify({ id, command }));
       if (listeners === 0) {
-        throw new OrchestratorError(
-          'PLAN_NOT_RUNNING',
+        throw new PlanNotRunningError(
           `No coordinator runs plan "${planId}" in Redis at ${target.shown} (nothing listens on ${keys.control}); plan-orchestrator resume --redis ${target.shown} --plan ${planId} starts one`,
         );
       }

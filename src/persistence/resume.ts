@@ -2,10 +2,10 @@ import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { systemClock } from '../runtime/clock.js';
 import {
-  OrchestratorError,
   PlanFinishedError,
   PlanValidationError,
   RestoreError,
+  ResumeJobsMissingError,
 } from '../runtime/errors.js';
 import { checkOrchestratorOptions } from '../runtime/options.js';
 import {
@@ -75,10 +75,7 @@ async function resumeOwned(
   const given = new Set(plan.jobs.map((job) => job.id));
   const missing = restored.context.order.filter((id) => !given.has(id));
   if (missing.length > 0) {
-    throw new OrchestratorError(
-      'RESUME_JOBS_MISSING',
-      `Plan "${plan.id}" cannot resume: its journal has jobs the given plan lacks (${missing.join(', ')}); add them with their run functions`,
-    );
+    throw new ResumeJobsMissingError(plan.id, missing);
   }
   const input = { ...stored.header.input, writeAhead: true, restored: restored.context };
   const resumption = {

@@ -1,14 +1,72 @@
 /**
+ * Every code an `OrchestratorError` carries, thrown by the library or reported by the command
+ * line; the README lists each with what it means and what to do.
+ */
+export type OrchestratorErrorCode =
+  | 'PLAN_INVALID'
+  | 'ORCHESTRATOR_OPTION'
+  | 'JOB_NON_RETRYABLE'
+  | 'JOB_TIMEOUT'
+  | 'JOB_SKIPPED'
+  | 'JOB_CANCELED'
+  | 'PERSISTENCE_FAILED'
+  | 'RESTORE_FAILED'
+  | 'PLAN_FINISHED'
+  | 'RESUME_JOBS_MISSING'
+  | 'STATE_LOCKED'
+  | 'STATE_HAS_JOURNAL'
+  | 'STATE_FILE_UNSAFE'
+  | 'LEASE_LOST'
+  | 'PLAN_NOT_RUNNING'
+  | 'CONTROL_NO_ANSWER'
+  | RedisStoreErrorCode
+  | InspectorErrorCode
+  /** Command line only: options that cannot go together, or one missing its partner. */
+  | 'USAGE'
+  /** Command line only: no plan of that id is kept in this Redis. */
+  | 'PLAN_NOT_FOUND'
+  /** Command line only: the Redis URL names a database the server does not have. */
+  | 'REDIS_DB_INVALID';
+
+/** The brand every instance of `cls` carries; shared by all copies of this package. */
+function brandOf(cls: { name: string }): symbol {
+  return Symbol.for(`plan-orchestrator/${cls.name}`);
+}
+
+/** `value` carries the brand of `cls`, or (an object made some other way) has it on its prototype chain. */
+function isBranded(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if ((value as Record<symbol, unknown>)[brandOf(cls)] === true) return true;
+  return Function.prototype[Symbol.hasInstance].call(cls, value);
+}
+
+/**
  * Every error this library throws or reports extends `OrchestratorError` and carries a stable
  * `code`, so callers can branch on it without parsing messages.
+ *
+ * `instanceof` works across copies of this package (two versions installed side by side, or one
+ * loaded twice): each instance carries a `Symbol.for('plan-orchestrator/<ClassName>')` brand for
+ * its class and every class it extends, and `instanceof` checks the brand, not the prototype.
  */
 export class OrchestratorError extends Error {
-  readonly code: string;
+  readonly code: OrchestratorErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: OrchestratorErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    // Branded up the class chain, so `instanceof` of any ancestor holds in every copy.
+    for (let cls: unknown = new.target; cls !== Error; cls = Object.getPrototypeOf(cls)) {
+      Object.defineProperty(this, brandOf(cls as { name: string }), { value: true });
+    }
+  }
+
+  static override [Symbol.hasInstance]<T extends abstract new (...args: never[]) => unknown>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: the class right of `instanceof`, maybe a subclass
+    return isBranded(this, value);
   }
 }
 
@@ -99,6 +157,39 @@ export class PlanFinishedError extends OrchestratorError {
     readonly outcome: 'completed' | 'failed' | 'canceled',
   ) {
     super('PLAN_FINISHED', `Plan "${planId}" already ${outcome}; there is nothing to resume`);
+  }
+}
+
+/**
+ * `resumeOrchestrator` was given a plan without some jobs its journal has (added while it ran, or
+ * removed from the plan since): `missing` names them; add them with their run functions.
+ */
+export class ResumeJobsMissingError extends OrchestratorError {
+  constructor(
+    planId: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      'RESUME_JOBS_MISSING',
+      `Plan "${planId}" cannot resume: its journal has jobs the given plan lacks (${missing.join(', ')}); add them with their run functions`,
+    );
+  }
+}
+
+/** A control command found no process running the plan (no state folder socket, no listener). */
+export class PlanNotRunningError extends OrchestratorError {
+  constructor(message: string) {
+    super('PLAN_NOT_RUNNING', message);
+  }
+}
+
+/**
+ * A control command got no valid answer in time from the process running the plan: it may or
+ * may not have been applied.
+ */
+export class ControlNoAnswerError extends OrchestratorError {
+  constructor(message: string) {
+    super('CONTROL_NO_ANSWER', message);
   }
 }
 

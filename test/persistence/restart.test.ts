@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/index.js';
+import { MemoryStore, ResumeJobsMissingError } from '../../src/index.js';
 import {
   createTestOrchestrator,
   resumeTestOrchestrator,
@@ -224,7 +224,11 @@ describe('resuming', () => {
     await expect(resumeTestOrchestrator({ id: 'q', jobs: [{ id: 'A' }] }, store)).rejects.toThrow(
       'Cannot restore from the store:1: the journal is of plan "p", not "q"',
     );
+    await expect(resumeTestOrchestrator(plan, store)).rejects.toBeInstanceOf(
+      ResumeJobsMissingError,
+    );
     await expect(resumeTestOrchestrator(plan, store)).rejects.toMatchObject({
+      missing: ['B'],
       code: 'RESUME_JOBS_MISSING',
       message:
         'Plan "p" cannot resume: its journal has jobs the given plan lacks (B); add them with their run functions',
