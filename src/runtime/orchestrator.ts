@@ -3,17 +3,13 @@ import { type Actor, createActor, type InspectionEvent, type Observer } from 'xs
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
-import { planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { planMachine } from '../../machines/plan.machine.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
-import {
-  createAttemptRunner,
-  createVerifyLogic,
-  type LateResultSink,
-  withAttempts,
-} from './attempt-actor.js';
+import { createAttemptRunner, createVerifyLogic, withAttempts } from './attempt-actor.js';
+import { attemptOutcomes } from './attempt-outcomes.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Command, CommandResult } from './command.js';
 import { createCommandGate } from './command-gate.js';
@@ -104,7 +100,6 @@ export function runOrchestrator(
   const specs = new Map(plan.jobs.map((job) => [job.id, job]));
   const jobOf = (jobId: string) => specs.get(jobId)!;
   let started = false;
-  let outstandingAttempts = 0;
 
   // The actor is created below: the durability only reports to it once it exists.
   const durability = store
@@ -118,38 +113,17 @@ export function runOrchestrator(
   const publisher = new RecordPublisher(clock, durability, resumption?.lastSeq ?? 0);
   const { events, publish, subscriberFailed } = publisher;
 
+  const { late, tracker, outstanding } = attemptOutcomes(
+    () => actor,
+    publish,
+    () => finishEventsIfDone(),
+  );
   const finishEventsIfDone = () => {
-    if (outstandingAttempts === 0 && actor.getSnapshot().status !== 'active') events.complete();
-  };
-
-  const late: LateResultSink = (event) => {
-    if (actor.getSnapshot().status === 'active') {
-      actor.send(event);
-      return;
-    }
-    publish([
-      {
-        type: 'result-ignored',
-        jobId: event.jobId,
-        attemptId: event.attemptId,
-        event: event.type,
-        why: `plan is already ${planStatusOf(actor.getSnapshot())}`,
-      },
-    ]);
-  };
-
-  const attempts = {
-    started: () => {
-      outstandingAttempts++;
-    },
-    ended: () => {
-      outstandingAttempts--;
-      finishEventsIfDone();
-    },
+    if (outstanding() === 0 && actor.getSnapshot().status !== 'active') events.complete();
   };
 
   const job = jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } });
-  const runner = createAttemptRunner(jobOf, late, attempts, store !== undefined);
+  const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined);
   const machine = planMachine.provide({
     actors: {
       job: withAttempts(job, runner),
