@@ -1,13 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
-import { COMMAND_TYPES } from '../../machines/plan/commands.js';
 import { InspectorError } from '../runtime/errors.js';
-import type { Command, Orchestrator } from '../runtime/orchestrator.js';
-import { assetAt } from './assets.js';
-import { toExternalEntry } from './external.js';
-import { encodeFeedMessage, InspectorFeed } from './feed.js';
-import { allowedHosts, bearerToken, newToken, originAllowed, tokenMatches } from './security.js';
+import type { Orchestrator } from '../runtime/orchestrator.js';
+import { commandHandler } from './commands.js';
+import { InspectorFeed } from './feed.js';
+import { WebSocketHub } from './hub.js';
+import { routeRequests } from './routes.js';
+import { allowedHosts, newToken } from './security.js';
 
 export interface InspectorOptions {
   /** Port to listen on; 0 picks a free one. Integer, 0 to 65,535. Default 0. */
@@ -47,25 +46,10 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
-/** Commands a page may send, named when it sends `ADD_JOB` (which needs job functions). */
-const PAGE_COMMANDS = new Set([...COMMAND_TYPES].filter((type) => type !== 'ADD_JOB'));
-
 /** WebSocket clients served at once unless `maxClients` says otherwise. */
 const DEFAULT_MAX_CLIENTS = 32;
 
-/** WebSocket close code "try again later": the server is at its limit of clients. */
-const CLOSE_TOO_MANY_CLIENTS = 1013;
-
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-const SECURITY_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-};
 
 function integerOption(
   name: string,
@@ -82,42 +66,6 @@ function integerOption(
     );
   }
   return value;
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
-/** Reads a request body up to `limit` bytes; null when it is longer. */
-function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (declared > limit) {
-      resolve(null);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop keeping it, but let it drain, so that the 413 reaches the sender.
-        request.removeAllListeners('data');
-        request.resume();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 /**
@@ -153,144 +101,14 @@ export async function startInspector(
   const token = newToken();
   let hosts: ReadonlySet<string> = new Set();
 
-  /** Host and Origin decide before anything else is looked at. */
-  const refusal = (request: IncomingMessage): string | null => {
-    if (!hosts.has(request.headers.host ?? '')) {
-      return `Host ${JSON.stringify(request.headers.host ?? '')} is not this inspector; open ${[...hosts][0]}`;
-    }
-    if (!originAllowed(request.headers.origin, hosts)) {
-      return `Origin ${JSON.stringify(request.headers.origin)} may not use this inspector`;
-    }
-    return null;
-  };
-
-  const handleCommand = async (request: IncomingMessage, response: ServerResponse) => {
-    if (!tokenMatches(bearerToken(request.headers.authorization), token)) {
-      reply(response, 401, { accepted: false, reason: 'missing or wrong token' });
-      return;
-    }
-    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-      reply(response, 415, { accepted: false, reason: 'send the command as application/json' });
-      return;
-    }
-    const body = await readBody(request, maxBodyBytes);
-    if (body === null) {
-      response.setHeader('connection', 'close');
-      reply(response, 413, {
-        accepted: false,
-        reason: `command body is larger than ${maxBodyBytes} bytes`,
-      });
-      return;
-    }
-    let command: Command;
-    try {
-      command = JSON.parse(body);
-    } catch {
-      reply(response, 400, { accepted: false, reason: 'command body is not JSON' });
-      return;
-    }
-    // Every other command, known or not, is answered (and recorded) by the orchestrator itself.
-    if ((command as { type?: unknown })?.type === 'ADD_JOB') {
-      reply(response, 400, {
-        accepted: false,
-        reason: `ADD_JOB needs job functions, which a page cannot send; use one of ${[...PAGE_COMMANDS].join(', ')}`,
-      });
-      return;
-    }
-    const result = orchestrator.send(command);
-    reply(response, result.accepted ? 200 : 409, result);
-  };
-
-  const server = createServer((request, response) => {
-    const refused = refusal(request);
-    if (refused) {
-      reply(response, 403, { error: refused });
-      return;
-    }
-    const path = new URL(request.url ?? '/', 'http://inspector').pathname;
-    if (path === '/api/command') {
-      if (request.method !== 'POST') {
-        reply(response, 405, { error: 'POST a command here' });
-        return;
-      }
-      handleCommand(request, response).catch(() => response.destroy());
-      return;
-    }
-    const asset = assetAt(path);
-    if (!asset || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      reply(response, 404, { error: `nothing at ${request.method} ${path}` });
-      return;
-    }
-    asset.body().then(
-      (body) => {
-        response.writeHead(200, {
-          ...SECURITY_HEADERS,
-          'content-type': asset.type,
-          'content-length': body.length,
-        });
-        response.end(request.method === 'HEAD' ? undefined : body);
-      },
-      () => reply(response, 500, { error: `could not read ${path}` }),
-    );
-  });
-
+  const server = createServer(
+    routeRequests(() => hosts, commandHandler(orchestrator, token, maxBodyBytes)),
+  );
   const feed = new InspectorFeed(orchestrator);
-  const pages = new Set<WebSocket>();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
-  let clients = 0;
-  feed.subscribe((message) => {
-    const text = encodeFeedMessage(message);
-    for (const page of pages) page.send(text);
-  });
-
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://inspector');
-    const refused =
-      refusal(request) ??
-      (tokenMatches(url.searchParams.get('token'), token) ? null : 'missing or wrong token') ??
-      (url.pathname === '/live' || url.pathname === '/inspect'
-        ? null
-        : `no WebSocket at ${url.pathname}`);
-    if (refused) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n${refused}`);
-      return;
-    }
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      // A message over the size limit closes the socket (1009); nothing else is to be done.
-      ws.on('error', () => ws.terminate());
-      // Completed, then closed with a reason: a browser shows a close reason, not a refused upgrade.
-      if (clients >= maxClients) {
-        ws.close(
-          CLOSE_TOO_MANY_CLIENTS,
-          `the inspector serves at most ${maxClients} WebSocket clients at once; close one and try again`,
-        );
-        return;
-      }
-      clients++;
-      ws.once('close', () => clients--);
-      if (url.pathname === '/live') openPage(ws);
-      else openExternal(ws);
-    });
-  });
-
-  const openPage = (ws: WebSocket) => {
-    pages.add(ws);
-    ws.on('close', () => pages.delete(ws));
-    ws.send(encodeFeedMessage(feed.hello()));
-  };
-
-  /** An XState app's `@statelyai/inspect` traffic, passed on to the pages. */
-  const openExternal = (ws: WebSocket) => {
-    ws.on('message', (data) => {
-      const entry = toExternalEntry(String(data));
-      if ('problem' in entry) {
-        ws.send(JSON.stringify({ type: 'refused', reason: entry.problem }));
-        return;
-      }
-      const text = JSON.stringify({ type: 'external', entry });
-      for (const page of pages) page.send(text);
-    });
-  };
+  const hub = new WebSocketHub(feed, token, maxClients, maxMessageBytes);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    hub.upgrade(request, socket, head, hosts),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
@@ -314,8 +132,7 @@ export async function startInspector(
     if (!stopping) {
       stopping = true;
       feed.stop();
-      for (const ws of sockets.clients) ws.close(1000, 'inspector stopped');
-      sockets.close();
+      hub.close();
       server.close();
       server.closeAllConnections();
     }

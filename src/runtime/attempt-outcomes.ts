@@ -1,0 +1,45 @@
+import type { Actor } from 'xstate';
+import type { PlanRecord } from '../../machines/plan/records.js';
+import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import type { AttemptTracker, LateResultSink } from './attempt-actor.js';
+
+type PlanActor = Actor<typeof planMachine>;
+
+/**
+ * Where attempts report: results go to the plan while it runs and are recorded as ignored after
+ * it ended; `attemptEnded` is called each time an attempt ends, to complete `events$` after the last.
+ * Takes the actor lazily: it is created with the attempt runner these feed.
+ */
+export function attemptOutcomes(
+  actorOf: () => PlanActor,
+  publish: (records: readonly PlanRecord[]) => void,
+  attemptEnded: () => void,
+): { late: LateResultSink; tracker: AttemptTracker; outstanding: () => number } {
+  let outstanding = 0;
+  const late: LateResultSink = (event) => {
+    const actor = actorOf();
+    if (actor.getSnapshot().status === 'active') {
+      actor.send(event);
+      return;
+    }
+    publish([
+      {
+        type: 'result-ignored',
+        jobId: event.jobId,
+        attemptId: event.attemptId,
+        event: event.type,
+        why: `plan is already ${planStatusOf(actor.getSnapshot())}`,
+      },
+    ]);
+  };
+  const tracker: AttemptTracker = {
+    started: () => {
+      outstanding++;
+    },
+    ended: () => {
+      outstanding--;
+      attemptEnded();
+    },
+  };
+  return { late, tracker, outstanding: () => outstanding };
+}

@@ -1,0 +1,59 @@
+import type { Actor } from 'xstate';
+import type { ErrorInfo } from '../../machines/errors.js';
+import type { planMachine } from '../../machines/plan.machine.js';
+import { Durability } from '../persistence/durability.js';
+import type { JournalFold } from '../persistence/journal-fold.js';
+import type { Store } from '../persistence/store.js';
+import type { Command, CommandResult } from './command.js';
+
+type PlanActor = Actor<typeof planMachine>;
+
+/**
+ * The plan's writes to its store, with their outcomes sent back to the plan machine. Takes the
+ * actor lazily: it is created after the durability it reports to.
+ */
+export function createDurability(
+  store: Store,
+  fold: JournalFold,
+  snapshotEvery: number | undefined,
+  actorOf: () => PlanActor,
+): Durability {
+  // A plan that ended has no one to tell: `whenSettled` writes again and rejects if that fails.
+  const active = () => actorOf().getSnapshot().status === 'active';
+  return new Durability(store, fold, snapshotEvery, {
+    committed: (upTo: number) => {
+      if (active()) actorOf().send({ type: 'COMMITTED', upTo });
+    },
+    // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
+    failed: (error: ErrorInfo) => {
+      if (!active()) return;
+      // Another coordinator took the plan over (fencing): this one stops its attempts and writes
+      // nothing more; `whenSettled` rejects with the store's LeaseLostError.
+      if (error.code === 'LEASE_LOST') actorOf().stop();
+      else actorOf().send({ type: 'COMMIT_FAILED', error });
+    },
+  });
+}
+
+/**
+ * A plan paused because its store's server was unreachable goes on by itself once it is back
+ * (or stops, when the store finds the plan taken over meanwhile); the RESUME is recorded with
+ * its reason. A plan the user paused stays paused (their RESUME writes again). Checked on the
+ * next turn of the event loop: the failure of a write that was under way when the store came
+ * back is reported first, so it cannot pause the plan again after the RESUME.
+ */
+export function resumeWhenWritable(
+  store: Store,
+  actor: PlanActor,
+  send: (command: Command) => CommandResult,
+): void {
+  const stopWatching = store.onWritable?.(() => {
+    setImmediate(() => {
+      const context = actor.getSnapshot().status === 'active' ? actor.getSnapshot().context : null;
+      if (context?.persistenceFailure && !context.userPaused) {
+        send({ type: 'RESUME', reason: 'the store is writable again' });
+      }
+    });
+  });
+  if (stopWatching) actor.subscribe({ complete: stopWatching, error: stopWatching });
+}
