@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planKeys } from '../../src/persistence/redis-keys.js';
+import { keyGone } from '../support/redis-keyspace.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { node, planFile, stillRunning } from './jobs.js';
 import { cli } from './run-cli.js';
@@ -29,11 +30,6 @@ function argsOf(line: string, values: Record<string, string>): string[] {
     .map((word) =>
       word.replace(/^"(.*)"$/, '$1').replace(/\$([A-Z_]+)/g, (_, name) => values[name]!),
     );
-}
-
-/** Resolves once `key` has expired: polls its remaining time in Redis. */
-async function expired(redis: Redis, key: string): Promise<void> {
-  while ((await redis.pttl(key)) !== -2) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** A promise and the function that resolves it. */
@@ -148,7 +144,7 @@ describe('Running across machines (the README section, with a real redis-server)
     // A dies without a word; once its lease has expired, B takes the plan over and finishes it.
     coordinator.kill('SIGKILL');
     expect((await first).code).toBe(null);
-    await expired(redis, planKeys('nightly').lease);
+    await keyGone(url, planKeys('nightly').lease);
     const resumed = await cli([...commands.resume!, '--reporter', 'plain'], {
       cwd: tmpdir(),
       onLine: (line) => {
@@ -186,7 +182,7 @@ describe('Running across machines (the README section, with a real redis-server)
       onLine: (line, zombie) => {
         if (!line.includes('hold | ready') || second) return;
         zombie.kill('SIGSTOP');
-        second = expired(redis!, planKeys('zombie').lease).then(() =>
+        second = keyGone(server!.url, planKeys('zombie').lease).then(() =>
           cli(['resume', '--redis', server!.url, '--plan', 'zombie', ...fast], {
             onLine: (resumedLine, owner) => {
               if (!resumedLine.includes('hold | ready')) return;

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrchestrator, planKeys, RedisStore, type StampedRecord } from '../../src/index.js';
+import { keyGone } from '../support/redis-keyspace.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const child = join(import.meta.dirname, 'support', 'redis-child.ts');
@@ -75,13 +76,8 @@ function coordinator(mode: 'run' | 'resume', planId: string, markerDir: string):
   };
 }
 
-/** Waits for the real expiry of a plan's lease, polling its time to live in Redis. */
-async function leaseExpired(planId: string): Promise<void> {
-  const { lease } = planKeys(planId);
-  while ((await admin.pttl(lease)) !== -2) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits for the real expiry of a plan's lease, as Redis tells it. */
+const leaseExpired = (planId: string) => keyGone(server.url, planKeys(planId).lease);
 
 async function journalOf(planId: string): Promise<StampedRecord[]> {
   const lines = await admin.lrange(planKeys(planId).journal, 1, -1);

@@ -16,6 +16,7 @@ import {
   type StampedRecord,
   StateLockedError,
 } from '../../src/index.js';
+import { keyGone, watchKey } from '../support/redis-keyspace.js';
 import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 let server: RedisServer;
@@ -70,12 +71,8 @@ async function sample() {
   return { header: memory.header!, records: memory.records };
 }
 
-/** Waits for the real expiry of a lease, polling its time to live in Redis. */
-async function leaseExpired(planId: string): Promise<void> {
-  while ((await admin.pttl(planKeys(planId).lease)) !== -2) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits for the real expiry of a lease, as Redis tells it. */
+const leaseExpired = (planId: string) => keyGone(server.url, planKeys(planId).lease);
 
 describe('RedisStore running a plan', () => {
   it('starts an attempt only once Redis has acknowledged its start, and keeps a summary for plans', async () => {
@@ -150,17 +147,13 @@ describe('the lease of a Redis-kept plan', () => {
   it('is renewed while its coordinator lives, so no one takes the plan past leaseMs', async () => {
     const planId = newPlanId('renewed');
     const store = open(planId, { leaseMs: 1000 });
-    await store.acquire();
     const { lease } = planKeys(planId);
-    // Three renewals (every third of the lease) outlast the lease as first set.
-    let renewals = 0;
-    let last = await admin.pttl(lease);
-    while (renewals < 4) {
-      const now = await admin.pttl(lease);
-      if (now > last) renewals++;
-      last = now;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const watch = await watchKey(server.url, lease);
+    await store.acquire();
+    // Four renewals (every third of the lease, each a SET with a new expiry) outlast the lease
+    // as first set; an expiry in between would have let the second coordinator in.
+    await watch.seen('set', 5);
+    watch.close();
     await expect(open(planId).acquire()).rejects.toBeInstanceOf(StateLockedError);
     await store.relinquish();
     expect(await admin.exists(lease)).toBe(0);
