@@ -7,7 +7,6 @@ import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { freezer } from './freeze.js';
-import { watchLease } from './lease-watch.js';
 import { planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { connectRedis } from './redis-connect.js';
@@ -151,17 +150,15 @@ async function coordinate(
   const control = await openRedisControl(target, store.keys, (command) =>
     orchestrator.send(command),
   );
-  const lease = watchLease(store, target.shown);
   const durable: DurableRun = {
     freeze: freezer(store),
     howToGoOn: `what was recorded is kept in Redis at ${target.shown}; plan-orchestrator resume --redis ${target.shown} --plan ${planId} goes on from there`,
   };
   try {
     return await withInspector(flags, orchestrator, () =>
-      drive(orchestrator, reporterOf(flags.reporter), durable, flags, lease.lost),
+      drive(orchestrator, reporterOf(flags.reporter), durable, flags),
     );
   } finally {
-    lease.stop();
     await control.close();
   }
 }

@@ -38,17 +38,12 @@ export function reporterOf(kind: ReporterKind): Reporter {
  * one the plan is canceled), stops every running job's process group (SIGTERM, then SIGKILL
  * after the grace period) and exits 128 + the signal's number. A second signal kills every group
  * at once and exits. However the run ends, no process of a job outlives it.
- *
- * When `lost` settles (another coordinator took a Redis-kept plan over), the run stops its jobs
- * the same way and rejects with that error; nothing more of the plan is reported.
  */
 export async function drive(
   orchestrator: Orchestrator,
   reporter: Reporter,
   durable: DurableRun | null,
   flags: InspectFlags = {},
-  /** Settles when this process may not run the plan any more: the run ends with that error. */
-  lost?: Promise<Error>,
 ): Promise<number> {
   const steerable = durable !== null || flags.inspect !== undefined;
   // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
@@ -121,14 +116,6 @@ export async function drive(
       });
     });
   }
-
-  lost?.then((error) =>
-    decide(() => {
-      // What this process sees of the plan from now on (its jobs being stopped) is not the plan's.
-      reporting = false;
-      return Promise.reject(error);
-    }),
-  );
 
   orchestrator.start();
   try {

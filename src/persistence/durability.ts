@@ -86,6 +86,17 @@ export class Durability {
   }
 
   /**
+   * Writes now, even with nothing recorded: the store said its state changed (it can write
+   * again, or found its plan taken over), and a write is how the plan learns which. After a
+   * failure nothing is written until the plan asks again (`RESUME`).
+   */
+  probe(): void {
+    if (this.halted) return;
+    this.unflushed = true;
+    this.next();
+  }
+
+  /**
    * Resolves once everything recorded so far is durable (trying again after a failure); rejects
    * when the write fails. For the end of a plan, when no one is left to send `RESUME`.
    */

@@ -75,8 +75,9 @@ export class RedisJournalWriter {
   }
 
   private async write(): Promise<void> {
-    if (this.buffer.length === 0) return;
+    // Checked first: a flush with nothing to write still tells a coordinator it lost the plan.
     if (this.lease.lost) throw this.lease.lost;
+    if (this.buffer.length === 0) return;
     const lines = this.buffer;
     const status = this.pendingStatus;
     this.buffer = [];

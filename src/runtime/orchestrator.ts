@@ -141,7 +141,7 @@ export function runOrchestrator(
   actor.on('records', ({ records }) => publish(records));
   actor.on('commit', ({ upTo }) => durability!.request(upTo));
   const send = createCommandGate({ plan, specs, actor, publish, started: () => started });
-  if (store) resumeWhenWritable(store, actor, send);
+  if (store && durability) resumeWhenWritable(store, actor, durability, send);
 
   const getView = (): PlanView => viewOf(actor, publisher.timing);
 

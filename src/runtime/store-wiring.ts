@@ -36,23 +36,26 @@ export function createDurability(
 }
 
 /**
- * A plan paused because its store's server was unreachable goes on by itself once it is back
- * (or stops, when the store finds the plan taken over meanwhile); the RESUME is recorded with
- * its reason. A plan the user paused stays paused (their RESUME writes again). Checked on the
- * next turn of the event loop: the failure of a write that was under way when the store came
- * back is reported first, so it cannot pause the plan again after the RESUME.
+ * When the store says its state changed (its server is reachable again, or it found the plan
+ * taken over), a plan paused because of a failed write goes on by itself, the RESUME recorded
+ * with its reason; any other running plan writes at once. Either write fails with `LEASE_LOST`
+ * if the plan was taken over, which stops it (see `createDurability`), even when its jobs run
+ * quietly and it had nothing to write. A plan the user paused stays paused (their RESUME writes
+ * again). Checked on the next turn of the event loop: the failure of a write that was under way
+ * when the store came back is reported first, so it cannot pause the plan again after the RESUME.
  */
 export function resumeWhenWritable(
   store: Store,
   actor: PlanActor,
+  durability: Durability,
   send: (command: Command) => CommandResult,
 ): void {
   const stopWatching = store.onWritable?.(() => {
     setImmediate(() => {
-      const context = actor.getSnapshot().status === 'active' ? actor.getSnapshot().context : null;
-      if (context?.persistenceFailure && !context.userPaused) {
-        send({ type: 'RESUME', reason: 'the store is writable again' });
-      }
+      if (actor.getSnapshot().status !== 'active') return;
+      const context = actor.getSnapshot().context;
+      if (!context.persistenceFailure) durability.probe();
+      else if (!context.userPaused) send({ type: 'RESUME', reason: 'the store is writable again' });
     });
   });
   if (stopWatching) actor.subscribe({ complete: stopWatching, error: stopWatching });
