@@ -28,7 +28,6 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './persistence/redis-store.js';
-export { resumeOrchestrator } from './persistence/resume.js';
 export {
   JOURNAL_FORMAT,
   type JournalHeader,
@@ -55,7 +54,17 @@ export type {
   VerifyResult,
 } from './plan/types.js';
 export { validatePlan } from './plan/validate.js';
-export type { Clock } from './runtime/clock.js';
+export {
+  type Command,
+  type CommandResult,
+  createOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+} from './runtime/orchestrator.js';
+export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
+export { resumeOrchestrator } from './runtime/resume.js';
+export type { JobView, PlanView } from './runtime/view.js';
+export type { Clock } from './shared/clock.js';
 export {
   ControlNoAnswerError,
   InspectorError,
@@ -80,14 +89,5 @@ export {
   StateLockedError,
   type StateOwner,
   UnsafeStateFileError,
-} from './runtime/errors.js';
-export {
-  type Command,
-  type CommandResult,
-  createOrchestrator,
-  type Orchestrator,
-  type OrchestratorOptions,
-} from './runtime/orchestrator.js';
-export type { StampedRecord } from './runtime/records.js';
-export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
-export type { JobView, PlanView } from './runtime/view.js';
+} from './shared/errors.js';
+export type { StampedRecord } from './shared/records.js';

@@ -1,6 +1,6 @@
 import type { ErrorInfo } from '../../machines/errors.js';
 import { toErrorInfo } from '../../machines/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import type { StampedRecord } from '../shared/records.js';
 import type { JournalFold, PlanSnapshot } from './journal-fold.js';
 import type { Store } from './store.js';
 

@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PersistenceError, RestoreError, UnsafeStateFileError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { PersistenceError, RestoreError, UnsafeStateFileError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { FolderLock } from './folder-lock.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import {

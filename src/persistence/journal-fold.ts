@@ -8,8 +8,8 @@ import {
 } from '../../machines/plan/context.js';
 import type { Checkpoint, PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { removeUnresolved } from '../../machines/plan/scheduling.js';
-import { RestoreError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { RestoreError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import type { JournalHeader, StoredPlan } from './store.js';
 
 /** What a plan's records add up to: the state a snapshot holds. */

@@ -4,8 +4,8 @@ import {
   PersistenceError,
   RestoreError,
   StateLockedError,
-} from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+} from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { serialize } from './file-store.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import { readJournalList } from './redis-journal.js';

@@ -1,5 +1,5 @@
-import { OrchestratorOptionError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { OrchestratorOptionError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import type { PlanSnapshot } from './journal-fold.js';
 import { checkConnection, describeConnection, type RedisConnection } from './redis-connection.js';
 import { RedisJournalWriter } from './redis-journal-writer.js';

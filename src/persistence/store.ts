@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
-import { RestoreError, StateLockedError, type StateOwner } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { RestoreError, StateLockedError, type StateOwner } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 
 /** Version of the stored format; a journal of another version is refused, never guessed at. */

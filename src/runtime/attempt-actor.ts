@@ -14,7 +14,7 @@ import { attemptIdOf } from '../../machines/retry.js';
 import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, VerifyResult } from '../plan/types.js';
-import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
+import { JobAbortedError, JobTimeoutError, NonRetryableError } from '../shared/errors.js';
 
 /** Where the outcome of an attempt goes once its job actor no longer listens. */
 export type LateResultSink = (event: JobToPlanEvent) => void;

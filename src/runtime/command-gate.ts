@@ -11,8 +11,8 @@ import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues } from '../plan/validate.js';
+import type { PlanIssue } from '../shared/errors.js';
 import type { Command, CommandResult } from './command.js';
-import type { PlanIssue } from './errors.js';
 import { toJobInput } from './resolve-plan.js';
 
 export interface CommandGateContext {

@@ -1,6 +1,5 @@
 import type { InspectionEvent } from 'xstate';
 import { isJobOutcome, type JobToPlanEvent } from '../../machines/job.machine.js';
-import { resumeOrchestrator } from '../persistence/resume.js';
 import { MemoryStore, type Store } from '../persistence/store.js';
 import type {
   HookContext,
@@ -17,8 +16,9 @@ import {
   type Orchestrator,
   type OrchestratorOptions,
 } from '../runtime/orchestrator.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { resumeOrchestrator } from '../runtime/resume.js';
 import type { PlanView } from '../runtime/view.js';
+import type { StampedRecord } from '../shared/records.js';
 import { formatRecord } from './format.js';
 import { HeldStore } from './held-store.js';
 import { assertInvariants } from './invariants.js';
