@@ -11,7 +11,7 @@ import {
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
-import { COMMAND_TYPES, type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
+import { COMMAND_TYPES, type PlanCommand, rejectionOf } from './plan/commands.js';
 import {
   createPlanContext,
   type JobRecord,
@@ -39,6 +39,7 @@ import {
   skipJob,
   takeLaunches,
 } from './plan/scheduling.js';
+import type { PlanStatus } from './plan/status.js';
 
 /**
  * The plan: which jobs may start, what their outcomes mean, and where the plan waits for people.

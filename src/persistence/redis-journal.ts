@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RestoreError } from '../shared/errors.js';
 import type { StampedRecord } from '../shared/records.js';
 import { checkHeader, checkRecord } from './file-store.js';
-import type { PlanSnapshot } from './journal-fold.js';
+import type { PlanSnapshot } from './snapshot.js';
 import type { JournalHeader } from './store.js';
 
 /**

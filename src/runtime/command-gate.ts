@@ -1,11 +1,7 @@
 import type { Actor } from 'xstate';
-import {
-  COMMAND_TYPES,
-  type PlanCommand,
-  type PlanStatus,
-  rejectionOf,
-} from '../../machines/plan/commands.js';
+import { COMMAND_TYPES, type PlanCommand, rejectionOf } from '../../machines/plan/commands.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
+import type { PlanStatus } from '../../machines/plan/status.js';
 import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
