@@ -254,8 +254,8 @@ export const jobMachine = setup({
       ],
     },
     // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on ATTEMPT_TIMED_OUT or
-    // CANCEL aborts it, with that reason. The plan knows when a job enters `running` (it spawned the
-    // job, or sent START_ATTEMPT) and records it then: the job does not report it.
+    // CANCEL aborts it, with that reason. The plan knows when a job enters `running` (it spawned
+    // the job, or sent START_ATTEMPT) and records it then: the job does not report it.
     running: {
       entry: 'armTimeout',
       // The delayed ATTEMPT_TIMED_OUT is raised by id, so it must be withdrawn by id when the

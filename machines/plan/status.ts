@@ -1,4 +1,5 @@
-// Apart from commands.ts so that records and checkpoints can name a status without the command rules.
+// Apart from commands.ts, so that records and checkpoints can name a status without the
+// command rules.
 
 export type PlanStatus =
   | 'awaitingApproval'
