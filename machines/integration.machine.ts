@@ -52,7 +52,7 @@ export const integrationMachine = setup({
   types: {
     input: {} as IntegrationInput,
     context: {} as IntegrationContext,
-    events: {} as { type: 'CHECK_TIMEOUT' },
+    events: {} as { type: 'CHECK_TIMED_OUT' },
   },
   actors: {
     // Placeholders; the orchestrator provides the plan's hooks (src/runtime/hook-actors.ts).
@@ -77,7 +77,7 @@ export const integrationMachine = setup({
     armCheckTimeout: enqueueActions(({ context, enqueue }) => {
       if (context.checkTimeoutMs !== null) {
         enqueue.raise(
-          { type: 'CHECK_TIMEOUT' },
+          { type: 'CHECK_TIMED_OUT' },
           { id: 'checkTimeout', delay: context.checkTimeoutMs },
         );
       }
@@ -153,7 +153,7 @@ export const integrationMachine = setup({
         onError: { target: 'undoing', actions: { type: 'fail', params: { kind: 'check_failed' } } },
       },
       on: {
-        CHECK_TIMEOUT: {
+        CHECK_TIMED_OUT: {
           target: 'undoing',
           actions: {
             type: 'fail',

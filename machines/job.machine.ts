@@ -17,8 +17,9 @@ import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
  *
  * An attempt is under way exactly while the job is in `running` (`ATTEMPT_STATE`). The machine
  * itself runs no code: the job actor's logic (src/runtime/attempt-actor.ts, `withAttempts`)
- * starts the attempt on entering `running`, aborts it on leaving `running` early (a `TIMEOUT`,
- * a `CANCEL`, the actor stopped), and turns its outcome into an `ATTEMPT.*` event for the job.
+ * starts the attempt on entering `running`, aborts it on leaving `running` early (an
+ * `ATTEMPT_TIMED_OUT`, a `CANCEL`, the actor stopped), and turns its outcome into an `ATTEMPT_*`
+ * event for the job.
  */
 
 /** The state in which an attempt runs. */
@@ -49,9 +50,9 @@ export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
 
 /** Events an attempt sends to its job. */
 export type AttemptEvent =
-  | { type: 'ATTEMPT.PROGRESS'; progress: unknown }
-  | { type: 'ATTEMPT.SUCCEEDED'; output: unknown }
-  | { type: 'ATTEMPT.FAILED'; error: ErrorInfo; retryable: boolean };
+  | { type: 'ATTEMPT_PROGRESS'; progress: unknown }
+  | { type: 'ATTEMPT_SUCCEEDED'; output: unknown }
+  | { type: 'ATTEMPT_FAILED'; error: ErrorInfo; retryable: boolean };
 
 /** Events the plan sends to a job. */
 export type PlanToJobEvent =
@@ -96,7 +97,7 @@ export interface JobContext extends JobMachineInput {
 export type JobEvent =
   | AttemptEvent
   | PlanToJobEvent
-  | { type: 'TIMEOUT' }
+  | { type: 'ATTEMPT_TIMED_OUT' }
   | { type: 'BACKOFF_DONE' }
   | { type: 'xstate.done.actor.verify'; output: string[] }
   | { type: 'xstate.error.actor.verify'; error: unknown };
@@ -146,7 +147,8 @@ export const jobMachine = setup({
   },
   guards: {
     mayRetry: ({ context, event }) =>
-      (event.type === 'TIMEOUT' || (event.type === 'ATTEMPT.FAILED' && event.retryable)) &&
+      (event.type === 'ATTEMPT_TIMED_OUT' ||
+        (event.type === 'ATTEMPT_FAILED' && event.retryable)) &&
       context.attempt < context.firstAttempt + context.retry.maxAttempts - 1,
     mustVerify: ({ context }) => context.verify,
   },
@@ -155,16 +157,16 @@ export const jobMachine = setup({
       type: 'JOB_PROGRESS' as const,
       jobId: context.jobId,
       attemptId: currentAttemptId(context),
-      progress: event.type === 'ATTEMPT.PROGRESS' ? event.progress : undefined,
+      progress: event.type === 'ATTEMPT_PROGRESS' ? event.progress : undefined,
     })),
     armTimeout: enqueueActions(({ context, enqueue }) => {
       if (context.timeoutMs !== null) {
-        enqueue.raise({ type: 'TIMEOUT' }, { id: 'timeout', delay: context.timeoutMs });
+        enqueue.raise({ type: 'ATTEMPT_TIMED_OUT' }, { id: 'timeout', delay: context.timeoutMs });
       }
     }),
     recordFailure: assign(({ context, event }) => {
       const failure: Failure =
-        event.type === 'TIMEOUT'
+        event.type === 'ATTEMPT_TIMED_OUT'
           ? {
               kind: 'timeout',
               retryable: true,
@@ -174,7 +176,7 @@ export const jobMachine = setup({
                 message: `Job "${context.jobId}" attempt ${context.attempt} timed out after ${context.timeoutMs} ms`,
               },
             }
-          : event.type === 'ATTEMPT.FAILED'
+          : event.type === 'ATTEMPT_FAILED'
             ? { kind: 'job_failed', retryable: event.retryable, error: event.error }
             : event.type === 'xstate.done.actor.verify'
               ? {
@@ -212,7 +214,7 @@ export const jobMachine = setup({
     })),
     nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1, failure: null }),
     keepOutput: assign({
-      output: ({ event }) => (event.type === 'ATTEMPT.SUCCEEDED' ? event.output : undefined),
+      output: ({ event }) => (event.type === 'ATTEMPT_SUCCEEDED' ? event.output : undefined),
     }),
     reportVerifying: sendParent(({ context }) => ({
       type: 'JOB_VERIFYING' as const,
@@ -251,24 +253,25 @@ export const jobMachine = setup({
         { target: 'running' },
       ],
     },
-    // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on TIMEOUT or CANCEL
-    // aborts it, with that reason. The plan knows when a job enters `running` (it spawned the
-    // job, or sent START_ATTEMPT) and records it then: the job does not report it.
+    // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on ATTEMPT_TIMED_OUT or
+    // CANCEL aborts it, with that reason. The plan knows when a job enters `running` (it spawned
+    // the job, or sent START_ATTEMPT) and records it then: the job does not report it.
     running: {
       entry: 'armTimeout',
-      // The delayed TIMEOUT is raised by id, so it must be withdrawn by id when the attempt ends.
+      // The delayed ATTEMPT_TIMED_OUT is raised by id, so it must be withdrawn by id when the
+      // attempt ends.
       exit: cancel('timeout'),
       on: {
-        'ATTEMPT.PROGRESS': { actions: 'reportProgress' },
-        'ATTEMPT.SUCCEEDED': [
+        ATTEMPT_PROGRESS: { actions: 'reportProgress' },
+        ATTEMPT_SUCCEEDED: [
           { guard: 'mustVerify', target: 'verifying', actions: 'keepOutput' },
           { target: 'succeeded', actions: 'keepOutput' },
         ],
-        'ATTEMPT.FAILED': [
+        ATTEMPT_FAILED: [
           { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
           { target: 'failed', actions: 'recordFailure' },
         ],
-        TIMEOUT: [
+        ATTEMPT_TIMED_OUT: [
           { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
           { target: 'failed', actions: 'recordFailure' },
         ],

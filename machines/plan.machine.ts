@@ -11,7 +11,7 @@ import {
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
-import { COMMAND_TYPES, type PlanCommand, type PlanStatus, rejectionOf } from './plan/commands.js';
+import { COMMAND_TYPES, type PlanCommand, rejectionOf } from './plan/commands.js';
 import {
   createPlanContext,
   type JobRecord,
@@ -39,6 +39,7 @@ import {
   skipJob,
   takeLaunches,
 } from './plan/scheduling.js';
+import type { PlanStatus } from './plan/status.js';
 
 /**
  * The plan: which jobs may start, what their outcomes mean, and where the plan waits for people.
@@ -51,14 +52,14 @@ import {
  * `reconcilePending`, which runs the pass again as soon as the current one is done.
  */
 
-export type CommittedEvent = { type: 'COMMITTED'; upTo: number };
+export type CommitSucceededEvent = { type: 'COMMIT_SUCCEEDED'; upTo: number };
 /** The store could not make the plan's decisions durable. */
 export type CommitFailedEvent = { type: 'COMMIT_FAILED'; error: ErrorInfo };
 export type PlanEvent =
   | JobToPlanEvent
   | IntegrationToPlanEvent
   | PlanCommand
-  | CommittedEvent
+  | CommitSucceededEvent
   | CommitFailedEvent;
 
 /** What `finalize` receives: every job's final status and output. */
@@ -208,7 +209,7 @@ export const planMachine = setup({
       enqueue.emit({ type: 'records', records: [{ type: 'persistence-failed', error }] });
     }),
     recordCommitted: enqueueActions(({ context, event }) => {
-      context.commitDurable = Math.max(context.commitDurable, (event as CommittedEvent).upTo);
+      context.commitDurable = Math.max(context.commitDurable, (event as CommitSucceededEvent).upTo);
     }),
     handleCommand: enqueueActions(({ context, event, self, enqueue }) => {
       const command = event as PlanCommand;
@@ -366,7 +367,7 @@ export const planMachine = setup({
     JOB_ATTEMPT_DUE: { actions: 'recordJobEvent' },
     INTEGRATION_DONE: { actions: 'recordIntegrationEvent' },
     INTEGRATION_FAILED: { actions: 'recordIntegrationEvent' },
-    COMMITTED: { actions: 'recordCommitted' },
+    COMMIT_SUCCEEDED: { actions: 'recordCommitted' },
     COMMIT_FAILED: { actions: 'recordCommitFailure' },
     'xstate.done.actor.*': { actions: 'retireActor' },
     ...COMMAND_HANDLERS,

@@ -4,9 +4,10 @@ export type { ErrorInfo, FailureKind } from '../machines/errors.js';
 export { integrationMachine } from '../machines/integration.machine.js';
 export type { JobToPlanEvent } from '../machines/job.machine.js';
 export { jobMachine } from '../machines/job.machine.js';
-export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/commands.js';
+export type { PlanCommand } from '../machines/plan/commands.js';
 export type { JobStatus } from '../machines/plan/context.js';
 export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
+export type { CheckpointName, PlanStatus } from '../machines/plan/status.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
 export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
@@ -28,7 +29,6 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './persistence/redis-store.js';
-export { resumeOrchestrator } from './persistence/resume.js';
 export {
   JOURNAL_FORMAT,
   type JournalHeader,
@@ -55,7 +55,17 @@ export type {
   VerifyResult,
 } from './plan/types.js';
 export { validatePlan } from './plan/validate.js';
-export type { Clock } from './runtime/clock.js';
+export {
+  type Command,
+  type CommandResult,
+  createOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+} from './runtime/orchestrator.js';
+export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
+export { resumeOrchestrator } from './runtime/resume.js';
+export type { JobView, PlanView } from './runtime/view.js';
+export type { Clock } from './shared/clock.js';
 export {
   ControlNoAnswerError,
   InspectorError,
@@ -80,14 +90,5 @@ export {
   StateLockedError,
   type StateOwner,
   UnsafeStateFileError,
-} from './runtime/errors.js';
-export {
-  type Command,
-  type CommandResult,
-  createOrchestrator,
-  type Orchestrator,
-  type OrchestratorOptions,
-} from './runtime/orchestrator.js';
-export type { StampedRecord } from './runtime/records.js';
-export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
-export type { JobView, PlanView } from './runtime/view.js';
+} from './shared/errors.js';
+export type { StampedRecord } from './shared/records.js';

@@ -15,12 +15,12 @@ import {
   StateLockedError,
 } from '../src/index.js';
 
-type ErrorsModule = typeof import('../src/runtime/errors.js');
+type ErrorsModule = typeof import('../src/shared/errors.js');
 
 /** The error classes as a second copy of the package has them (another install, say). */
 async function secondCopy(): Promise<ErrorsModule> {
   // The query makes the module loader evaluate the file again: new classes, as another install has.
-  const specifier = '../src/runtime/errors.ts?copy';
+  const specifier = '../src/shared/errors.ts?copy';
   const copy = (await import(specifier)) as ErrorsModule;
   expect(copy.OrchestratorError).not.toBe(OrchestratorError);
   return copy;

@@ -1,6 +1,6 @@
-import type { PlanStatus } from './commands.js';
 import type { PlanContext } from './context.js';
 import type { Checkpoint } from './records.js';
+import type { PlanStatus } from './status.js';
 
 /** Why the plan holds, in the order a person must deal with them. */
 export function holdingCheckpoint(ctx: PlanContext): Checkpoint | null {

@@ -1,22 +1,6 @@
 import { checkpointOf } from './checkpoint.js';
 import type { PlanContext, PlanJobInput } from './context.js';
-
-export type PlanStatus =
-  | 'awaitingApproval'
-  | 'running'
-  | 'paused'
-  | 'finalizing'
-  | 'completed'
-  | 'failed'
-  | 'canceled';
-
-export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
-  'completed',
-  'failed',
-  'canceled',
-]);
-
-export type CheckpointName = 'start' | 'on_error' | 'pre_integrate' | 'pre_finalize' | 'pre_change';
+import { type CheckpointName, FINISHED_STATUSES, type PlanStatus } from './status.js';
 
 export type RetryFrom = 'run' | 'verify' | 'integrate';
 

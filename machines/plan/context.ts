@@ -50,7 +50,7 @@ export interface PlanMachineInput {
   maxParallel: number;
   onJobFailure: 'pause' | 'fail' | 'continue';
   onSkip: 'block' | 'release';
-  /** When true, a pass waits for `COMMITTED` before it starts the attempts it decided. */
+  /** When true, a pass waits for `COMMIT_SUCCEEDED` before it starts the attempts it decided. */
   writeAhead: boolean;
   integration: IntegrationSettings | null;
   finalize: boolean;
@@ -123,8 +123,8 @@ export interface PlanContext {
   toLaunch: string[];
   /** Retrying jobs whose next attempt was decided, to be told once the decision is durable. */
   toStart: string[];
-  /** Retrying jobs whose backoff is over. */
-  due: string[];
+  /** Retrying jobs whose backoff is over (each has `due` set). */
+  dueJobs: string[];
   /** Set by every recorded fact that may let the plan progress; cleared by a pass. */
   dirty: boolean;
   commitRequested: number;
@@ -236,7 +236,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     slotCount: 0,
     toLaunch: [],
     toStart: [],
-    due: [],
+    dueJobs: [],
     dirty: true,
     commitRequested: 0,
     commitDurable: 0,

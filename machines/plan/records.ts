@@ -1,6 +1,6 @@
 import type { ErrorInfo, FailureKind } from '../errors.js';
-import type { CheckpointName } from './commands.js';
 import type { PlanJobInput } from './context.js';
+import type { CheckpointName } from './status.js';
 
 /** Where the plan stopped for a person (or the user) to decide. */
 export type Checkpoint =

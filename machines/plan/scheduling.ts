@@ -129,7 +129,7 @@ function reserveSlot(ctx: PlanContext): string {
  */
 export function decide(ctx: PlanContext, out: Out): void {
   ctx.dirty = false;
-  for (const id of ctx.due) {
+  for (const id of ctx.dueJobs) {
     const job = ctx.jobs[id]!;
     if (job.status !== 'retrying' || !job.due) continue;
     job.due = false;
@@ -137,7 +137,7 @@ export function decide(ctx: PlanContext, out: Out): void {
     startAttempt(job, out);
     ctx.toStart.push(id);
   }
-  ctx.due.length = 0;
+  ctx.dueJobs.length = 0;
   const limit = Math.min(ctx.maxParallel, LIVE_JOB_ACTORS);
   while (ctx.live < limit) {
     const index = popReady(ctx.ready);
@@ -257,7 +257,7 @@ export function recordJobEvent(ctx: PlanContext, event: JobToPlanEvent, out: Out
       return;
     case 'JOB_ATTEMPT_DUE':
       job.due = true;
-      ctx.due.push(job.id);
+      ctx.dueJobs.push(job.id);
       ctx.dirty = true;
       out.push({ type: 'attempt-due', jobId: job.id, attemptId: event.attemptId });
       return;

@@ -4,8 +4,8 @@ import { chmod, readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { clearSocketPath, writePrivateFile } from '../persistence/private-file.js';
-import { ControlNoAnswerError, PlanNotRunningError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
+import { ControlNoAnswerError, PlanNotRunningError } from '../shared/errors.js';
 import { EXIT, out } from './output.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
-} from '../runtime/errors.js';
+} from '../shared/errors.js';
 import { controlCommand, sendControl } from './control.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { connectionError, MAX_RECONNECT_DELAY_MS } from '../persistence/redis-connection.js';
-import { OrchestratorError } from '../runtime/errors.js';
+import { OrchestratorError } from '../shared/errors.js';
 import type { RedisTarget } from './redis-url.js';
 
 /** How long the first connection may take before Redis counts as unreachable. */

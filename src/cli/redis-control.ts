@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PlanKeys } from '../persistence/redis-keys.js';
-import { ControlNoAnswerError, PlanNotRunningError } from '../runtime/errors.js';
 import type { Command, CommandResult } from '../runtime/orchestrator.js';
+import { ControlNoAnswerError, PlanNotRunningError } from '../shared/errors.js';
 import {
   type ControlChannel,
   commandResultOf,

@@ -1,5 +1,5 @@
 import { ID_PATTERN, ID_RULE } from '../plan/validate.js';
-import { OrchestratorError } from '../runtime/errors.js';
+import { OrchestratorError } from '../shared/errors.js';
 import { parseRedisUrl, type RedisTarget } from './redis-url.js';
 
 /** Options that cannot go together, or one missing its partner; exit code 2. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { planKeys, plansKey } from '../persistence/redis-keys.js';
 import { type LeaseOwner, RedisStore } from '../persistence/redis-store.js';
-import { RestoreError } from '../runtime/errors.js';
+import { RestoreError } from '../shared/errors.js';
 import { EXIT, out } from './output.js';
 import { connectRedis } from './redis-connect.js';
 import { notAJournal, PlanNotFoundError } from './redis-source.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PlanKeys } from '../persistence/redis-keys.js';
-import { OrchestratorError, RedisStoreError, RestoreError } from '../runtime/errors.js';
+import { OrchestratorError, RedisStoreError, RestoreError } from '../shared/errors.js';
 import { metaProblem, type PlanMeta } from './state-folder.js';
 
 /**

@@ -1,5 +1,5 @@
 import { redactUrl } from '../persistence/redis-connection.js';
-import { RedisStoreError } from '../runtime/errors.js';
+import { RedisStoreError } from '../shared/errors.js';
 
 /**
  * `--redis redis://[user:password@]host:port[/db]`: where a plan is kept. The password only ever

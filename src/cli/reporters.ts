@@ -1,5 +1,5 @@
-import type { StampedRecord } from '../runtime/records.js';
 import type { PlanView } from '../runtime/view.js';
+import type { StampedRecord } from '../shared/records.js';
 import type { OutputLine } from './shell-job.js';
 
 /** Shows a running plan: told every record and every new view. */

@@ -1,8 +1,8 @@
 import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
-import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
+import { resumeOrchestrator } from '../runtime/resume.js';
 import { openControl } from './control.js';
 import { freezer } from './freeze.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';

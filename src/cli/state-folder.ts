@@ -3,7 +3,7 @@ import { type FileStore, JOURNAL } from '../persistence/file-store.js';
 import { liveOwnerOf, lockedBy } from '../persistence/folder-lock.js';
 import { checkStateFile, readStateFile, writePrivateFile } from '../persistence/private-file.js';
 import type { PlanSpec } from '../plan/types.js';
-import { RestoreError, StateLockedError } from '../runtime/errors.js';
+import { RestoreError, StateLockedError } from '../shared/errors.js';
 
 /**
  * The state folder of `run --state-dir`: the journal, the plan file and its options (for

@@ -4,8 +4,8 @@ import { planMachine } from '../../machines/plan.machine.js';
 import { toJsonSafe } from '../../machines/safe-value.js';
 import { type MachineGraph, machineGraphOf } from '../observe/machine-graph.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
-import type { StampedRecord } from '../runtime/records.js';
 import type { JobView, PlanView } from '../runtime/view.js';
+import type { StampedRecord } from '../shared/records.js';
 
 /** What the page is told first: everything needed to draw the plan as it is now. */
 export interface HelloMessage {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { InspectorError } from '../runtime/errors.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
+import { InspectorError } from '../shared/errors.js';
 import { commandHandler } from './commands.js';
 import { InspectorFeed } from './feed.js';
 import { WebSocketHub } from './hub.js';

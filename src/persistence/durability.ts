@@ -1,7 +1,8 @@
 import type { ErrorInfo } from '../../machines/errors.js';
 import { toErrorInfo } from '../../machines/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
-import type { JournalFold, PlanSnapshot } from './journal-fold.js';
+import type { StampedRecord } from '../shared/records.js';
+import type { JournalFold } from './journal-fold.js';
+import type { PlanSnapshot } from './snapshot.js';
 import type { Store } from './store.js';
 
 /** Records between two snapshots at the least when not configured. */

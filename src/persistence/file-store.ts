@@ -1,10 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PersistenceError, RestoreError, UnsafeStateFileError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { PersistenceError, RestoreError, UnsafeStateFileError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { FolderLock } from './folder-lock.js';
-import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import {
   checkStateFile,
   createPrivateFile,
@@ -14,6 +13,7 @@ import {
   writeAll,
 } from './private-file.js';
 import { JOB_RECORD_TYPES, RECORD_TYPES } from './record-types.js';
+import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
 export const JOURNAL = 'journal.jsonl';

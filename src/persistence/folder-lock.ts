@@ -3,7 +3,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StateLockedError, type StateOwner } from '../runtime/errors.js';
+import { StateLockedError, type StateOwner } from '../shared/errors.js';
 import { createPrivateFileWith, ensurePrivateFolder, readStateFile } from './private-file.js';
 import { withTakeoverMutex } from './takeover-mutex.js';
 

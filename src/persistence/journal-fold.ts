@@ -8,26 +8,9 @@ import {
 } from '../../machines/plan/context.js';
 import type { Checkpoint, PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import { removeUnresolved } from '../../machines/plan/scheduling.js';
-import { RestoreError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import type { StampedRecord } from '../shared/records.js';
+import type { FoldState, PlanSnapshot } from './snapshot.js';
 import type { JournalHeader, StoredPlan } from './store.js';
-
-/** What a plan's records add up to: the state a snapshot holds. */
-export interface FoldState {
-  /** The last record folded in. */
-  seq: number;
-  context: PlanContext;
-  /** Absolute clock time each retrying job's next attempt is due. */
-  retryAt: Record<string, number>;
-  finished: 'completed' | 'failed' | 'canceled' | null;
-}
-
-/** A snapshot as stored: the fold state at `seq`, so that a restore reads only the tail after it. */
-export interface PlanSnapshot {
-  format: 1;
-  seq: number;
-  state: FoldState;
-}
 
 /**
  * Folds records into plan state, one at a time. A restore folds the journal (after a snapshot);
@@ -103,22 +86,6 @@ type Owe = (follow: PlanRecord) => void;
 
 function owedKey(record: PlanRecord): string {
   return `${record.type}:${'jobId' in record ? record.jobId : ''}`;
-}
-
-/** Checks a snapshot read back from storage before it is trusted. */
-export function checkSnapshot(value: unknown, file: string): PlanSnapshot {
-  const snapshot = value as Partial<PlanSnapshot> | null;
-  if (!snapshot || typeof snapshot !== 'object' || snapshot.format !== 1) {
-    throw new RestoreError(
-      file,
-      null,
-      `unknown snapshot format ${JSON.stringify(snapshot?.format)} (this version reads 1)`,
-    );
-  }
-  if (typeof snapshot.seq !== 'number' || !snapshot.state?.context?.jobs) {
-    throw new RestoreError(file, null, 'the snapshot has no plan state');
-  }
-  return snapshot as PlanSnapshot;
 }
 
 /** One record's effect on the state; returns how the plan ended when the record says so. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, type FileHandle, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
-import { UnsafeStateFileError } from '../runtime/errors.js';
+import { UnsafeStateFileError } from '../shared/errors.js';
 
 /**
  * State files are created and opened without following symbolic links, and private whatever the

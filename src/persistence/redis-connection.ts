@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { RedisStoreError } from '../runtime/errors.js';
+import { RedisStoreError } from '../shared/errors.js';
 
 /** Where a Redis store connects: a `redis://[user:password@]host:port[/db]` URL, or ioredis options. */
 export type RedisConnection = string | RedisOptions;

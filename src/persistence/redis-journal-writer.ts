@@ -4,14 +4,14 @@ import {
   PersistenceError,
   RestoreError,
   StateLockedError,
-} from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+} from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { serialize } from './file-store.js';
-import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
 import { readJournalList } from './redis-journal.js';
 import { type PlanKeys, plansKey } from './redis-keys.js';
 import type { RedisLease } from './redis-lease.js';
 import { type RedisLink, wrongType } from './redis-link.js';
+import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
 import type { JournalHeader, StoredPlan } from './store.js';
 
 /** What `plans` shows for a plan: its status and the checkpoint it is paused at. */

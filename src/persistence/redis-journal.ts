@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { RestoreError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { RestoreError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { checkHeader, checkRecord } from './file-store.js';
-import type { PlanSnapshot } from './journal-fold.js';
+import type { PlanSnapshot } from './snapshot.js';
 import type { JournalHeader } from './store.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { LeaseLostError, StateLockedError, type StateOwner } from '../runtime/errors.js';
+import { LeaseLostError, StateLockedError, type StateOwner } from '../shared/errors.js';
 import type { PlanKeys } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { PersistenceError, RedisStoreError } from '../runtime/errors.js';
+import { PersistenceError, RedisStoreError } from '../shared/errors.js';
 import {
   COMMAND_TIMED_OUT,
   connectionError,

@@ -1,6 +1,5 @@
-import { OrchestratorOptionError } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
-import type { PlanSnapshot } from './journal-fold.js';
+import { OrchestratorOptionError } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
 import { checkConnection, describeConnection, type RedisConnection } from './redis-connection.js';
 import { RedisJournalWriter } from './redis-journal-writer.js';
 import { DEFAULT_KEY_PREFIX, type PlanKeys, planKeys } from './redis-keys.js';
@@ -12,6 +11,7 @@ import {
   RedisLease,
 } from './redis-lease.js';
 import { RedisLink } from './redis-link.js';
+import type { PlanSnapshot } from './snapshot.js';
 import type { JournalHeader, Store, StoredPlan } from './store.js';
 
 export { DEFAULT_LEASE_MS, type LeaseOwner, MAX_LEASE_MS, MIN_LEASE_MS } from './redis-lease.js';

@@ -166,6 +166,8 @@ function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
   ctx.live = 0;
   ctx.ready = [];
   ctx.awaiting = [];
+  // Every retrying job gets its actor again below and counts down what is left of its delay.
+  ctx.dueJobs = [];
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
     job.slot = null;

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
-import { RestoreError, StateLockedError, type StateOwner } from '../runtime/errors.js';
-import type { StampedRecord } from '../runtime/records.js';
-import { checkSnapshot, type PlanSnapshot } from './journal-fold.js';
+import { RestoreError, StateLockedError, type StateOwner } from '../shared/errors.js';
+import type { StampedRecord } from '../shared/records.js';
+import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
 
 /** Version of the stored format; a journal of another version is refused, never guessed at. */
 export const JOURNAL_FORMAT = 1;

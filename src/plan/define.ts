@@ -1,4 +1,4 @@
-import { PlanValidationError } from '../runtime/errors.js';
+import { PlanValidationError } from '../shared/errors.js';
 import type { PlanSpec } from './types.js';
 import { findPlanIssues } from './validate.js';
 

@@ -1,4 +1,4 @@
-import type { PlanIssue, PlanIssueCode } from '../runtime/errors.js';
+import type { PlanIssue, PlanIssueCode } from '../shared/errors.js';
 import { findCycles } from './graph.js';
 import { checkLimit } from './limits.js';
 import { suggest } from './suggest.js';

@@ -14,7 +14,7 @@ import { attemptIdOf } from '../../machines/retry.js';
 import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, VerifyResult } from '../plan/types.js';
-import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
+import { JobAbortedError, JobTimeoutError, NonRetryableError } from '../shared/errors.js';
 
 /** Where the outcome of an attempt goes once its job actor no longer listens. */
 export type LateResultSink = (event: JobToPlanEvent) => void;
@@ -33,7 +33,7 @@ function abortReason(input: AttemptInput, why: AbortWhy, detail?: string): Error
 
 function failed(error: unknown): AttemptEvent {
   return {
-    type: 'ATTEMPT.FAILED',
+    type: 'ATTEMPT_FAILED',
     error: toErrorInfo(error),
     retryable: !(error instanceof NonRetryableError),
   };
@@ -41,16 +41,16 @@ function failed(error: unknown): AttemptEvent {
 
 function toPlanEvent(input: AttemptInput, event: AttemptEvent): JobToPlanEvent {
   const ids = { jobId: input.jobId, attemptId: input.attemptId };
-  if (event.type === 'ATTEMPT.SUCCEEDED')
+  if (event.type === 'ATTEMPT_SUCCEEDED')
     return { type: 'JOB_COMPLETED', ...ids, output: event.output };
-  if (event.type === 'ATTEMPT.PROGRESS')
+  if (event.type === 'ATTEMPT_PROGRESS')
     return { type: 'JOB_PROGRESS', ...ids, progress: event.progress };
   return { type: 'JOB_FAILED', ...ids, error: event.error, kind: 'job_failed', willRetry: false };
 }
 
 /** Why the event that ended the `running` state aborts the attempt, or null when it does not. */
 function abortOf(event: AnyEventObject): { why: AbortWhy; detail?: string } | null {
-  if (event.type === 'TIMEOUT') return { why: 'timeout' };
+  if (event.type === 'ATTEMPT_TIMED_OUT') return { why: 'timeout' };
   if (event.type === 'CANCEL') return { why: event.why, detail: event.detail };
   return null;
 }
@@ -126,13 +126,13 @@ export function createAttemptRunner(
       if (run.settled || run.stopped) return;
       const problem = storable ? unstorablePart(progress, 'progress') : null;
       self.send({
-        type: 'ATTEMPT.PROGRESS',
+        type: 'ATTEMPT_PROGRESS',
         progress: problem ? `[progress not stored: ${problem}]` : progress,
       });
     };
     const succeed = (output: unknown) => {
       const problem = storable ? unstorablePart(output, 'output') : null;
-      if (!problem) return finish({ type: 'ATTEMPT.SUCCEEDED', output });
+      if (!problem) return finish({ type: 'ATTEMPT_SUCCEEDED', output });
       // The same code would return the same output: trying again cannot help.
       const message = `Job "${input.jobId}" returned an output that cannot be stored: ${problem}; return plain JSON data`;
       finish(failed(new NonRetryableError(message)));

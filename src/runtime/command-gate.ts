@@ -1,18 +1,14 @@
 import type { Actor } from 'xstate';
-import {
-  COMMAND_TYPES,
-  type PlanCommand,
-  type PlanStatus,
-  rejectionOf,
-} from '../../machines/plan/commands.js';
+import { COMMAND_TYPES, type PlanCommand, rejectionOf } from '../../machines/plan/commands.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
+import type { PlanStatus } from '../../machines/plan/status.js';
 import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues } from '../plan/validate.js';
+import type { PlanIssue } from '../shared/errors.js';
 import type { Command, CommandResult } from './command.js';
-import type { PlanIssue } from './errors.js';
 import { toJobInput } from './resolve-plan.js';
 
 export interface CommandGateContext {

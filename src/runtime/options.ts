@@ -1,5 +1,5 @@
 import { describeValue } from '../plan/validate.js';
-import { OrchestratorOptionError } from './errors.js';
+import { OrchestratorOptionError } from '../shared/errors.js';
 
 /** Bounds of `snapshotEvery`: records between two snapshots. */
 export const MIN_SNAPSHOT_EVERY = 1;

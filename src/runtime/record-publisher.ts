@@ -2,9 +2,9 @@ import { Subject } from 'rxjs';
 import { toErrorInfo } from '../../machines/errors.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import type { Durability } from '../persistence/durability.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
+import type { StampedRecord } from '../shared/records.js';
 import type { StreamName } from './guarded-stream.js';
-import type { StampedRecord } from './records.js';
 import type { JobTiming } from './view.js';
 
 /**

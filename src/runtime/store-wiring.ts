@@ -22,7 +22,7 @@ export function createDurability(
   const active = () => actorOf().getSnapshot().status === 'active';
   return new Durability(store, fold, snapshotEvery, {
     committed: (upTo: number) => {
-      if (active()) actorOf().send({ type: 'COMMITTED', upTo });
+      if (active()) actorOf().send({ type: 'COMMIT_SUCCEEDED', upTo });
     },
     // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
     failed: (error: ErrorInfo) => {

@@ -1,7 +1,7 @@
 import type { ErrorInfo, FailureKind } from '../../machines/errors.js';
-import type { PlanStatus } from '../../machines/plan/commands.js';
 import type { JobStatus, PlanContext } from '../../machines/plan/context.js';
 import type { Checkpoint } from '../../machines/plan/records.js';
+import type { PlanStatus } from '../../machines/plan/status.js';
 
 export interface JobView {
   id: string;

@@ -9,8 +9,7 @@ export {
   type HookCall,
   resumeTestOrchestrator,
   type TestCommand,
-  type TestJobSpec,
   type TestOrchestrator,
   type TestOrchestratorOptions,
-  type TestPlanSpec,
 } from './test-orchestrator.js';
+export type { TestJobSpec, TestPlanSpec } from './test-plan.js';

@@ -1,13 +1,13 @@
-import { FINISHED_STATUSES, type PlanStatus } from '../../machines/plan/commands.js';
 import { TERMINAL_STATUSES } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
+import { FINISHED_STATUSES, type PlanStatus } from '../../machines/plan/status.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT } from '../persistence/store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { DEFAULT_MAX_PARALLEL } from '../plan/types.js';
 import { toMachineInput } from '../runtime/resolve-plan.js';
 import type { PlanView } from '../runtime/view.js';
-import type { TestPlanSpec } from './test-orchestrator.js';
+import type { TestPlanSpec } from './test-plan.js';
 
 export interface InvariantInput {
   plan: TestPlanSpec;

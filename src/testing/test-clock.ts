@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/clock.js';
+import type { Clock } from '../shared/clock.js';
 
 interface Timer {
   id: number;

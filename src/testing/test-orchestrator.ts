@@ -1,13 +1,11 @@
 import type { InspectionEvent } from 'xstate';
 import { isJobOutcome, type JobToPlanEvent } from '../../machines/job.machine.js';
-import { resumeOrchestrator } from '../persistence/resume.js';
 import { MemoryStore, type Store } from '../persistence/store.js';
 import type {
   HookContext,
   IntegrationSpec,
   IntegrationSubject,
   JobRun,
-  JobSpec,
   PlanSpec,
 } from '../plan/types.js';
 import {
@@ -17,30 +15,15 @@ import {
   type Orchestrator,
   type OrchestratorOptions,
 } from '../runtime/orchestrator.js';
-import type { StampedRecord } from '../runtime/records.js';
+import { resumeOrchestrator } from '../runtime/resume.js';
 import type { PlanView } from '../runtime/view.js';
+import type { StampedRecord } from '../shared/records.js';
 import { formatRecord } from './format.js';
 import { HeldStore } from './held-store.js';
 import { assertInvariants } from './invariants.js';
 import { createSettlable, type Settlable } from './settlable.js';
 import { TestClock } from './test-clock.js';
-
-/** A job of a test plan: `run` is optional; without it, the test settles each attempt by hand. */
-export type TestJobSpec = Omit<JobSpec, 'run'> & { run?: JobRun };
-
-type Manual<F> = F | 'manual';
-type HookName = 'integrate' | 'check' | 'rollback' | 'finalize';
-
-/** A test plan's hooks may be `'manual'`: each call then waits for the test to settle it. */
-export type TestPlanSpec = Omit<PlanSpec, 'jobs' | 'integration' | 'finalize'> & {
-  jobs: readonly TestJobSpec[];
-  integration?: Omit<IntegrationSpec, 'integrate' | 'check' | 'rollback'> & {
-    integrate: Manual<IntegrationSpec['integrate']>;
-    check?: Manual<NonNullable<IntegrationSpec['check']>>;
-    rollback?: Manual<NonNullable<IntegrationSpec['rollback']>>;
-  };
-  finalize?: Manual<NonNullable<PlanSpec['finalize']>>;
-};
+import type { HookName, TestJobSpec, TestPlanSpec } from './test-plan.js';
 
 /** One call of a manual hook. */
 export interface HookCall extends Settlable {

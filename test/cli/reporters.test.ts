@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plainReporter, prettyReporter } from '../../src/cli/reporters.js';
-import type { StampedRecord } from '../../src/runtime/records.js';
+import type { StampedRecord } from '../../src/shared/records.js';
 import { node, planFile } from './jobs.js';
 import { cli } from './run-cli.js';
 

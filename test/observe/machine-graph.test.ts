@@ -28,7 +28,7 @@ describe('machineGraphOf', () => {
     expect(graph.transitions).toContainEqual({
       source: 'running',
       target: 'retrying',
-      label: 'ATTEMPT.FAILED [mayRetry]',
+      label: 'ATTEMPT_FAILED [mayRetry]',
     });
   });
 });

@@ -55,7 +55,7 @@ describe('@statelyai/inspect', () => {
     const events = messages.filter((m) => m.type === '@xstate.event').map((m) => m.event);
     // The jobs' events (an attempt's outcome), and the plan's from its jobs: a job actor's done
     // event carries the job's outcome.
-    expect(events.map((e) => e?.type)).toContain('ATTEMPT.SUCCEEDED');
+    expect(events.map((e) => e?.type)).toContain('ATTEMPT_SUCCEEDED');
     const outcomes = events.filter((e) => e?.type.startsWith('xstate.done.actor.'));
     expect(outcomes.map((e) => e?.output)).toEqual(
       expect.arrayContaining([

@@ -9,7 +9,7 @@ import {
   TestClock,
   type TestOrchestrator,
 } from '../../src/testing/index.js';
-import { goldenPlan } from '../fixtures/golden-plan.js';
+import { goldenPlan, pausedRetryPlan } from '../fixtures/golden-plan.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'journals');
 let dir: string;
@@ -138,6 +138,38 @@ describe('FileStore', () => {
     await settle(kit, store);
     expect(kit.pending().map((a) => a.attemptId)).toEqual(['docs#2', 'lint#2']);
     kit.checkInvariants();
+  });
+
+  it('restores a snapshot of the previous version whose retry fell due while paused, and starts that retry on RESUME', async () => {
+    const state = join(dir, 'paused-retry');
+    await mkdir(state);
+    for (const file of ['journal.jsonl', 'snapshot.json']) {
+      await copyFile(join(fixtures, 'paused-retry', file), join(state, file));
+    }
+    const store = new FileStore(state);
+    const kit = await resumeTestOrchestrator(pausedRetryPlan, store, {
+      clock: new TestClock(7_000),
+    });
+    await kit.start();
+    await settle(kit, store);
+    expect(kit.sequence(/^restored/)).toEqual(['restored from 12']);
+    expect(kit.view().status).toBe('paused');
+    expect(kit.pending()).toEqual([]);
+    expect(kit.send({ type: 'RESUME' })).toEqual({ accepted: true });
+    await settle(kit, store);
+    await kit.advance(0); // the job's actor waits out what is left of its delay: nothing
+    await settle(kit, store);
+    expect(kit.sequence(/^(due|start)/)).toEqual(['due lint#2', 'start lint#2']);
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['lint#2']);
+    await kit.complete('lint');
+    await settle(kit, store);
+    expect(kit.view()).toMatchObject({
+      status: 'completed',
+      jobs: [
+        { id: 'lint', status: 'succeeded', attempt: 2 },
+        { id: 'docs', status: 'succeeded', attempt: 1 },
+      ],
+    });
   });
 
   it('drops a torn last line with a warning and restores the rest', async () => {

@@ -1,20 +1,16 @@
+import { restorePlan } from '../persistence/restore.js';
+import type { Store } from '../persistence/store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
-import { systemClock } from '../runtime/clock.js';
+import { systemClock } from '../shared/clock.js';
 import {
   PlanFinishedError,
   PlanValidationError,
   RestoreError,
   ResumeJobsMissingError,
-} from '../runtime/errors.js';
-import { checkOrchestratorOptions } from '../runtime/options.js';
-import {
-  type Orchestrator,
-  type OrchestratorOptions,
-  runOrchestrator,
-} from '../runtime/orchestrator.js';
-import { restorePlan } from './restore.js';
-import type { Store } from './store.js';
+} from '../shared/errors.js';
+import { checkOrchestratorOptions } from './options.js';
+import { type Orchestrator, type OrchestratorOptions, runOrchestrator } from './orchestrator.js';
 
 /**
  * Resumes a plan from its store after the process stopped, however it stopped. `plan` supplies

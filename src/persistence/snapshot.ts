@@ -1,0 +1,35 @@
+import type { PlanContext } from '../../machines/plan/context.js';
+import { RestoreError } from '../shared/errors.js';
+
+/** What a plan's records add up to: the state a snapshot holds. */
+export interface FoldState {
+  /** The last record folded in. */
+  seq: number;
+  context: PlanContext;
+  /** Absolute clock time each retrying job's next attempt is due. */
+  retryAt: Record<string, number>;
+  finished: 'completed' | 'failed' | 'canceled' | null;
+}
+
+/** A snapshot as stored: the fold state at `seq`, so that a restore reads only the tail after it. */
+export interface PlanSnapshot {
+  format: 1;
+  seq: number;
+  state: FoldState;
+}
+
+/** Checks a snapshot read back from storage before it is trusted. */
+export function checkSnapshot(value: unknown, file: string): PlanSnapshot {
+  const snapshot = value as Partial<PlanSnapshot> | null;
+  if (!snapshot || typeof snapshot !== 'object' || snapshot.format !== 1) {
+    throw new RestoreError(
+      file,
+      null,
+      `unknown snapshot format ${JSON.stringify(snapshot?.format)} (this version reads 1)`,
+    );
+  }
+  if (typeof snapshot.seq !== 'number' || !snapshot.state?.context?.jobs) {
+    throw new RestoreError(file, null, 'the snapshot has no plan state');
+  }
+  return snapshot as PlanSnapshot;
+}
