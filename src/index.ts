@@ -1,19 +1,34 @@
+/**
+ * Run plans of dependent jobs as XState v5 actors: no dropped triggers, concurrency limits,
+ * retries, timeouts, cancellation, checkpoints, an integration stage, durable state and live
+ * inspection. Start with `createOrchestrator` (or `definePlan` to validate first); the test kit is
+ * `plan-orchestrator/testing`, tracing `plan-orchestrator/otel`.
+ *
+ * @module plan-orchestrator
+ */
 // The public API. Hand-kept: anything not exported here is internal.
 
 export type { ErrorInfo, FailureKind } from '../machines/errors.js';
 export { integrationMachine } from '../machines/integration.machine.js';
 export type { JobToPlanEvent } from '../machines/job.machine.js';
 export { jobMachine } from '../machines/job.machine.js';
-export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/commands.js';
-export type { JobStatus } from '../machines/plan/context.js';
-export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
+export type {
+  CheckpointName,
+  PlanCommand,
+  PlanStatus,
+  RetryFrom,
+} from '../machines/plan/commands.js';
+export type { JobStatus, PlanJobInput } from '../machines/plan/context.js';
+export type { Checkpoint, PlanCommandRecord, PlanRecord } from '../machines/plan/records.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
+export type { JsonValue } from '../machines/safe-value.js';
 export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
 export { machineToMermaid } from './observe/machine-diagram.js';
 export type { MachineGraph, MachineState, MachineTransition } from './observe/machine-graph.js';
 export { machineGraphOf } from './observe/machine-graph.js';
 export { FileStore, readJournal } from './persistence/file-store.js';
+export type { PlanSnapshot } from './persistence/journal-fold.js';
 export {
   MAX_RECONNECT_DELAY_MS,
   type RedisConnection,
@@ -54,7 +69,7 @@ export type {
   SkipPolicy,
   VerifyResult,
 } from './plan/types.js';
-export { validatePlan } from './plan/validate.js';
+export { type ValidationResult, validatePlan } from './plan/validate.js';
 export type { Clock } from './runtime/clock.js';
 export {
   ControlNoAnswerError,

@@ -1,6 +1,7 @@
 import { checkpointOf } from './checkpoint.js';
 import type { PlanContext, PlanJobInput } from './context.js';
 
+/** Where a plan is in its life; `completed`, `failed` and `canceled` are final. */
 export type PlanStatus =
   | 'awaitingApproval'
   | 'running'
@@ -16,8 +17,13 @@ export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
   'canceled',
 ]);
 
+/** A checkpoint an `APPROVE` can name (`user` and `persistence` are left with `RESUME`). */
 export type CheckpointName = 'start' | 'on_error' | 'pre_integrate' | 'pre_finalize' | 'pre_change';
 
+/**
+ * Where `RETRY_JOB` starts a job again: `run` (a new attempt), `verify` (check the kept result
+ * again) or `integrate` (integrate the kept result again).
+ */
 export type RetryFrom = 'run' | 'verify' | 'integrate';
 
 /** Commands as the plan machine receives them. */

@@ -3,7 +3,7 @@
  * spans. This entry, `plan-orchestrator/otel`, is the only one that loads `@opentelemetry/api`
  * (an optional peer dependency): the main entry never does.
  *
- * @packageDocumentation
+ * @module plan-orchestrator/otel
  */
 export { ATTR } from './attributes.js';
 export {
