@@ -6,8 +6,13 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/index.js';
 import { ATTR, traceOrchestrator } from '../../src/otel/index.js';
-import { createTestOrchestrator, type TestPlanSpec } from '../../src/testing/index.js';
+import {
+  createTestOrchestrator,
+  resumeTestOrchestrator,
+  type TestPlanSpec,
+} from '../../src/testing/index.js';
 
 let exporter: InMemorySpanExporter;
 let tracerProvider: BasicTracerProvider;
@@ -202,5 +207,27 @@ describe('traceOrchestrator', () => {
     await kit.complete('only');
     request.end();
     expect(parentOf(only('plan nested'))).toBe(request.spanContext().spanId);
+  });
+
+  it('traces a resumed plan from its restore: the plan span is marked resumed and the rerun is attempt 2', async () => {
+    const plan: TestPlanSpec = { id: 'again', jobs: [{ id: 'deploy' }] };
+    const store = new MemoryStore();
+    const before = createTestOrchestrator(plan, { store });
+    await before.start(); // deploy#1 runs when the process "dies"
+    const kit = await resumeTestOrchestrator(plan, store);
+    traceOrchestrator(kit.orchestrator, { tracerProvider });
+    await kit.start();
+    await kit.complete('deploy');
+
+    const root = only('plan again');
+    expect(root.attributes).toMatchObject({
+      [ATTR.planResumed]: true,
+      [ATTR.outcome]: 'completed',
+    });
+    expect(root.events.map((event) => event.name)).toContain('plan-restored');
+    expect(only('job deploy').attributes).toMatchObject({
+      [ATTR.attemptId]: 'deploy#2',
+      [ATTR.outcome]: 'succeeded',
+    });
   });
 });
