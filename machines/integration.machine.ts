@@ -48,6 +48,7 @@ const hookInput = ({ context }: { context: IntegrationContext }): HookInput => (
   output: context.output,
 });
 
+/** One job's passage through the integration stage. Exported for visualisation. */
 export const integrationMachine = setup({
   types: {
     input: {} as IntegrationInput,

@@ -131,6 +131,7 @@ export function isJobOutcome(output: unknown): output is JobOutcome {
   return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
 }
 
+/** One job's life: its attempts, retries with backoff, timeout and verification. Exported for visualisation. */
 export const jobMachine = setup({
   types: {
     input: {} as JobMachineInput,

@@ -133,6 +133,10 @@ function failureReason(ctx: PlanContext): string {
   return `Not every job succeeded: ${parts.join(', ')}`;
 }
 
+/**
+ * The plan machine: schedules the jobs, one job actor each, and learns their outcomes only from
+ * its mailbox. Exported for visualisation and inspection; `createOrchestrator` runs it.
+ */
 export const planMachine = setup({
   types: {
     input: {} as PlanMachineInput,

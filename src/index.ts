@@ -1,14 +1,23 @@
+/**
+ * Run plans of dependent jobs as XState v5 actors: no dropped triggers, concurrency limits,
+ * retries, timeouts, cancellation, checkpoints, an integration stage, durable state and live
+ * inspection. Start with `createOrchestrator` (or `definePlan` to validate first); the test kit is
+ * `plan-orchestrator/testing`, tracing `plan-orchestrator/otel`.
+ *
+ * @module plan-orchestrator
+ */
 // The public API. Hand-kept: anything not exported here is internal.
 
 export type { ErrorInfo, FailureKind } from '../machines/errors.js';
 export { integrationMachine } from '../machines/integration.machine.js';
 export type { JobToPlanEvent } from '../machines/job.machine.js';
 export { jobMachine } from '../machines/job.machine.js';
-export type { PlanCommand } from '../machines/plan/commands.js';
-export type { JobStatus } from '../machines/plan/context.js';
-export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
+export type { PlanCommand, RetryFrom } from '../machines/plan/commands.js';
+export type { JobStatus, PlanJobInput } from '../machines/plan/context.js';
+export type { Checkpoint, PlanCommandRecord, PlanRecord } from '../machines/plan/records.js';
 export type { CheckpointName, PlanStatus } from '../machines/plan/status.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
+export type { JsonValue } from '../machines/safe-value.js';
 export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
 export { machineToMermaid } from './observe/machine-diagram.js';
@@ -29,6 +38,7 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './persistence/redis-store.js';
+export type { PlanSnapshot } from './persistence/snapshot.js';
 export {
   JOURNAL_FORMAT,
   type JournalHeader,
@@ -54,7 +64,7 @@ export type {
   SkipPolicy,
   VerifyResult,
 } from './plan/types.js';
-export { validatePlan } from './plan/validate.js';
+export { type ValidationResult, validatePlan } from './plan/validate.js';
 export {
   type Command,
   type CommandResult,

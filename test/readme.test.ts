@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createTestOrchestrator } from '../src/testing/index.js';
 
@@ -23,5 +27,23 @@ describe('the README', () => {
       'succeeded B#1',
     ]);
     kit.checkInvariants();
+  });
+
+  it('tracing example prints a span for the plan and one for each job attempt', async () => {
+    const root = join(import.meta.dirname, '..');
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const example = /## Tracing\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    // Run as written, with the package's entries resolved to its sources.
+    const script = example
+      .replace("from 'plan-orchestrator';", "from './src/index.ts';")
+      .replace("from 'plan-orchestrator/otel';", "from './src/otel/index.ts';");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: root },
+    );
+    const names = [...stdout.matchAll(/^ {2}name: '([^']+)'/gm)].map((match) => match[1]);
+    expect(names).toEqual(['job build', 'job test', 'plan nightly']);
+    expect(stdout).toContain("'plan_orchestrator.outcome': 'completed'");
   });
 });

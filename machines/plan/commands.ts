@@ -2,6 +2,10 @@ import { checkpointOf } from './checkpoint.js';
 import type { PlanContext, PlanJobInput } from './context.js';
 import { type CheckpointName, FINISHED_STATUSES, type PlanStatus } from './status.js';
 
+/**
+ * Where `RETRY_JOB` starts a job again: `run` (a new attempt), `verify` (check the kept result
+ * again) or `integrate` (integrate the kept result again).
+ */
 export type RetryFrom = 'run' | 'verify' | 'integrate';
 
 /** Commands as the plan machine receives them. */

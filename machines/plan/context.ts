@@ -2,6 +2,11 @@ import type { ErrorInfo, FailureKind } from '../errors.js';
 import type { ResolvedRetry } from '../retry.js';
 import { popReady, pushReady, type ReadyQueue } from './ready-queue.js';
 
+/**
+ * Where a job is: `waiting` for its dependencies, `queued` for a slot, `running`, `retrying` after
+ * a failed attempt, `verifying`, `awaitingIntegration`, `integrating`, then `succeeded`; or
+ * `failed`, `blocked` (a dependency can no longer succeed), `skipped` or `canceled`.
+ */
 export type JobStatus =
   | 'waiting'
   | 'queued'

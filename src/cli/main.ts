@@ -92,7 +92,7 @@ export function program(): Command {
     command
       .option(
         '--inspect [port]',
-        'serve the live inspector page on 127.0.0.1 (port 0 or none: any free port) and print its address',
+        'serve the live inspector page on 127.0.0.1 and print its address (port 0-65535; 0 or none: any free port)',
         integer('--inspect', 0, 65_535),
       )
       .option(
@@ -108,7 +108,7 @@ export function program(): Command {
     .description('run a plan file until it ends')
     .option(
       '--max-parallel <n>',
-      'jobs running at once (overrides the file)',
+      "jobs running at once, 1-1000000 (overrides the file's maxParallel; default there 4)",
       integer('--max-parallel', 1, 1_000_000),
     )
     .addOption(

@@ -8,35 +8,69 @@ import { WebSocketHub } from './hub.js';
 import { routeRequests } from './routes.js';
 import { allowedHosts, newToken } from './security.js';
 
+/** Where the live inspector listens, and how much it accepts. A bad value throws `InspectorError`. */
 export interface InspectorOptions {
-  /** Port to listen on; 0 picks a free one. Integer, 0 to 65,535. Default 0. */
+  /**
+   * Port to listen on; 0 picks a free one.
+   *
+   * Integer, 0 to 65,535.
+   *
+   * @default 0
+   */
   port?: number;
   /**
-   * Interface to listen on. Default `127.0.0.1`. Any address that is not loopback also needs
-   * `allowRemote: true`, and prints a warning: anyone who can reach it and has the token can steer
-   * the plan.
+   * Interface to listen on. Any address that is not loopback also needs `allowRemote: true`, and
+   * prints a warning: anyone who can reach it and has the token can steer the plan.
+   *
+   * @default '127.0.0.1'
    */
   host?: string;
-  /** Allows a `host` that is not loopback. Default false. */
+  /**
+   * Allows a `host` that is not loopback.
+   *
+   * @default false
+   */
   allowRemote?: boolean;
-  /** Largest command body accepted, in bytes. Integer, 256 to 1,048,576. Default 16,384. */
+  /**
+   * Largest command body accepted, in bytes.
+   *
+   * Integer, 256 to 1,048,576.
+   *
+   * @default 16384
+   */
   maxBodyBytes?: number;
-  /** Largest WebSocket message accepted, in bytes. Integer, 1,024 to 16,777,216. Default 1,048,576. */
+  /**
+   * Largest WebSocket message accepted, in bytes.
+   *
+   * Integer, 1,024 to 16,777,216.
+   *
+   * @default 1048576
+   */
   maxMessageBytes?: number;
   /**
    * WebSocket clients connected at once (pages and `@statelyai/inspect` apps together). One more
-   * is closed at once with code 1013 and a reason saying so. Integer, 1 to 1,024. Default 32.
+   * is closed at once with code 1013 and a reason saying so.
+   *
+   * Integer, 1 to 1,024.
+   *
+   * @default 32
    */
   maxClients?: number;
-  /** Receives the warning printed for a remote host. Default: written to stderr. */
+  /**
+   * Receives the warning printed for a remote host.
+   *
+   * @default a line on `process.stderr`
+   */
   onWarning?: (message: string) => void;
 }
 
+/** A running live inspector. */
 export interface Inspector {
   /** The page's address with the token in its fragment: open this one. */
   readonly url: string;
   /** `http://host:port`, without the token. */
   readonly origin: string;
+  /** The port it listens on (the one picked, for `port: 0`). */
   readonly port: number;
   /** Required by every command and WebSocket; compared in constant time. */
   readonly token: string;

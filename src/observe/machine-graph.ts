@@ -9,18 +9,25 @@ export interface MachineGraph {
   transitions: MachineTransition[];
 }
 
+/** One state of a statechart. */
 export interface MachineState {
   /** Dot-separated path from the root, as in a snapshot value: `running.reconciling`. */
   id: string;
+  /** The state's own name: `reconciling`. */
   key: string;
+  /** The `id` of the state it is in; null for the root. */
   parent: string | null;
   /** The state its parent enters first. */
   initial: boolean;
+  /** A final state. */
   final: boolean;
 }
 
+/** One transition of a statechart, between two states' `id`s. */
 export interface MachineTransition {
+  /** The state it leaves. */
   source: string;
+  /** The state it enters. */
   target: string;
   /** The event (`always` for eventless transitions) and its guard: `JOB_FAILED [mayRetry]`. */
   label: string;

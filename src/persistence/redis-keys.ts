@@ -1,9 +1,10 @@
+/** The prefix of every key a `RedisStore` writes, unless given another. */
+export const DEFAULT_KEY_PREFIX = 'plan-orchestrator';
+
 /**
  * Where a plan lives in Redis. Every key of one plan carries the plan id as a hash tag
  * (`{planId}`), so a Redis Cluster keeps them in one slot and a script may touch them together.
  */
-export const DEFAULT_KEY_PREFIX = 'plan-orchestrator';
-
 export interface PlanKeys {
   /** LIST: the journal, one JSON value per element, the header first (index 0 holds seq 0). */
   journal: string;
@@ -21,6 +22,7 @@ export interface PlanKeys {
   control: string;
 }
 
+/** The keys of one plan under `prefix`. */
 export function planKeys(planId: string, prefix: string = DEFAULT_KEY_PREFIX): PlanKeys {
   const base = `${prefix}:{${planId}}`;
   return {

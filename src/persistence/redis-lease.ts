@@ -17,8 +17,11 @@ export interface LeaseOwner {
   fence: number;
 }
 
+/** A coordinator's lease, in milliseconds, unless `leaseMs` says otherwise. */
 export const DEFAULT_LEASE_MS = 5000;
+/** The shortest `leaseMs`: a lease is renewed every third of it, and a renewal must fit in that. */
 export const MIN_LEASE_MS = 1000;
+/** The longest `leaseMs` (ten minutes): a dead coordinator's plan waits this long at most to be taken over. */
 export const MAX_LEASE_MS = 600_000;
 
 /** A lease this coordinator holds: what every fenced write passes to its script. */

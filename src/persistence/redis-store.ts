@@ -16,6 +16,7 @@ import type { JournalHeader, Store, StoredPlan } from './store.js';
 
 export { DEFAULT_LEASE_MS, type LeaseOwner, MAX_LEASE_MS, MIN_LEASE_MS } from './redis-lease.js';
 
+/** Where a `RedisStore` keeps a plan, and how long its coordinator's lease lasts. */
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (`rediss://` for TLS), or ioredis options. */
   connection: RedisConnection;
@@ -24,12 +25,23 @@ export interface RedisStoreOptions {
   /**
    * How long the coordinator's lease lasts unless renewed (it is renewed every third of it):
    * after a coordinator dies, another may take the plan over this long after its last renewal.
-   * Integer, 1,000 to 600,000 ms. Default 5,000.
+   *
+   * Integer, `MIN_LEASE_MS` (1,000) to `MAX_LEASE_MS` (600,000) milliseconds.
+   *
+   * @default 5000 (`DEFAULT_LEASE_MS`)
    */
   leaseMs?: number;
-  /** The prefix of every key. Default `plan-orchestrator`. */
+  /**
+   * The prefix of every key.
+   *
+   * @default 'plan-orchestrator' (`DEFAULT_KEY_PREFIX`)
+   */
   keyPrefix?: string;
-  /** Where an outage and the recovery from it are reported. Default: a line on stderr. */
+  /**
+   * Where an outage and the recovery from it are reported.
+   *
+   * @default a `warning: …` line on `process.stderr`
+   */
   warn?: (message: string) => void;
 }
 

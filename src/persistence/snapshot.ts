@@ -11,7 +11,10 @@ export interface FoldState {
   finished: 'completed' | 'failed' | 'canceled' | null;
 }
 
-/** A snapshot as stored: the fold state at `seq`, so that a restore reads only the tail after it. */
+/**
+ * A snapshot as stored: the fold state at `seq`, so that a restore reads only the tail after it.
+ * A store keeps it as it is given (JSON data); its `state` is the library's own.
+ */
 export interface PlanSnapshot {
   format: 1;
   seq: number;

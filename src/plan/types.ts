@@ -3,6 +3,7 @@ import type { PlanSummary } from '../../machines/plan.machine.js';
 
 /** What a job's `run` function receives. */
 export interface JobRunContext<Input = unknown> {
+  /** The job's id. */
   readonly jobId: string;
   /** 1 for the first attempt, counting on across retries and `RETRY_JOB`. */
   readonly attempt: number;
@@ -11,6 +12,7 @@ export interface JobRunContext<Input = unknown> {
    * because an attempt whose result was lost may run again.
    */
   readonly attemptId: string;
+  /** The job's `input`. */
   readonly input: Input;
   /** Aborted when the attempt times out, the job is skipped or the plan is canceled. */
   readonly signal: AbortSignal;
@@ -26,19 +28,49 @@ export type JobRun<Input = unknown, Output = unknown> = (
   ctx: JobRunContext<Input>,
 ) => Promise<Output> | Observable<Output> | Output;
 
-/** Retry policy of one job. Without one, a job gets exactly one attempt. */
+/**
+ * Retry policy of one job: the delay before attempt n + 1 is
+ * `min(maxDelayMs, initialDelayMs × factor^(n − 1))`, less up to `jitter` of it. Without a
+ * policy, a job gets exactly one attempt.
+ */
 export interface RetryPolicy {
-  /** Total attempts including the first. Integer, 1 to 1000. */
+  /**
+   * Total attempts, the first included. `NonRetryableError` thrown by `run` ends them at once.
+   *
+   * Integer, 1 to 1000.
+   */
   maxAttempts: number;
-  /** Delay before the second attempt, in ms. Integer, 0 to 86,400,000 (one day). Default 1000. */
+  /**
+   * Delay before the second attempt, in milliseconds.
+   *
+   * Integer, 0 to 86,400,000 (one day).
+   *
+   * @default 1000
+   */
   initialDelayMs?: number;
-  /** Multiplier applied to the delay after each failed attempt. 1 to 100. Default 2. */
+  /**
+   * Multiplier applied to the delay after each failed attempt.
+   *
+   * 1 to 100.
+   *
+   * @default 2
+   */
   factor?: number;
-  /** Upper bound of any delay, in ms. Integer, at least `initialDelayMs`, at most one day. Default 60,000. */
+  /**
+   * Upper bound of any delay, in milliseconds.
+   *
+   * Integer, at least `initialDelayMs`, at most 86,400,000 (one day).
+   *
+   * @default 60000
+   */
   maxDelayMs?: number;
   /**
-   * Fraction of the delay to randomise, 0 (none) to 1. Default 0. The random part is derived from
-   * the attempt id, so a delay is the same every time the plan is replayed.
+   * Fraction of the delay to randomise. The random part is derived from the attempt id, so a
+   * delay is the same every time the plan is replayed.
+   *
+   * 0 (none) to 1.
+   *
+   * @default 0
    */
   jitter?: number;
 }
@@ -57,20 +89,47 @@ export type VerifyResult = boolean | undefined | string[];
  */
 export type InterruptPolicy = 'rerun' | 'hold';
 
+/** One job of a plan: its work, what it waits for, and how it is retried, timed and checked. */
 export interface JobSpec<Input = unknown, Output = unknown> {
-  /** `^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`, unique in the plan. */
+  /** Unique in the plan. Matches `^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`. */
   id: string;
-  /** Ids of the jobs that must succeed before this one starts. */
+  /**
+   * Ids of the jobs that must succeed (and, with an integration stage, be integrated) before this
+   * one starts. No cycles.
+   *
+   * @default []
+   */
   dependsOn?: readonly string[];
+  /** The job's work. */
   run: JobRun<Input, Output>;
   /** JSON value handed to `run` as `ctx.input`. */
   input?: Input;
+  /**
+   * How failed attempts are retried.
+   *
+   * @default the plan's `defaultRetry`, or one attempt
+   */
   retry?: RetryPolicy;
-  /** Time limit of one attempt in ms. Integer, 1 to 2,147,483,647. Default: none. */
+  /**
+   * Time limit of one attempt, in milliseconds; past it the attempt fails with kind `timeout` and
+   * its `signal` is aborted. Without it, an attempt may run as long as it takes.
+   *
+   * Integer, 1 to 2,147,483,647.
+   */
   timeoutMs?: number;
-  /** Higher starts first among ready jobs; ties go in declaration order. Finite number. Default 0. */
+  /**
+   * Higher starts first among ready jobs; ties go in declaration order.
+   *
+   * Any finite number.
+   *
+   * @default 0
+   */
   priority?: number;
-  /** An attempt interrupted by a stop of the process, on restore. Default: the plan's `onInterrupt`. */
+  /**
+   * What a restore does with an attempt of this job that the process's stop cut off.
+   *
+   * @default the plan's `onInterrupt`
+   */
   onInterrupt?: InterruptPolicy;
   /** Checks a successful result; violations fail the job with kind `verification`. */
   verify?: (
@@ -81,6 +140,7 @@ export interface JobSpec<Input = unknown, Output = unknown> {
 
 /** What integration hooks and `finalize` receive besides their subject. */
 export interface HookContext {
+  /** The plan's id. */
   readonly planId: string;
   /** Aborted when the plan is canceled (or, for `check`, at `checkTimeoutMs`). */
   readonly signal: AbortSignal;
@@ -88,9 +148,11 @@ export interface HookContext {
 
 /** The job an integration hook acts on. */
 export interface IntegrationSubject<Output = unknown> {
+  /** The job's id. */
   readonly jobId: string;
   /** `<jobId>@<n>`: the n-th integration of this job; an idempotency key for the hooks. */
   readonly integrationId: string;
+  /** The job's output. */
   readonly output: Output;
 }
 
@@ -117,44 +179,85 @@ export interface IntegrationSpec {
   ) => Promise<boolean | undefined> | boolean | undefined;
   /** Undoes an integration whose check failed, before anything else integrates. */
   rollback?: (job: IntegrationSubject, ctx: HookContext) => Promise<void> | undefined;
-  /** `completion` (default): in the order jobs finish; `strict`: in plan order, each waiting for the ones before it. */
+  /**
+   * `completion`: jobs integrate in the order they finish; `strict`: in plan order, each waiting
+   * for the ones before it (a job that failed for good is passed over).
+   *
+   * @default 'completion'
+   */
   order?: 'strict' | 'completion';
-  /** Time limit of one `check` in ms. Integer, 1 to 2,147,483,647. Default: none. */
+  /**
+   * Time limit of one `check`, in milliseconds; past it the check counts as failed. Without it,
+   * a check may run as long as it takes.
+   *
+   * Integer, 1 to 2,147,483,647.
+   */
   checkTimeoutMs?: number;
 }
 
+/**
+ * Who steers the plan: `autopilot` runs it through; `copilot` waits for `APPROVE` before anything
+ * runs; `supervisor` also stops before each integration, before `finalize` and after `ADD_JOB`.
+ */
 export type PlanMode = 'autopilot' | 'copilot' | 'supervisor';
+/**
+ * What a job that failed for good does to the plan: `pause` at the `on_error` checkpoint for a
+ * person to decide, `fail` the plan at once, or `continue` with every job that can still succeed
+ * (the plan then ends `failed`).
+ */
 export type FailurePolicy = 'pause' | 'fail' | 'continue';
+/**
+ * What a skipped job means to its dependents: `block` makes them `blocked`; `release` counts the
+ * skipped job as done so they may run.
+ */
 export type SkipPolicy = 'block' | 'release';
 
+/** A plan: its jobs with their dependencies, how many run at once, and who steers it. */
 export interface PlanSpec {
-  /** Same grammar as a job id. */
+  /** Same grammar as a job id: `^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`. */
   id: string;
+  /** A name for people; shown by the inspector and the command line. */
   name?: string;
-  /** Default `autopilot`. `copilot` waits for `APPROVE` before anything runs. */
+  /** @default 'autopilot' */
   mode?: PlanMode;
-  /** Jobs running at once. Integer, 1 to 1,000,000. Default 4. */
+  /**
+   * Jobs running at once (a job waiting out a retry delay keeps its slot).
+   *
+   * Integer, 1 to 1,000,000.
+   *
+   * @default 4
+   */
   maxParallel?: number;
   /**
-   * What a job failure does to the plan. Default: `fail` in `autopilot` (nobody would answer a
-   * pause), `pause` (the `on_error` checkpoint) in `copilot` and `supervisor`.
+   * What a job failure does to the plan.
+   *
+   * @default `'fail'` in `autopilot` (nobody would answer a pause), `'pause'` in `copilot` and
+   * `supervisor`
    */
   onJobFailure?: FailurePolicy;
-  /**
-   * What skipping a job means to its dependents: `block` (default) makes them `blocked`;
-   * `release` treats the skipped job as done so dependents may run.
-   */
+  /** @default 'block' */
   onSkip?: SkipPolicy;
-  /** `onInterrupt` of every job that has none of its own. Default `rerun` (at least once). */
+  /**
+   * `onInterrupt` of every job that has none of its own.
+   *
+   * @default `'rerun'` (at least once)
+   */
   onInterrupt?: InterruptPolicy;
-  /** Retry policy of every job that has none of its own. Default: one attempt. */
+  /** Retry policy of every job that has none of its own. Without it, such a job gets one attempt. */
   defaultRetry?: RetryPolicy;
+  /** A serial integration stage (a merge train). */
   integration?: IntegrationSpec;
   /**
    * Runs once after every job succeeded (e.g. opens the pull request). A failure pauses the plan
    * at `on_error` (policy `pause`; `RETRY_FINALIZE` runs it again) or fails it.
    */
   finalize?: (summary: PlanSummary, ctx: HookContext) => Promise<unknown> | unknown;
+  /**
+   * The jobs, in declaration order (which breaks ties of `priority`). May be empty.
+   *
+   * At most `PLAN_LIMITS.jobs` (100,000), with at most `PLAN_LIMITS.edges` (1,000,000)
+   * `dependsOn` entries in all.
+   */
   jobs: readonly JobSpec[];
 }
 

@@ -475,6 +475,7 @@ export function findPlanWarnings(spec: unknown): PlanIssue[] {
   }
 }
 
+/** What `validatePlan` finds: the plan, or every issue; and the warnings either way. */
 export type ValidationResult =
   | { ok: true; plan: PlanSpec; warnings: PlanIssue[] }
   | { ok: false; issues: PlanIssue[]; warnings: PlanIssue[] };

@@ -26,26 +26,47 @@ import { viewOf, viewStream } from './view-stream.js';
 
 export type { Command, CommandResult } from './command.js';
 
+/**
+ * How `createOrchestrator` and `resumeOrchestrator` run a plan. Every field is optional; a value
+ * out of bounds throws `OrchestratorOptionError` naming it.
+ */
 export interface OrchestratorOptions {
-  /** Source of time for timeouts, retry delays and record stamps. Default: the system clock. */
+  /**
+   * Source of time for timeouts, retry delays and record stamps.
+   *
+   * @default the system clock (`Date.now`, `setTimeout`)
+   */
   clock?: Clock;
-  /** Passed to XState's `createActor`: receives every actor, event and snapshot of the plan and its jobs. */
+  /**
+   * Passed to XState's `createActor`: receives every actor, event and snapshot of the plan and its
+   * jobs (e.g. `@statelyai/inspect`'s `inspector.inspect`).
+   */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** Receives every record; when given, each pass makes its decisions durable before acting. */
+  /**
+   * Receives every record; when given, each pass makes its decisions durable before acting.
+   * Without one, the plan lives in memory only.
+   */
   store?: Store;
   /**
-   * With a store: records between snapshots. Integer, 1 to 1,000,000,000. Default: 10,000 or twice
-   * the plan's jobs, whichever is more (so that snapshots cost a plan time in proportion to its size).
+   * With a store: records between snapshots.
+   *
+   * Integer, 1 to 1,000,000,000.
+   *
+   * @default `10000` or twice the plan's jobs, whichever is more (so that snapshots cost a plan
+   * time in proportion to its size)
    */
   snapshotEvery?: number;
 }
 
+/** A plan made ready to run: start it, steer it with commands, and watch it. */
 export interface Orchestrator {
   /** Starts the plan. Subscribe to `events$` first to see every record. */
   start(): Orchestrator;
   /** Sends a command; the answer says whether it was accepted, and why not. */
   send(command: Command): CommandResult;
+  /** Sends `CANCEL`: running attempts are aborted, nothing new starts, the plan ends `canceled`. */
   cancel(reason?: string): CommandResult;
+  /** The plan view now. */
   getView(): PlanView;
   /** The plan view after each burst of changes (coalesced per microtask); completes at the end. */
   readonly view$: Observable<PlanView>;

@@ -3,28 +3,43 @@ import type { JobStatus, PlanContext } from '../../machines/plan/context.js';
 import type { Checkpoint } from '../../machines/plan/records.js';
 import type { PlanStatus } from '../../machines/plan/status.js';
 
+/** One job as the plan view shows it. */
 export interface JobView {
+  /** The job's id. */
   id: string;
+  /** Where the job is. */
   status: JobStatus;
+  /** The jobs it waits for. */
   dependsOn: readonly string[];
   /** Latest attempt number, 0 before the first. */
   attempt: number;
+  /** The latest attempt's id; null before the first. */
   attemptId: string | null;
+  /** The job's output, once its work succeeded. */
   output?: unknown;
+  /** Why the job failed, once it did. */
   failure?: { kind: FailureKind; error: ErrorInfo; violations?: string[] };
+  /** The dependency that blocked it, when `blocked`. */
   blockedBy?: string;
-  /** Clock time the latest attempt was started and the job ended, when known. */
+  /** Clock time the latest attempt was started, when known. */
   startedAt?: number;
+  /** Clock time the job ended, when known. */
   endedAt?: number;
 }
 
+/** The plan as it stands: what `getView()` returns and `view$` emits. */
 export interface PlanView {
+  /** The plan's id. */
   planId: string;
+  /** Where the plan is. */
   status: PlanStatus;
   /** The scheduling pass while running: `idle`, `reconciling` or `reconcilePending`. */
   pass: 'idle' | 'reconciling' | 'reconcilePending' | null;
+  /** The checkpoint the plan waits at; null when it waits at none. */
   checkpoint: Checkpoint | null;
+  /** How many jobs are in each status. */
   counts: Record<JobStatus, number>;
+  /** Every job, in declaration order. */
   jobs: JobView[];
 }
 

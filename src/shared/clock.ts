@@ -4,8 +4,11 @@
  * clock (see `plan-orchestrator/testing`).
  */
 export interface Clock {
+  /** Milliseconds; the records' `at`. */
   now(): number;
+  /** Calls `fn` once, `timeoutMs` later; returns an id for `clearTimeout`. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): unknown;
+  /** Cancels a timer `setTimeout` returned. */
   clearTimeout(id: unknown): void;
 }
 

@@ -78,6 +78,7 @@ export interface PlanIssue {
   jobId?: string;
 }
 
+/** What kind of problem a `PlanIssue` is. */
 export type PlanIssueCode =
   | 'INVALID_PLAN'
   | 'INVALID_ID'
@@ -207,6 +208,7 @@ export class RestoreError extends OrchestratorError {
   }
 }
 
+/** The codes of `InspectorError`: a bad option, a refused host, a port in use. */
 export type InspectorErrorCode = 'INSPECTOR_OPTION' | 'INSPECTOR_REMOTE' | 'INSPECTOR_LISTEN';
 
 /** The local inspector could not start: a bad option, a refused host, or a port in use. */
@@ -272,6 +274,7 @@ export class LeaseLostError extends OrchestratorError {
   }
 }
 
+/** The codes of `RedisStoreError`. */
 export type RedisStoreErrorCode =
   /** The connection is not a Redis URL (`redis://` or `rediss://`). */
   | 'REDIS_URL'

@@ -1,3 +1,9 @@
+/**
+ * The test kit of plan-orchestrator: `createTestOrchestrator` runs a plan on a simulated clock
+ * with jobs and hooks the test settles by hand, records every record, and checks the invariants.
+ *
+ * @module plan-orchestrator/testing
+ */
 export { formatRecord } from './format.js';
 export { HeldStore } from './held-store.js';
 export { assertInvariants, findInvariantViolations, type InvariantInput } from './invariants.js';
@@ -12,4 +18,4 @@ export {
   type TestOrchestrator,
   type TestOrchestratorOptions,
 } from './test-orchestrator.js';
-export type { TestJobSpec, TestPlanSpec } from './test-plan.js';
+export type { HookName, Manual, TestJobSpec, TestPlanSpec } from './test-plan.js';

@@ -9,12 +9,15 @@ import { toMachineInput } from '../runtime/resolve-plan.js';
 import type { PlanView } from '../runtime/view.js';
 import type { TestPlanSpec } from './test-plan.js';
 
+/** A run to check: the plan, its records and its view now. */
 export interface InvariantInput {
+  /** The plan that ran. */
   plan: TestPlanSpec;
   /** Records of earlier runs of the same plan (before a restart), oldest first. */
   history?: readonly PlanRecord[];
   /** Records of this run. */
   records: readonly PlanRecord[];
+  /** The plan view now. */
   view: PlanView;
   /** JOB_* and INTEGRATION_* events the plan actor received (from inspection). */
   jobEventsReceived: number;
@@ -220,6 +223,7 @@ function planStatusFromRecords(records: readonly PlanRecord[]): PlanStatus {
   return status;
 }
 
+/** Throws an error listing every invariant the run broke (see `findInvariantViolations`). */
 export function assertInvariants(input: InvariantInput): void {
   const problems = findInvariantViolations(input);
   if (problems.length > 0) {

@@ -2,7 +2,9 @@
 export interface Settlable {
   /** True once `resolve` or `reject` was called. */
   readonly settled: boolean;
+  /** Fulfils the promise with `value`; throws if it was already settled. */
   resolve(value?: unknown): void;
+  /** Rejects the promise with `error` (default: an `Error` naming what failed); throws if it was already settled. */
   reject(error?: unknown): void;
 }
 

@@ -32,25 +32,38 @@ export interface HookCall extends Settlable {
   readonly jobId: string | null;
   /** What the hook received: the job's id, integration id and output, or the plan summary. */
   readonly subject: unknown;
+  /** The signal the hook received. */
   readonly signal: AbortSignal;
 }
 
+/** A command as the test kit's `send` takes it: an added job may leave out `run`. */
 export type TestCommand =
   | Exclude<Command, { type: 'ADD_JOB' }>
   | { type: 'ADD_JOB'; job: TestJobSpec };
 
 /** One attempt of a hand-controlled job. */
 export interface AttemptHandle extends Settlable {
+  /** The job's id. */
   readonly jobId: string;
+  /** The attempt's number, 1 for the first. */
   readonly attempt: number;
+  /** The attempt's id, `<jobId>#<attempt>`. */
   readonly attemptId: string;
+  /** The signal the attempt received: aborted on timeout, skip or cancel. */
   readonly signal: AbortSignal;
+  /** Reports progress as the job's `ctx.report` does. */
   report(progress: unknown): void;
 }
 
+/** How the test kit runs its orchestrator. */
 export interface TestOrchestratorOptions {
+  /**
+   * The simulated clock; pass one to start at another time or share it.
+   *
+   * @default a new `TestClock` at 0
+   */
   clock?: TestClock;
-  /** `'held'` gives a `HeldStore`, whose flushes the test releases by hand. */
+  /** A store for the plan; `'held'` gives a `HeldStore`, whose flushes the test releases by hand. */
   store?: Store | 'held';
   /** Also receives XState's inspection events (actors, events, microsteps, snapshots). */
   inspect?: (event: InspectionEvent) => void;
@@ -58,11 +71,15 @@ export interface TestOrchestratorOptions {
   snapshotEvery?: number;
 }
 
+/** An orchestrator under test, with the hands to settle its jobs and hooks and move its clock. */
 export interface TestOrchestrator {
+  /** The orchestrator itself. */
   readonly orchestrator: Orchestrator;
+  /** The simulated clock it runs on. */
   readonly clock: TestClock;
   /** The store when one was given; a `HeldStore` with `store: 'held'`. */
   readonly store: Store | undefined;
+  /** The `HeldStore` given as `store` or made for `store: 'held'`; an unused one otherwise. */
   readonly heldStore: HeldStore;
   /** Every record so far, in order. */
   readonly records: readonly StampedRecord[];
@@ -88,6 +105,7 @@ export interface TestOrchestrator {
   send(command: TestCommand): CommandResult;
   /** Puts a job event straight into the plan's mailbox (e.g. a duplicate result). */
   deliver(event: JobToPlanEvent): void;
+  /** The plan view now. */
   view(): PlanView;
   /** The records as short lines (see `formatRecord`), optionally only those matching `filter`. */
   sequence(filter?: RegExp): string[];

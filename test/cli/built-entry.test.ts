@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importRefusingOtel } from '../support/import-refusing-otel.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -67,5 +68,16 @@ describe('the built command', () => {
     const { stdout } = await run(process.execPath, [bin, 'run', '--help']);
     expect(stdout).toContain('--state-dir <dir>');
     expect(stdout).toContain('--reporter <kind>');
+  });
+});
+
+describe('the built package entries', () => {
+  it('load by package name, and only plan-orchestrator/otel loads OpenTelemetry', async () => {
+    const main = await importRefusingOtel('plan-orchestrator');
+    expect(main.loaded && main.exports).toContain('createOrchestrator');
+    const testing = await importRefusingOtel('plan-orchestrator/testing');
+    expect(testing.loaded && testing.exports).toContain('createTestOrchestrator');
+    const otel = await importRefusingOtel('plan-orchestrator/otel');
+    expect(!otel.loaded && otel.error).toContain('OpenTelemetry loaded: @opentelemetry/api');
   });
 });

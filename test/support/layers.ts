@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/runtime'],
   ['src/observe'],
   ['src/inspector'],
-  ['src/cli', 'src/testing'],
+  ['src/cli', 'src/testing', 'src/otel'],
   ['src/index.ts'],
 ];
 
