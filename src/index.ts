@@ -71,6 +71,7 @@ export {
   PlanFinishedError,
   type PlanIssue,
   type PlanIssueCode,
+  type PlanIssueKind,
   PlanNotRunningError,
   PlanValidationError,
   RedisStoreError,

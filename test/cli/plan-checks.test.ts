@@ -109,6 +109,29 @@ describe('cwd of a shell job', () => {
   });
 });
 
+describe('verify of a shell job', () => {
+  it('is reported once when wrong, as the command it is, not again as "must be a function"', async () => {
+    const text = [
+      'id: p',
+      'jobs:',
+      '  - id: a',
+      '    run: { command: "true" }',
+      '    verify: { comand: x }',
+      '',
+    ];
+    const file = await planFile('verify.yaml', text.join('\n'));
+    const result = await cli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      [
+        `${file}:5:15 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
+        `${file}:5:13 error INVALID_RUN command must be a non-empty string; got undefined`,
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('plan size limits', () => {
   it('refuses a plan file over the size limit before reading it, with the size and the limit', async () => {
     const file = join(dir, 'huge.yaml');
