@@ -14,7 +14,12 @@ import {
  * generated from them; each table must name every field of its interface and no other (the
  * compiler checks both), so a field added to an interface cannot be forgotten here.
  */
-export type FieldRule = { doc: string } & (
+export type FieldRule = {
+  /** Shown by editors for the field of a plan file. */
+  doc: string;
+  /** The field must be there. Default false. */
+  required?: boolean;
+} & (
   | NumberRule
   /** Any finite number. */
   | { type: 'finite'; default?: number }
@@ -30,7 +35,7 @@ export type FieldRule = { doc: string } & (
   | { type: 'object'; fields: 'retry' | 'integration' }
   | { type: 'jobs' }
   /** A function: only a plan written in code can have one. */
-  | { type: 'function'; required?: boolean }
+  | { type: 'function' }
 );
 
 /** A number between bounds, whole for `integer`. */
@@ -56,6 +61,7 @@ export const RETRY_FIELDS = {
     type: 'integer',
     min: 1,
     max: 1000,
+    required: true,
     doc: 'Total attempts including the first.',
   },
   initialDelayMs: {
@@ -88,9 +94,6 @@ export const RETRY_FIELDS = {
   },
 } as const satisfies Fields<RetryPolicy>;
 
-/** Fields of a retry policy that must be there. */
-export const REQUIRED_RETRY_FIELDS = ['maxAttempts'] as const satisfies (keyof RetryPolicy)[];
-
 export const INTEGRATION_FIELDS = {
   integrate: { type: 'function', required: true, doc: "Brings a job's result in." },
   check: { type: 'function', doc: 'Checks the integrated state (e.g. runs the tests).' },
@@ -110,7 +113,7 @@ export const INTEGRATION_FIELDS = {
 } as const satisfies Fields<IntegrationSpec>;
 
 export const JOB_FIELDS = {
-  id: { type: 'id', doc: 'Unique in the plan.' },
+  id: { type: 'id', required: true, doc: 'Unique in the plan.' },
   dependsOn: { type: 'ids', doc: 'Ids of the jobs that must succeed before this one starts.' },
   run: { type: 'function', required: true, doc: "The job's work." },
   input: { type: 'json', doc: 'A JSON value handed to run as ctx.input.' },
@@ -131,7 +134,7 @@ export const JOB_FIELDS = {
 } as const satisfies Fields<JobSpec>;
 
 export const PLAN_FIELDS = {
-  id: { type: 'id', doc: 'The plan id.' },
+  id: { type: 'id', required: true, doc: 'The plan id.' },
   name: { type: 'string', doc: 'A name for people.' },
   mode: {
     type: 'choice',
@@ -169,7 +172,7 @@ export const PLAN_FIELDS = {
     doc: 'The serial integration stage (a merge train).',
   },
   finalize: { type: 'function', doc: 'Runs once after every job succeeded.' },
-  jobs: { type: 'jobs', doc: 'The jobs of the plan.' },
+  jobs: { type: 'jobs', required: true, doc: 'The jobs of the plan.' },
 } as const satisfies Fields<PlanSpec>;
 
 /** The names of a table's fields, in the order written. */

@@ -247,7 +247,8 @@ function checkRetry(value: unknown, scope: Scope, field: string, issues: Issues)
   }
   const at = (key: string) => `${field}.${key}`;
   checkKeys(value, RETRY_KEYS, scope, field, issues);
-  const attempts = { ...boundsOf(RETRY_FIELDS.maxAttempts), required: true };
+  const { maxAttempts } = RETRY_FIELDS;
+  const attempts = { ...boundsOf(maxAttempts), required: maxAttempts.required };
   checkNumber(value.maxAttempts, attempts, scope, at('maxAttempts'), issues);
   const delay = boundsOf(RETRY_FIELDS.initialDelayMs);
   const initialOk = checkNumber(value.initialDelayMs, delay, scope, at('initialDelayMs'), issues);
