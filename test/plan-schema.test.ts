@@ -19,7 +19,9 @@ function schemaErrors(plan: unknown): string[] {
 
 /** What `validate` says of the same plan, as JSON text (a plan file's other form). */
 function loaderErrors(plan: unknown): string[] {
-  const loaded = parsePlanText(JSON.stringify(plan), 'plan.json', root, { environment: null });
+  // Fields only: the folders a plan names (the README's `app`) need not exist here.
+  const options = { environment: null, checkFolders: false };
+  const loaded = parsePlanText(JSON.stringify(plan), 'plan.json', root, options);
   return loaded.ok ? [] : loaded.diagnostics.map((d) => `${d.code} ${d.message}`);
 }
 

@@ -11,9 +11,9 @@ import {
   unknownFields,
 } from '../plan/validate.js';
 import type { PlanIssueKind } from '../runtime/errors.js';
-import { RUN_FIELDS } from './run-fields.js';
+import { RUN_FIELD_ALIASES, RUN_FIELDS } from './run-fields.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
-import { KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
+import { folderProblem, KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -38,6 +38,11 @@ export interface LoadOptions {
    * form only, for commands that run nothing (`validate`, `graph`).
    */
   environment?: NodeJS.ProcessEnv | null;
+  /**
+   * Refuse a job whose `cwd` names no folder. Default true; `graph`, which runs nothing, turns it
+   * off.
+   */
+  checkFolders?: boolean;
 }
 
 export type LoadedPlan =
@@ -123,7 +128,12 @@ export function parsePlanText(
     code: `YAML_${problem.code}`,
     message: problem.message.split('\n')[0]!,
   }));
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const notJson = /\.json$/i.test(file) ? jsonSyntaxProblem(source) : null;
+  if (notJson) {
+    const { offset, message } = notJson;
+    return { ok: false, diagnostics: [{ ...at(offset), code: 'JSON_SYNTAX', message }] };
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics: byPosition(diagnostics) };
 
   /**
    * The position of the value at a validation path such as `jobs[2].dependsOn[0]`, or of the key
@@ -173,7 +183,7 @@ export function parsePlanText(
     const jobId = typeof record.id === 'string' ? record.id : `#${i + 1}`;
     const checked = (field: 'run' | 'verify'): ShellRun | null => {
       const path = `jobs[${i}].${field}`;
-      const fileRun = checkRun(record[field], path, planDir, options, runIssues);
+      const fileRun = checkRun(record[field], path, jobId, planDir, options, runIssues);
       const run = planEnv.resolve(fileRun, path, jobId, envIssues);
       if (run) commandLineSize(run, path, runIssues, runWarnings);
       return run;
@@ -204,7 +214,7 @@ export function parsePlanText(
   if (issues.length > 0) {
     return {
       ok: false,
-      diagnostics: [
+      diagnostics: byPosition([
         ...issues.map((i) => ({
           // Messages about a key itself point at the key.
           ...positionOf(i.path, ABOUT_KEYS.has(i.kind)),
@@ -212,10 +222,71 @@ export function parsePlanText(
           message: i.message,
         })),
         ...warnings,
-      ],
+      ]),
     };
   }
-  return { ok: true, plan: candidate as unknown as PlanSpec, source, warnings };
+  return {
+    ok: true,
+    plan: candidate as unknown as PlanSpec,
+    source,
+    warnings: byPosition(warnings),
+  };
+}
+
+/** Diagnostics in the order of the file, those at one place in the order they were found. */
+const byPosition = (diagnostics: Diagnostic[]): Diagnostic[] =>
+  diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+
+/**
+ * Why a `.json` plan is not JSON, and where; null when it is. The YAML parser that gives every
+ * other diagnostic its position reads JSON too, but accepts what JSON does not (trailing commas,
+ * comments): a file that says it is JSON is held to JSON, as every other JSON reader would.
+ */
+function jsonSyntaxProblem(source: string): { offset: number; message: string } | null {
+  const text = source.replace(/^\uFEFF/, '');
+  const skipped = source.length - text.length;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (error) {
+    const comma = trailingComma(text);
+    if (comma !== undefined) {
+      return {
+        offset: comma + skipped,
+        message:
+          'trailing comma: JSON allows none after the last item of an object or list; remove it',
+      };
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(reason)?.[1];
+    return {
+      offset: position === undefined ? 0 : Number(position) + skipped,
+      message: `not valid JSON (${reason.replace(/ in JSON at position \d+.*$/s, '')}); fix it, or write the plan as YAML`,
+    };
+  }
+}
+
+/** The offset of the first comma that closes nothing but a `}` or `]` follows, outside strings. */
+function trailingComma(text: string): number | undefined {
+  let comma: number | undefined;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+      comma = undefined;
+    } else if (char === ',') {
+      comma = i;
+    } else if ((char === '}' || char === ']') && comma !== undefined) {
+      return comma;
+    } else if (!/\s/.test(char)) {
+      comma = undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -255,6 +326,7 @@ function expandAliases(
 function checkRun(
   value: unknown,
   path: string,
+  jobId: string,
   planDir: string,
   options: LoadOptions,
   issues: RunIssue[],
@@ -272,7 +344,7 @@ function checkRun(
   }
   const run = value as Record<string, unknown>;
   const before = issues.length;
-  for (const { key, message } of unknownFields(run, RUN_KEYS)) {
+  for (const { key, message } of unknownFields(run, RUN_KEYS, RUN_FIELD_ALIASES)) {
     problem(`${path}.${key}`, 'unknown_field', message);
   }
   if (typeof run.command !== 'string' || run.command === '') {
@@ -317,15 +389,22 @@ function checkRun(
   if (run.cwd !== undefined) {
     if (typeof run.cwd !== 'string') {
       problem(`${path}.cwd`, 'wrong_type', `cwd must be a string; got ${describeValue(run.cwd)}`);
-    } else if (!options.allowOutsideCwd) {
+    } else {
       const target = resolve(planDir, run.cwd);
-      if (!isInside(planDir, target)) {
+      const missing = options.checkFolders === false ? null : folderProblem(target);
+      if (!options.allowOutsideCwd && !isInside(planDir, target)) {
         const real = realPath(target);
         const via = real === target ? '' : ` (it leads to ${real})`;
         problem(
           `${path}.cwd`,
           'outside_folder',
           `cwd "${run.cwd}" is outside the plan's folder${via}; pass --allow-outside-cwd to allow it`,
+        );
+      } else if (missing) {
+        problem(
+          `${path}.cwd`,
+          'missing_folder',
+          `job "${jobId}": cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
         );
       }
     }

@@ -11,3 +11,13 @@ export const RUN_FIELDS = {
   env: 'Environment variables added to the inherited ones: a string, or { fromEnv: NAME } to take a secret from the environment of the command line.',
   shell: 'Run command through /bin/sh -c; args are then refused. Default false.',
 } as const satisfies { readonly [K in keyof FileRun]-?: string };
+
+/** Names other tools use for these fields (GitHub Actions' `working-directory`, Compose's `working_dir`). */
+export const RUN_FIELD_ALIASES: Readonly<Record<string, keyof FileRun>> = {
+  'working-directory': 'cwd',
+  working_dir: 'cwd',
+  workdir: 'cwd',
+  cmd: 'command',
+  arguments: 'args',
+  environment: 'env',
+};

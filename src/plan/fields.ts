@@ -175,6 +175,17 @@ export const PLAN_FIELDS = {
   jobs: { type: 'jobs', required: true, doc: 'The jobs of the plan.' },
 } as const satisfies Fields<PlanSpec>;
 
+/**
+ * Names other tools use for a job's fields (GitHub Actions' `needs`, `retries` in many runners),
+ * suggested by an unknown field's "did you mean" whatever their spelling distance.
+ */
+export const JOB_FIELD_ALIASES: Readonly<Record<string, keyof JobSpec>> = {
+  needs: 'dependsOn',
+  dependencies: 'dependsOn',
+  retries: 'retry',
+  'timeout-minutes': 'timeoutMs',
+};
+
 /** The names of a table's fields, in the order written. */
 export const fieldNames = <T extends object>(fields: T): readonly (keyof T & string)[] =>
   Object.keys(fields) as (keyof T & string)[];

@@ -3,6 +3,7 @@ import {
   DEFAULT_INITIAL_DELAY_MS,
   fieldNames,
   INTEGRATION_FIELDS,
+  JOB_FIELD_ALIASES,
   JOB_FIELDS,
   type NumberRule,
   PLAN_FIELDS,
@@ -143,15 +144,19 @@ export interface UnknownField {
   message: string;
 }
 
-/** The fields of `value` outside `allowed`, each with a message saying what to write instead. */
+/**
+ * The fields of `value` outside `allowed`, each with a message saying what to write instead: the
+ * field `aliases` maps it to (a name another tool uses), or a known field spelled nearly alike.
+ */
 export function unknownFields(
   value: Record<string, unknown>,
   allowed: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
 ): UnknownField[] {
   const found: UnknownField[] = [];
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;
-    const near = suggest(key, allowed);
+    const near = Object.hasOwn(aliases, key) ? aliases[key] : suggest(key, allowed);
     const hint = near ? `did you mean "${near}"?` : `known fields: ${allowed.join(', ')}`;
     const message = `unknown field ${quote(key)}; ${hint}`;
     found.push(near === undefined ? { key, message } : { key, suggestion: near, message });
@@ -165,8 +170,9 @@ function checkKeys(
   scope: Scope,
   field: string,
   issues: Issues,
+  aliases?: Readonly<Record<string, string>>,
 ): void {
-  for (const { key, suggestion, message } of unknownFields(value, allowed)) {
+  for (const { key, suggestion, message } of unknownFields(value, allowed, aliases)) {
     issues.add('INVALID_OPTION', 'unknown_field', scope, join(field, key), message, suggestion);
   }
 }
@@ -321,7 +327,7 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
   const valid = checkId(job.id, { prefix, label }, 'A job id', issues);
   const scope: Scope = valid ? { prefix, label, jobId: name } : { prefix, label };
 
-  checkKeys(job, JOB_KEYS, scope, '', issues);
+  checkKeys(job, JOB_KEYS, scope, '', issues, JOB_FIELD_ALIASES);
   checkFunction(job.run, true, 'INVALID_JOB', scope, 'run', issues, `${label}: run`);
   checkFunction(job.verify, false, 'INVALID_JOB', scope, 'verify', issues, `${label}: verify`);
   const deps = checkDependsOn(job.dependsOn, scope, issues);
