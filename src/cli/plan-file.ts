@@ -266,7 +266,7 @@ function jsonSyntaxProblem(source: string): { offset: number; message: string } 
   }
 }
 
-/** The offset of the first comma that closes nothing but a `}` or `]` follows, outside strings. */
+/** The offset of the first comma, outside strings, that only white space separates from a `}` or `]`. */
 function trailingComma(text: string): number | undefined {
   let comma: number | undefined;
   let inString = false;
@@ -391,7 +391,6 @@ function checkRun(
       problem(`${path}.cwd`, 'wrong_type', `cwd must be a string; got ${describeValue(run.cwd)}`);
     } else {
       const target = resolve(planDir, run.cwd);
-      const missing = options.checkFolders === false ? null : folderProblem(target);
       if (!options.allowOutsideCwd && !isInside(planDir, target)) {
         const real = realPath(target);
         const via = real === target ? '' : ` (it leads to ${real})`;
@@ -400,12 +399,15 @@ function checkRun(
           'outside_folder',
           `cwd "${run.cwd}" is outside the plan's folder${via}; pass --allow-outside-cwd to allow it`,
         );
-      } else if (missing) {
-        problem(
-          `${path}.cwd`,
-          'missing_folder',
-          `job "${jobId}": cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
-        );
+      } else if (options.checkFolders !== false) {
+        const missing = folderProblem(target);
+        if (missing) {
+          problem(
+            `${path}.cwd`,
+            'missing_folder',
+            `job "${jobId}": cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
+          );
+        }
       }
     }
   }
@@ -430,7 +432,7 @@ function envProblems(env: Record<string, unknown>): Array<[string, PlanIssueKind
     if (typeof value === 'string' && value.includes('\0')) {
       problems.push([
         at,
-        'wrong_type',
+        'invalid_value',
         `env ${JSON.stringify(name)} holds a NUL character, which no process can receive`,
       ]);
     }

@@ -104,7 +104,7 @@ export interface PlanIssue {
  * - `cycle`: jobs depending on each other in a circle.
  * - `too_large`: over a size limit; `near_limit`: past three quarters of one (a warning).
  * - `conflict`: two fields that cannot go together.
- * - `invalid_name`: a name (of an env variable) no process can receive.
+ * - `invalid_name`, `invalid_value`: a name or value (of an env variable) no process can receive.
  * - `outside_folder`: a plan file's `cwd` leading out of the file's folder.
  * - `missing_folder`: a plan file's `cwd` naming no folder.
  * - `secret_unusable`: a secret taken from the environment that is unset or too short.
@@ -125,6 +125,7 @@ export type PlanIssueKind =
   | 'near_limit'
   | 'conflict'
   | 'invalid_name'
+  | 'invalid_value'
   | 'outside_folder'
   | 'missing_folder'
   | 'secret_unusable';

@@ -20,6 +20,13 @@ async function planFile(name: string, plan: unknown): Promise<string> {
   return file;
 }
 
+/** `validate` of a plan file of these lines: the file, the exit code and the lines on stderr. */
+async function validateLines(name: string, lines: string[]) {
+  const file = await planFile(name, [...lines, ''].join('\n'));
+  const { code, stderr } = await cli(['validate', file]);
+  return { file, code, errors: stderr.trim().split('\n') };
+}
+
 const echo = (args: string[], extra: Record<string, unknown> = {}) => ({
   command: process.execPath,
   args: ['-e', 'console.log(process.argv.length)', ...args],
@@ -118,24 +125,18 @@ describe('cwd of a shell job', () => {
 
 describe('verify of a shell job', () => {
   it('is reported once when wrong, as the command it is, not again as "must be a function"', async () => {
-    const text = [
+    const { file, code, errors } = await validateLines('verify.yaml', [
       'id: p',
       'jobs:',
       '  - id: a',
       '    run: { command: "true" }',
       '    verify: { comand: x }',
-      '',
-    ];
-    const file = await planFile('verify.yaml', text.join('\n'));
-    const result = await cli(['validate', file]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      [
-        `${file}:5:13 error INVALID_RUN command must be a non-empty string; got undefined`,
-        `${file}:5:15 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
-        '',
-      ].join('\n'),
-    );
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toEqual([
+      `${file}:5:13 error INVALID_RUN command must be a non-empty string; got undefined`,
+      `${file}:5:15 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
+    ]);
   });
 });
 
@@ -299,7 +300,7 @@ describe('plans as people write them, from other tools', () => {
   });
 
   it('suggests dependsOn for needs, retry for retries and cwd for working-directory', async () => {
-    const text = [
+    const { file, code, errors } = await validateLines('actions.yaml', [
       'id: p',
       'jobs:',
       '  - id: a',
@@ -308,12 +309,9 @@ describe('plans as people write them, from other tools', () => {
       '    needs: [a]',
       '    retries: 2',
       '    run: { command: "true", working-directory: . }',
-      '',
-    ];
-    const file = await planFile('actions.yaml', text.join('\n'));
-    const result = await cli(['validate', file]);
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toEqual([
       `${file}:6:5 error INVALID_OPTION unknown field "needs"; did you mean "dependsOn"?`,
       `${file}:7:5 error INVALID_OPTION unknown field "retries"; did you mean "retry"?`,
       `${file}:8:29 error INVALID_RUN unknown field "working-directory"; did you mean "cwd"?`,
