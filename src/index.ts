@@ -91,6 +91,7 @@ export {
   PlanFinishedError,
   type PlanIssue,
   type PlanIssueCode,
+  type PlanIssueKind,
   PlanNotRunningError,
   PlanValidationError,
   RedisStoreError,

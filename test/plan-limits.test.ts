@@ -27,6 +27,8 @@ describe('the number of jobs', () => {
       {
         code: 'PLAN_TOO_LARGE',
         path: 'jobs',
+        kind: 'too_large',
+        field: 'jobs',
         message:
           'the number of jobs is 100,001; the limit is 100,000: split the plan into plans that run one after another',
       },
@@ -41,6 +43,8 @@ describe('the number of jobs', () => {
       {
         code: 'PLAN_NEAR_LIMIT',
         path: 'jobs',
+        kind: 'near_limit',
+        field: 'jobs',
         message: 'the number of jobs is 99,999, close to the limit of 100,000',
       },
     ]);
@@ -56,6 +60,8 @@ describe('the number of dependsOn entries', () => {
       {
         code: 'PLAN_TOO_LARGE',
         path: 'jobs',
+        kind: 'too_large',
+        field: 'jobs',
         message:
           'the number of dependsOn entries is 1,000,002; the limit is 1,000,000: split the plan into plans that run one after another',
       },
@@ -73,6 +79,8 @@ describe('the number of dependsOn entries', () => {
       {
         code: 'PLAN_NEAR_LIMIT',
         path: 'jobs',
+        kind: 'near_limit',
+        field: 'jobs',
         message: 'the number of dependsOn entries is 800,000, close to the limit of 1,000,000',
       },
     ]);

@@ -137,6 +137,8 @@ describe('findPlanIssues: plan options', () => {
     expect(only({ id: 'p', jobs: { a: 1 } })).toEqual({
       code: 'INVALID_PLAN',
       path: 'jobs',
+      kind: 'wrong_type',
+      field: 'jobs',
       message: 'jobs must be an array of jobs (it may be empty); got { a: 1 } (object)',
     });
     expect(only({ id: 'p' }).message).toContain('got undefined');
@@ -152,6 +154,7 @@ describe('findPlanIssues: plan options', () => {
     expect(only(hostile)).toEqual({
       code: 'INVALID_PLAN',
       path: '',
+      kind: 'unreadable',
       message: 'The plan could not be read (boom); pass plain data',
     });
   });
@@ -181,6 +184,8 @@ describe('findPlanIssues: plan options', () => {
     expect(only({ id: 'has space', jobs: [] })).toEqual({
       code: 'INVALID_ID',
       path: 'id',
+      kind: 'invalid_id',
+      field: 'id',
       message:
         'The plan id must be a letter or digit, then up to 79 letters, digits, ".", "_" or "-"; got "has space" (string)',
     });
@@ -188,11 +193,16 @@ describe('findPlanIssues: plan options', () => {
     expect(withOption({ name: 5 })).toEqual({
       code: 'INVALID_OPTION',
       path: 'name',
+      kind: 'wrong_type',
+      field: 'name',
       message: 'name must be a string; got 5 (number)',
     });
     expect(withOption({ mode: 'copliot' })).toEqual({
       code: 'INVALID_OPTION',
       path: 'mode',
+      kind: 'not_one_of',
+      field: 'mode',
+      suggestion: 'copilot',
       message:
         'mode must be one of "autopilot", "copilot", "supervisor"; got "copliot" (string); did you mean "copilot"?',
     });
@@ -211,6 +221,9 @@ describe('findPlanIssues: plan options', () => {
     expect(withOption({ maxParalel: 2 })).toEqual({
       code: 'INVALID_OPTION',
       path: 'maxParalel',
+      kind: 'unknown_field',
+      field: 'maxParalel',
+      suggestion: 'maxParallel',
       message: 'unknown field "maxParalel"; did you mean "maxParallel"?',
     });
     expect(withOption({ colour: 'red' }).message).toBe(
@@ -293,6 +306,8 @@ describe('findPlanIssues: retry policies', () => {
     expect(withJob({ retry: { maxAttempts: 2, initialDelayMs: 500, maxDelayMs: 100 } })).toEqual({
       code: 'INVALID_OPTION',
       path: 'jobs[0].retry.maxDelayMs',
+      kind: 'out_of_range',
+      field: 'retry.maxDelayMs',
       jobId: 'a',
       message:
         'retry.maxDelayMs must be an integer from 500 (the initialDelayMs) to 86400000; got 100 (number)',
@@ -311,6 +326,8 @@ describe('findPlanIssues: retry policies', () => {
     expect(withOption({ defaultRetry: { maxAttempts: 3, factor: 0 } })).toEqual({
       code: 'INVALID_OPTION',
       path: 'defaultRetry.factor',
+      kind: 'out_of_range',
+      field: 'defaultRetry.factor',
       message: 'defaultRetry.factor must be a number from 1 to 100; got 0 (number)',
     });
     expect(withOption({ defaultRetry: { maxAttempts: 3, jiter: 0.5 } }).message).toBe(
@@ -328,6 +345,8 @@ describe('findPlanIssues: jobs', () => {
     expect(only(plan([{ id: 'a b', run }]))).toEqual({
       code: 'INVALID_ID',
       path: 'jobs[0].id',
+      kind: 'invalid_id',
+      field: 'id',
       message:
         'A job id must be a letter or digit, then up to 79 letters, digits, ".", "_" or "-"; got "a b" (string)',
     });
@@ -339,6 +358,7 @@ describe('findPlanIssues: jobs', () => {
     expect(only(plan([job('a'), 5]))).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[1]',
+      kind: 'wrong_type',
       message: 'A job must be an object with at least an id and a run function; got 5 (number)',
     });
     expect(only(plan([null])).path).toBe('jobs[0]');
@@ -349,6 +369,8 @@ describe('findPlanIssues: jobs', () => {
     expect(only(plan([{ id: 'a' }]))).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[0].run',
+      kind: 'missing',
+      field: 'run',
       jobId: 'a',
       message: 'Job "a": run must be a function; got undefined',
     });
@@ -358,6 +380,8 @@ describe('findPlanIssues: jobs', () => {
     expect(withJob({ verify: true })).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[0].verify',
+      kind: 'wrong_type',
+      field: 'verify',
       jobId: 'a',
       message: 'Job "a": verify must be a function; got true (boolean)',
     });
@@ -367,18 +391,24 @@ describe('findPlanIssues: jobs', () => {
     expect(withJob({ dependsOn: 'b' })).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[0].dependsOn',
+      kind: 'wrong_type',
+      field: 'dependsOn',
       jobId: 'a',
       message: 'Job "a": dependsOn must be an array of job ids; got "b" (string)',
     });
     expect(only(plan([job('a'), job('b', ['a', 3 as never])]))).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[1].dependsOn[1]',
+      kind: 'wrong_type',
+      field: 'dependsOn',
       jobId: 'b',
       message: 'Job "b": dependsOn[1] must be a job id (a string); got 3 (number)',
     });
     expect(only(plan([job('a'), job('b', ['a', 'a'])]))).toEqual({
       code: 'INVALID_JOB',
       path: 'jobs[1].dependsOn[1]',
+      kind: 'duplicate_dependency',
+      field: 'dependsOn',
       jobId: 'b',
       message: 'Job "b" lists dependency "a" twice; remove one',
     });
@@ -395,6 +425,8 @@ describe('findPlanIssues: jobs', () => {
     expect(withJob({ timeoutMs: 0 })).toEqual({
       code: 'INVALID_OPTION',
       path: 'jobs[0].timeoutMs',
+      kind: 'out_of_range',
+      field: 'timeoutMs',
       jobId: 'a',
       message: 'timeoutMs must be an integer from 1 to 2147483647; got 0 (number)',
     });
@@ -404,6 +436,8 @@ describe('findPlanIssues: jobs', () => {
     expect(withJob({ priority: Number.POSITIVE_INFINITY })).toEqual({
       code: 'INVALID_OPTION',
       path: 'jobs[0].priority',
+      kind: 'out_of_range',
+      field: 'priority',
       jobId: 'a',
       message: 'priority must be a finite number; got Infinity (number)',
     });
@@ -415,6 +449,9 @@ describe('findPlanIssues: jobs', () => {
     expect(withJob({ depends_on: ['b'] })).toEqual({
       code: 'INVALID_OPTION',
       path: 'jobs[0].depends_on',
+      kind: 'unknown_field',
+      field: 'depends_on',
+      suggestion: 'dependsOn',
       jobId: 'a',
       message: 'unknown field "depends_on"; did you mean "dependsOn"?',
     });
@@ -430,6 +467,8 @@ describe('findPlanIssues: jobs', () => {
     expect(only(plan([job('a'), job('b'), job('a')]))).toEqual({
       code: 'DUPLICATE_ID',
       path: 'jobs[2].id',
+      kind: 'duplicate_id',
+      field: 'id',
       jobId: 'a',
       message: 'Job id "a" is used by jobs[0] and jobs[2]; rename one, ids must be unique',
     });
@@ -439,6 +478,9 @@ describe('findPlanIssues: jobs', () => {
     expect(only(plan([job('build'), job('test', ['bulid'])]))).toEqual({
       code: 'UNKNOWN_DEPENDENCY',
       path: 'jobs[1].dependsOn[0]',
+      kind: 'unknown_dependency',
+      field: 'dependsOn',
+      suggestion: 'build',
       jobId: 'test',
       message: 'Job "test" depends on unknown job "bulid"; did you mean "build"?',
     });
@@ -458,6 +500,8 @@ describe('findPlanIssues: cycles', () => {
     expect(only(plan([job('a', ['x', 'c']), job('b', ['a']), job('c', ['b']), job('x')]))).toEqual({
       code: 'CYCLE',
       path: 'jobs[0].dependsOn[1]',
+      kind: 'cycle',
+      field: 'dependsOn',
       jobId: 'a',
       message: 'cycle: a → c → b → a; remove one of these dependencies',
     });
@@ -470,6 +514,8 @@ describe('findPlanIssues: cycles', () => {
     expect(only(plan([job('a', ['a'])]))).toEqual({
       code: 'CYCLE',
       path: 'jobs[0].dependsOn[0]',
+      kind: 'cycle',
+      field: 'dependsOn',
       jobId: 'a',
       message: 'cycle: a → a; a job cannot depend on itself, remove it from its dependsOn',
     });
@@ -570,6 +616,8 @@ describe('findPlanIssues: all at once, safely, at scale', () => {
     expect(only(plan(jobs))).toMatchObject({
       code: 'CYCLE',
       path: 'jobs[0].dependsOn[0]',
+      kind: 'cycle',
+      field: 'dependsOn',
       message: expect.stringContaining('cycle: j0 → j99999 → j99998'),
     });
   });
@@ -627,6 +675,8 @@ describe('findAddedJobIssues', () => {
       {
         code: 'DUPLICATE_ID',
         path: 'job.id',
+        kind: 'duplicate_id',
+        field: 'id',
         jobId: 'a',
         message: 'Job id "a" is already used in plan "p"; choose another id',
       },
@@ -638,6 +688,9 @@ describe('findAddedJobIssues', () => {
       {
         code: 'UNKNOWN_DEPENDENCY',
         path: 'job.dependsOn[1]',
+        kind: 'unknown_dependency',
+        field: 'dependsOn',
+        suggestion: 'b',
         jobId: 'c',
         message: 'Job "c" depends on unknown job "bb"; did you mean "b"?',
       },
@@ -649,6 +702,8 @@ describe('findAddedJobIssues', () => {
       {
         code: 'CYCLE',
         path: 'job.dependsOn[1]',
+        kind: 'cycle',
+        field: 'dependsOn',
         jobId: 'c',
         message: 'cycle: c → c; a job cannot depend on itself, remove it from its dependsOn',
       },
@@ -679,6 +734,7 @@ describe('findAddedJobIssues', () => {
       {
         code: 'INVALID_JOB',
         path: 'job',
+        kind: 'wrong_type',
         message:
           'A job must be an object with at least an id and a run function; got "job" (string)',
       },

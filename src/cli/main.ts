@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { planKeys } from '../persistence/redis-keys.js';
+import { rangeProblem } from '../plan/range.js';
 import {
   InspectorError,
   LeaseLostError,
@@ -28,11 +29,8 @@ import { resume, run } from './run-plan.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(
-      `${name} must be an integer from ${min} to ${max}; got "${value}"`,
-    );
-  }
+  const problem = rangeProblem(name, n, { integer: true, min, max }, { show: () => `"${value}"` });
+  if (problem) throw new InvalidArgumentError(problem);
   return n;
 };
 

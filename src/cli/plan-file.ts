@@ -3,11 +3,17 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type Alias, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { checkLimit, warnsAt } from '../plan/limits.js';
-import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
-import { describeValue, findPlanIssues, findPlanWarnings } from '../plan/validate.js';
+import {
+  describeValue,
+  findPlanIssues,
+  findPlanWarnings,
+  unknownFields,
+} from '../plan/validate.js';
+import type { PlanIssueKind } from '../shared/errors.js';
+import { RUN_FIELD_ALIASES, RUN_FIELDS } from './run-fields.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
-import { KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
+import { folderProblem, KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -32,6 +38,11 @@ export interface LoadOptions {
    * form only, for commands that run nothing (`validate`, `graph`).
    */
   environment?: NodeJS.ProcessEnv | null;
+  /**
+   * Refuse a job whose `cwd` names no folder. Default true; `graph`, which runs nothing, turns it
+   * off.
+   */
+  checkFolders?: boolean;
 }
 
 export type LoadedPlan =
@@ -39,9 +50,11 @@ export type LoadedPlan =
   | { ok: true; plan: PlanSpec; source: string; warnings: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
-const RUN_KEYS = ['command', 'args', 'cwd', 'env', 'shell'];
+const RUN_KEYS = Object.keys(RUN_FIELDS);
 /** A problem of a job's `run` or `verify`; the code is `INVALID_RUN` unless given. */
-type RunIssue = { path: string; message: string; code?: string };
+type RunIssue = { path: string; kind: PlanIssueKind; message: string; code?: string };
+/** Issues about a key itself, rather than its value: they point at the key. */
+const ABOUT_KEYS: ReadonlySet<PlanIssueKind> = new Set(['unknown_field', 'invalid_name']);
 /** Uses of YAML aliases in one file, nested ones multiplied (the `yaml` package's measure). */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -115,7 +128,12 @@ export function parsePlanText(
     code: `YAML_${problem.code}`,
     message: problem.message.split('\n')[0]!,
   }));
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const notJson = /\.json$/i.test(file) ? jsonSyntaxProblem(source) : null;
+  if (notJson) {
+    const { offset, message } = notJson;
+    return { ok: false, diagnostics: [{ ...at(offset), code: 'JSON_SYNTAX', message }] };
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics: byPosition(diagnostics) };
 
   /**
    * The position of the value at a validation path such as `jobs[2].dependsOn[0]`, or of the key
@@ -165,7 +183,7 @@ export function parsePlanText(
     const jobId = typeof record.id === 'string' ? record.id : `#${i + 1}`;
     const checked = (field: 'run' | 'verify'): ShellRun | null => {
       const path = `jobs[${i}].${field}`;
-      const fileRun = checkRun(record[field], path, planDir, options, runIssues);
+      const fileRun = checkRun(record[field], path, jobId, planDir, options, runIssues);
       const run = planEnv.resolve(fileRun, path, jobId, envIssues);
       if (run) commandLineSize(run, path, runIssues, runWarnings);
       return run;
@@ -183,8 +201,10 @@ export function parsePlanText(
   const issues = [
     ...runIssues.map((i) => ({ ...i, code: i.code ?? 'INVALID_RUN' })),
     ...envIssues,
+    // A job's run and verify here are commands checkRun reported on; the validator would only
+    // say again that they are not functions.
     ...findPlanIssues(candidate).filter(
-      (i) => !(i.code === 'INVALID_JOB' && i.path.endsWith('.run')),
+      (i) => !(i.code === 'INVALID_JOB' && (i.field === 'run' || i.field === 'verify')),
     ),
   ];
   const warnings = [...findPlanWarnings(candidate), ...runWarnings].map((w) => ({
@@ -194,18 +214,79 @@ export function parsePlanText(
   if (issues.length > 0) {
     return {
       ok: false,
-      diagnostics: [
+      diagnostics: byPosition([
         ...issues.map((i) => ({
           // Messages about a key itself point at the key.
-          ...positionOf(i.path, /^(unknown field|env name)/.test(i.message)),
+          ...positionOf(i.path, ABOUT_KEYS.has(i.kind)),
           code: i.code,
           message: i.message,
         })),
         ...warnings,
-      ],
+      ]),
     };
   }
-  return { ok: true, plan: candidate as unknown as PlanSpec, source, warnings };
+  return {
+    ok: true,
+    plan: candidate as unknown as PlanSpec,
+    source,
+    warnings: byPosition(warnings),
+  };
+}
+
+/** Diagnostics in the order of the file, those at one place in the order they were found. */
+const byPosition = (diagnostics: Diagnostic[]): Diagnostic[] =>
+  diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+
+/**
+ * Why a `.json` plan is not JSON, and where; null when it is. The YAML parser that gives every
+ * other diagnostic its position reads JSON too, but accepts what JSON does not (trailing commas,
+ * comments): a file that says it is JSON is held to JSON, as every other JSON reader would.
+ */
+function jsonSyntaxProblem(source: string): { offset: number; message: string } | null {
+  const text = source.replace(/^\uFEFF/, '');
+  const skipped = source.length - text.length;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (error) {
+    const comma = trailingComma(text);
+    if (comma !== undefined) {
+      return {
+        offset: comma + skipped,
+        message:
+          'trailing comma: JSON allows none after the last item of an object or list; remove it',
+      };
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(reason)?.[1];
+    return {
+      offset: position === undefined ? 0 : Number(position) + skipped,
+      message: `not valid JSON (${reason.replace(/ in JSON at position \d+.*$/s, '')}); fix it, or write the plan as YAML`,
+    };
+  }
+}
+
+/** The offset of the first comma, outside strings, that only white space separates from a `}` or `]`. */
+function trailingComma(text: string): number | undefined {
+  let comma: number | undefined;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+      comma = undefined;
+    } else if (char === ',') {
+      comma = i;
+    } else if ((char === '}' || char === ']') && comma !== undefined) {
+      return comma;
+    } else if (!/\s/.test(char)) {
+      comma = undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -245,33 +326,31 @@ function expandAliases(
 function checkRun(
   value: unknown,
   path: string,
+  jobId: string,
   planDir: string,
   options: LoadOptions,
   issues: RunIssue[],
 ): FileRun | null {
-  const problem = (at: string, message: string) => {
-    issues.push({ path: at, message });
+  const problem = (at: string, kind: PlanIssueKind, message: string) => {
+    issues.push({ path: at, kind, message });
     return null;
   };
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return problem(
       path,
+      value === undefined ? 'missing' : 'wrong_type',
       `run must be an object such as { command: "make", args: ["test"] }; got ${describeValue(value)}`,
     );
   }
   const run = value as Record<string, unknown>;
   const before = issues.length;
-  for (const key of Object.keys(run)) {
-    if (RUN_KEYS.includes(key)) continue;
-    const near = suggest(key, RUN_KEYS);
-    problem(
-      `${path}.${key}`,
-      `unknown field "${key}"${near ? `; did you mean "${near}"?` : `; known fields: ${RUN_KEYS.join(', ')}`}`,
-    );
+  for (const { key, message } of unknownFields(run, RUN_KEYS, RUN_FIELD_ALIASES)) {
+    problem(`${path}.${key}`, 'unknown_field', message);
   }
   if (typeof run.command !== 'string' || run.command === '') {
     problem(
       `${path}.command`,
+      run.command === undefined ? 'missing' : 'wrong_type',
       `command must be a non-empty string; got ${describeValue(run.command)}`,
     );
   }
@@ -279,41 +358,56 @@ function checkRun(
     run.args !== undefined &&
     (!Array.isArray(run.args) || run.args.some((a) => typeof a !== 'string'))
   ) {
-    problem(`${path}.args`, `args must be a list of strings; got ${describeValue(run.args)}`);
+    const message = `args must be a list of strings; got ${describeValue(run.args)}`;
+    problem(`${path}.args`, 'wrong_type', message);
   }
   if (run.shell !== undefined && typeof run.shell !== 'boolean') {
-    problem(`${path}.shell`, `shell must be true or false; got ${describeValue(run.shell)}`);
+    const message = `shell must be true or false; got ${describeValue(run.shell)}`;
+    problem(`${path}.shell`, 'wrong_type', message);
   }
   if (run.shell === true && run.args !== undefined) {
     problem(
       `${path}.args`,
+      'conflict',
       'args cannot be used with shell: true (the command is a shell string then); put everything in command, or drop shell',
     );
   }
   if (run.env !== undefined) {
     const env = run.env as Record<string, unknown>;
     if (!env || typeof env !== 'object' || Array.isArray(env)) {
-      problem(`${path}.env`, `env must map names to strings; got ${describeValue(run.env)}`);
+      const message = `env must map names to strings; got ${describeValue(run.env)}`;
+      problem(`${path}.env`, 'wrong_type', message);
     } else {
-      for (const [at, message] of envProblems(env)) problem(`${path}.env${at}`, message);
+      for (const [at, kind, message] of envProblems(env))
+        problem(`${path}.env${at}`, kind, message);
       for (const [name, value] of Object.entries(env)) {
         const wrong = envValueProblem(name, value);
-        if (wrong) problem(`${path}.env.${name}`, wrong);
+        if (wrong) problem(`${path}.env.${name}`, 'wrong_type', wrong);
       }
     }
   }
   if (run.cwd !== undefined) {
     if (typeof run.cwd !== 'string') {
-      problem(`${path}.cwd`, `cwd must be a string; got ${describeValue(run.cwd)}`);
-    } else if (!options.allowOutsideCwd) {
+      problem(`${path}.cwd`, 'wrong_type', `cwd must be a string; got ${describeValue(run.cwd)}`);
+    } else {
       const target = resolve(planDir, run.cwd);
-      if (!isInside(planDir, target)) {
+      if (!options.allowOutsideCwd && !isInside(planDir, target)) {
         const real = realPath(target);
         const via = real === target ? '' : ` (it leads to ${real})`;
         problem(
           `${path}.cwd`,
+          'outside_folder',
           `cwd "${run.cwd}" is outside the plan's folder${via}; pass --allow-outside-cwd to allow it`,
         );
+      } else if (options.checkFolders !== false) {
+        const missing = folderProblem(target);
+        if (missing) {
+          problem(
+            `${path}.cwd`,
+            'missing_folder',
+            `job "${jobId}": cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
+          );
+        }
       }
     }
   }
@@ -324,19 +418,21 @@ function checkRun(
  * Problems of an env map that `spawn` would only find at run time: a name must be non-empty and
  * hold no `=`, NUL or line break; a value must hold no NUL. Paths are relative to the map.
  */
-function envProblems(env: Record<string, unknown>): Array<[string, string]> {
-  const problems: Array<[string, string]> = [];
+function envProblems(env: Record<string, unknown>): Array<[string, PlanIssueKind, string]> {
+  const problems: Array<[string, PlanIssueKind, string]> = [];
   for (const [name, value] of Object.entries(env)) {
     const at = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
     if (name === '' || /[=\0\r\n]/.test(name)) {
       problems.push([
         at,
+        'invalid_name',
         `env name ${JSON.stringify(name)} is not usable: a name must be non-empty and hold no "=", NUL or line break`,
       ]);
     }
     if (typeof value === 'string' && value.includes('\0')) {
       problems.push([
         at,
+        'invalid_value',
         `env ${JSON.stringify(name)} holds a NUL character, which no process can receive`,
       ]);
     }
@@ -394,15 +490,21 @@ function commandLineSize(
       ]),
   ];
   const fix = 'pass large data through a file instead';
-  const code = 'PLAN_TOO_LARGE';
   let total = 0;
   for (const [at, what, text] of strings) {
     const size = Buffer.byteLength(text);
     total += size + 1 + POINTER_BYTES;
     if (size <= warnsAt('argumentBytes')) continue;
     const found = checkLimit('argumentBytes', size, what, fix);
-    if (found) (found.over ? issues : warnings).push({ path: at, message: found.message, code });
+    if (found) (found.over ? issues : warnings).push(sizeIssue(at, found));
   }
   const all = checkLimit('commandLineBytes', total, 'the command line with its env', fix);
-  if (all) (all.over ? issues : warnings).push({ path, message: all.message, code });
+  if (all) (all.over ? issues : warnings).push(sizeIssue(path, all));
 }
+
+const sizeIssue = (path: string, found: { over: boolean; message: string }): RunIssue => ({
+  path,
+  kind: found.over ? 'too_large' : 'near_limit',
+  message: found.message,
+  code: 'PLAN_TOO_LARGE',
+});

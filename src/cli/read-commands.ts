@@ -43,7 +43,11 @@ export async function graph(
     process.stderr.write('graph needs a plan file, or --machine plan|job|integration\n');
     return EXIT.usage;
   }
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: true, environment: null });
+  const loaded = await loadPlanFile(file, {
+    allowOutsideCwd: true,
+    environment: null,
+    checkFolders: false,
+  });
   planOrExit(loaded);
   out((options.format === 'dot' ? toDot : toMermaid)(loaded.plan));
   return EXIT.completed;

@@ -18,10 +18,11 @@ export type FileRun = Omit<ShellRun, 'env'> & { env?: Record<string, EnvValue> }
 export interface EnvIssue {
   path: string;
   code: 'SECRET_NOT_SET' | 'SECRET_TOO_SHORT';
+  kind: 'secret_unusable';
   message: string;
 }
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -79,12 +80,14 @@ export class PlanEnv {
         issues.push({
           path: `${path}.env.${name}`,
           code: 'SECRET_NOT_SET',
+          kind: 'secret_unusable',
           message: `${where}, which is not set; set ${value.fromEnv} and run again (resume needs it set again too: secret values are never stored)`,
         });
       } else if (secret.length < MIN_SECRET_LENGTH) {
         issues.push({
           path: `${path}.env.${name}`,
           code: 'SECRET_TOO_SHORT',
+          kind: 'secret_unusable',
           message: `${where}, which holds ${secret.length} characters; a secret needs at least ${MIN_SECRET_LENGTH} to be redacted from the output without hiding ordinary text`,
         });
       } else {

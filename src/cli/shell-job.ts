@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JobRun } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
@@ -19,6 +20,17 @@ export interface ShellRun {
 export interface OutputLine {
   stream: 'stdout' | 'stderr';
   line: string;
+}
+
+/** Why `path` is not a folder a process can start in, or null when it is one. */
+export function folderProblem(path: string): string | null {
+  try {
+    return statSync(path).isDirectory() ? null : 'is not a folder';
+  } catch (error) {
+    return (error as { code?: string }).code === 'ENOENT'
+      ? 'does not exist'
+      : `cannot be read (${(error as Error).message})`;
+  }
 }
 
 /** Time between SIGTERM and SIGKILL when a job is stopped. */
@@ -116,15 +128,19 @@ export function shellJob(
       }
       child.on('error', (error: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', stop);
+        // spawn says ENOENT for a missing folder to start in as for a missing command.
+        const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
         reject(
-          error.code === 'ENOENT'
-            ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
-            : // A new error: the original's stack, path and spawnargs could hold a secret.
-              Object.assign(new Error(redact(error.message)), {
-                code: error.code,
-                errno: error.errno,
-                syscall: error.syscall,
-              }),
+          missingFolder
+            ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
+            : error.code === 'ENOENT'
+              ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
+              : // A new error: the original's stack, path and spawnargs could hold a secret.
+                Object.assign(new Error(redact(error.message)), {
+                  code: error.code,
+                  errno: error.errno,
+                  syscall: error.syscall,
+                }),
         );
       });
       child.on('close', (code, killedBy) => {

@@ -6,6 +6,10 @@ import { type MachineGraph, machineGraphOf } from '../observe/machine-graph.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
 import type { JobView, PlanView } from '../runtime/view.js';
 import type { StampedRecord } from '../shared/records.js';
+import type { ExternalEntry } from './external.js';
+
+// What the page's script (page/app.js, checked by TypeScript) reads these messages with.
+export type { JobView, MachineGraph, PlanView, StateValue };
 
 /** What the page is told first: everything needed to draw the plan as it is now. */
 export interface HelloMessage {
@@ -41,6 +45,15 @@ export interface EndedMessage {
 }
 
 export type FeedMessage = HelloMessage | UpdateMessage | EndedMessage;
+
+/** An XState app's inspection traffic, passed on to the pages (see `external.ts`). */
+export interface ExternalMessage {
+  type: 'external';
+  entry: ExternalEntry;
+}
+
+/** Everything a page receives on its WebSocket. */
+export type PageMessage = FeedMessage | ExternalMessage;
 
 /** Everything of a message is kept; only values JSON cannot hold are rendered. */
 const WHOLE = {

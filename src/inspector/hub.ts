@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { toExternalEntry } from './external.js';
-import { encodeFeedMessage, type InspectorFeed } from './feed.js';
+import { type ExternalMessage, encodeFeedMessage, type InspectorFeed } from './feed.js';
 import { refusalOf } from './routes.js';
 import { tokenMatches } from './security.js';
 
@@ -98,7 +98,7 @@ export class WebSocketHub {
         ws.send(JSON.stringify({ type: 'refused', reason: entry.problem }));
         return;
       }
-      this.toPages(JSON.stringify({ type: 'external', entry }));
+      this.toPages(JSON.stringify({ type: 'external', entry } satisfies ExternalMessage));
     });
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { rangeProblem } from '../plan/range.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
 import { InspectorError } from '../shared/errors.js';
 import { commandHandler } from './commands.js';
@@ -93,12 +94,8 @@ function integerOption(
   fallback: number,
 ) {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InspectorError(
-      'INSPECTOR_OPTION',
-      `Inspector option ${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`,
-    );
-  }
+  const problem = rangeProblem(`Inspector option ${name}`, value, { integer: true, min, max });
+  if (problem) throw new InspectorError('INSPECTOR_OPTION', problem);
   return value;
 }
 

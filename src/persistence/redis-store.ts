@@ -1,3 +1,4 @@
+import { rangeProblem } from '../plan/range.js';
 import { OrchestratorOptionError } from '../shared/errors.js';
 import type { StampedRecord } from '../shared/records.js';
 import { checkConnection, describeConnection, type RedisConnection } from './redis-connection.js';
@@ -82,12 +83,9 @@ export class RedisStore implements Store {
         `RedisStore planId must be a non-empty string without { or }; got ${JSON.stringify(planId)}`,
       );
     }
-    if (!Number.isInteger(leaseMs) || leaseMs < MIN_LEASE_MS || leaseMs > MAX_LEASE_MS) {
-      throw new OrchestratorOptionError(
-        'leaseMs',
-        `RedisStore leaseMs must be an integer from ${MIN_LEASE_MS} to ${MAX_LEASE_MS} (milliseconds); got ${JSON.stringify(leaseMs)}`,
-      );
-    }
+    const lease = { integer: true, min: MIN_LEASE_MS, max: MAX_LEASE_MS, unit: 'milliseconds' };
+    const leaseProblem = rangeProblem('RedisStore leaseMs', leaseMs, lease);
+    if (leaseProblem) throw new OrchestratorOptionError('leaseMs', leaseProblem);
     if (typeof keyPrefix !== 'string' || keyPrefix === '') {
       throw new OrchestratorOptionError(
         'keyPrefix',

@@ -1,41 +1,26 @@
-import type { PlanIssue, PlanIssueCode } from '../shared/errors.js';
+import type { PlanIssue, PlanIssueCode, PlanIssueKind } from '../shared/errors.js';
+import {
+  DEFAULT_INITIAL_DELAY_MS,
+  fieldNames,
+  INTEGRATION_FIELDS,
+  JOB_FIELD_ALIASES,
+  JOB_FIELDS,
+  type NumberRule,
+  PLAN_FIELDS,
+  RETRY_FIELDS,
+} from './fields.js';
 import { findCycles } from './graph.js';
 import { checkLimit } from './limits.js';
+import { type Bounds, rangeMessage, withinBounds } from './range.js';
 import { suggest } from './suggest.js';
-import { MAX_MAX_PARALLEL, type PlanSpec } from './types.js';
+import type { PlanSpec } from './types.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 export const ID_RULE = 'a letter or digit, then up to 79 letters, digits, ".", "_" or "-"';
-const PLAN_KEYS = [
-  'id',
-  'name',
-  'mode',
-  'maxParallel',
-  'onJobFailure',
-  'onSkip',
-  'onInterrupt',
-  'defaultRetry',
-  'integration',
-  'finalize',
-  'jobs',
-];
-const JOB_KEYS = [
-  'id',
-  'dependsOn',
-  'run',
-  'input',
-  'retry',
-  'timeoutMs',
-  'priority',
-  'verify',
-  'onInterrupt',
-];
-const INTERRUPT_POLICIES = ['rerun', 'hold'];
-const RETRY_KEYS = ['maxAttempts', 'initialDelayMs', 'factor', 'maxDelayMs', 'jitter'];
-const INTEGRATION_KEYS = ['integrate', 'check', 'rollback', 'order', 'checkTimeoutMs'];
-const ONE_DAY_MS = 86_400_000;
-const MAX_TIMER_MS = 2_147_483_647;
-const DEFAULT_INITIAL_DELAY_MS = 1000;
+const PLAN_KEYS = fieldNames(PLAN_FIELDS);
+const JOB_KEYS = fieldNames(JOB_FIELDS);
+const RETRY_KEYS = fieldNames(RETRY_FIELDS);
+const INTEGRATION_KEYS = fieldNames(INTEGRATION_FIELDS);
 /**
  * Suggesting a job id compares against every id, so a huge plan full of unknown dependencies
  * would make validation quadratic. Past this many comparisons, messages go without a suggestion.
@@ -115,9 +100,18 @@ class Issues {
   readonly list: PlanIssue[] = [];
   private budget = SUGGESTION_BUDGET;
 
-  add(code: PlanIssueCode, scope: Scope, field: string, message: string): void {
-    const issue: PlanIssue = { code, path: join(scope.prefix, field), message };
+  add(
+    code: PlanIssueCode,
+    kind: PlanIssueKind,
+    scope: Scope,
+    field: string,
+    message: string,
+    suggestion?: string,
+  ): void {
+    const issue: PlanIssue = { code, kind, path: join(scope.prefix, field), message };
+    if (field !== '') issue.field = field.replace(/\[\d+\]$/, '');
     if (scope.jobId !== undefined) issue.jobId = scope.jobId;
+    if (suggestion !== undefined) issue.suggestion = suggestion;
     this.list.push(issue);
   }
 
@@ -137,9 +131,37 @@ function collect(field: string, what: string, check: (issues: Issues) => void): 
     const reason =
       error instanceof Error ? error.message : typeof error === 'string' ? error : 'not an Error';
     const code = field === '' ? 'INVALID_PLAN' : 'INVALID_JOB';
-    issues.add(code, PLAN_SCOPE, field, `${what} could not be read (${reason}); pass plain data`);
+    const message = `${what} could not be read (${reason}); pass plain data`;
+    issues.add(code, 'unreadable', PLAN_SCOPE, field, message);
   }
   return issues.list;
+}
+
+/** A field of an object that its rules do not know, with the closest known name if one is near. */
+export interface UnknownField {
+  key: string;
+  suggestion?: string;
+  message: string;
+}
+
+/**
+ * The fields of `value` outside `allowed`, each with a message saying what to write instead: the
+ * field `aliases` maps it to (a name another tool uses), or a known field spelled nearly alike.
+ */
+export function unknownFields(
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
+): UnknownField[] {
+  const found: UnknownField[] = [];
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key)) continue;
+    const near = Object.hasOwn(aliases, key) ? aliases[key] : suggest(key, allowed);
+    const hint = near ? `did you mean "${near}"?` : `known fields: ${allowed.join(', ')}`;
+    const message = `unknown field ${quote(key)}; ${hint}`;
+    found.push(near === undefined ? { key, message } : { key, suggestion: near, message });
+  }
+  return found;
 }
 
 function checkKeys(
@@ -148,28 +170,30 @@ function checkKeys(
   scope: Scope,
   field: string,
   issues: Issues,
+  aliases?: Readonly<Record<string, string>>,
 ): void {
-  for (const key of Object.keys(value)) {
-    if (allowed.includes(key)) continue;
-    const near = suggest(key, allowed);
-    const hint = near ? `did you mean "${near}"?` : `known fields: ${allowed.join(', ')}`;
-    // Messages start with "unknown field" so that file loaders can point at the key itself.
-    issues.add('INVALID_OPTION', scope, join(field, key), `unknown field ${quote(key)}; ${hint}`);
+  for (const { key, suggestion, message } of unknownFields(value, allowed, aliases)) {
+    issues.add('INVALID_OPTION', 'unknown_field', scope, join(field, key), message, suggestion);
   }
 }
 
 function checkId(value: unknown, scope: Scope, what: string, issues: Issues): value is string {
   if (typeof value === 'string' && ID_PATTERN.test(value)) return true;
-  issues.add('INVALID_ID', scope, 'id', `${what} must be ${ID_RULE}; got ${describeValue(value)}`);
+  const message = `${what} must be ${ID_RULE}; got ${describeValue(value)}`;
+  issues.add('INVALID_ID', 'invalid_id', scope, 'id', message);
   return false;
 }
 
-interface Range {
-  integer: boolean;
-  min: number;
-  max: number;
-  /** Says where a computed minimum comes from. */
-  minNote?: string;
+/** What is wrong with a value that is not what a field wants: absent, of another type, or off. */
+const misfit = (value: unknown, wanted: 'number' | 'string' | 'function'): PlanIssueKind =>
+  value === undefined ? 'missing' : typeof value === wanted ? 'out_of_range' : 'wrong_type';
+
+/** The bounds of a numeric field rule. */
+function boundsOf(rule: NumberRule): Bounds {
+  return { integer: rule.type === 'integer', min: rule.min, max: rule.max };
+}
+
+interface Range extends Bounds {
   required?: boolean;
 }
 
@@ -182,17 +206,10 @@ function checkNumber(
   issues: Issues,
 ): boolean {
   if (value === undefined && !range.required) return false;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (!range.integer || Number.isInteger(value)) &&
-    value >= range.min &&
-    value <= range.max;
+  const ok = withinBounds(value, range);
   if (!ok) {
-    const kind = range.integer ? 'an integer' : 'a number';
-    const min = range.minNote ? `${range.min} (${range.minNote})` : range.min;
-    const rule = `${field} must be ${kind} from ${min} to ${range.max}`;
-    issues.add('INVALID_OPTION', scope, field, `${rule}; got ${describeValue(value)}`);
+    const message = rangeMessage(field, value, range, { show: describeValue });
+    issues.add('INVALID_OPTION', misfit(value, 'number'), scope, field, message);
   }
   return ok;
 }
@@ -209,7 +226,8 @@ function checkChoice(
   const options = choices.map((c) => `"${c}"`).join(', ');
   const hint = near ? `; did you mean "${near}"?` : '';
   const message = `${field} must be one of ${options}; got ${describeValue(value)}${hint}`;
-  issues.add('INVALID_OPTION', scope, field, message);
+  const kind = typeof value === 'string' ? 'not_one_of' : 'wrong_type';
+  issues.add('INVALID_OPTION', kind, scope, field, message, near);
 }
 
 function checkFunction(
@@ -222,23 +240,25 @@ function checkFunction(
   subject = field,
 ): void {
   if (typeof value === 'function' || (!required && value === undefined)) return;
-  issues.add(code, scope, field, `${subject} must be a function; got ${describeValue(value)}`);
+  const message = `${subject} must be a function; got ${describeValue(value)}`;
+  issues.add(code, misfit(value, 'function'), scope, field, message);
 }
 
 function checkRetry(value: unknown, scope: Scope, field: string, issues: Issues): void {
   if (value === undefined) return;
   if (!isObject(value)) {
     const message = `${field} must be an object such as { maxAttempts: 3 }; got ${describeValue(value)}`;
-    issues.add('INVALID_OPTION', scope, field, message);
+    issues.add('INVALID_OPTION', 'wrong_type', scope, field, message);
     return;
   }
   const at = (key: string) => `${field}.${key}`;
   checkKeys(value, RETRY_KEYS, scope, field, issues);
-  const attempts = { integer: true, min: 1, max: 1000, required: true };
+  const { maxAttempts } = RETRY_FIELDS;
+  const attempts = { ...boundsOf(maxAttempts), required: maxAttempts.required };
   checkNumber(value.maxAttempts, attempts, scope, at('maxAttempts'), issues);
-  const delay = { integer: true, min: 0, max: ONE_DAY_MS };
+  const delay = boundsOf(RETRY_FIELDS.initialDelayMs);
   const initialOk = checkNumber(value.initialDelayMs, delay, scope, at('initialDelayMs'), issues);
-  checkNumber(value.factor, { integer: false, min: 1, max: 100 }, scope, at('factor'), issues);
+  checkNumber(value.factor, boundsOf(RETRY_FIELDS.factor), scope, at('factor'), issues);
   // Compared with initialDelayMs only when that is usable, so that one mistake gives one issue.
   const maxDelay = initialOk
     ? { ...delay, min: value.initialDelayMs as number, minNote: 'the initialDelayMs' }
@@ -246,23 +266,25 @@ function checkRetry(value: unknown, scope: Scope, field: string, issues: Issues)
       ? { ...delay, min: DEFAULT_INITIAL_DELAY_MS, minNote: 'the default initialDelayMs' }
       : delay;
   checkNumber(value.maxDelayMs, maxDelay, scope, at('maxDelayMs'), issues);
-  checkNumber(value.jitter, { integer: false, min: 0, max: 1 }, scope, at('jitter'), issues);
+  checkNumber(value.jitter, boundsOf(RETRY_FIELDS.jitter), scope, at('jitter'), issues);
 }
 
 function checkIntegration(value: unknown, issues: Issues): void {
   if (value === undefined) return;
   if (!isObject(value)) {
     const message = `integration must be an object with an integrate function; got ${describeValue(value)}`;
-    issues.add('INVALID_OPTION', PLAN_SCOPE, 'integration', message);
+    issues.add('INVALID_OPTION', 'wrong_type', PLAN_SCOPE, 'integration', message);
     return;
   }
   checkKeys(value, INTEGRATION_KEYS, PLAN_SCOPE, 'integration', issues);
-  for (const hook of ['integrate', 'check', 'rollback']) {
+  for (const hook of ['integrate', 'check', 'rollback'] as const) {
     const field = `integration.${hook}`;
-    checkFunction(value[hook], hook === 'integrate', 'INVALID_OPTION', PLAN_SCOPE, field, issues);
+    const { required = false } = INTEGRATION_FIELDS[hook] as { required?: boolean };
+    checkFunction(value[hook], required, 'INVALID_OPTION', PLAN_SCOPE, field, issues);
   }
-  checkChoice(value.order, ['strict', 'completion'], PLAN_SCOPE, 'integration.order', issues);
-  const timeout = { integer: true, min: 1, max: MAX_TIMER_MS };
+  const { order, checkTimeoutMs } = INTEGRATION_FIELDS;
+  checkChoice(value.order, order.values, PLAN_SCOPE, 'integration.order', issues);
+  const timeout = boundsOf(checkTimeoutMs);
   checkNumber(value.checkTimeoutMs, timeout, PLAN_SCOPE, 'integration.checkTimeoutMs', issues);
 }
 
@@ -271,14 +293,14 @@ function checkPlanOptions(spec: Record<string, unknown>, issues: Issues): void {
   checkId(spec.id, PLAN_SCOPE, 'The plan id', issues);
   if (spec.name !== undefined && typeof spec.name !== 'string') {
     const message = `name must be a string; got ${describeValue(spec.name)}`;
-    issues.add('INVALID_OPTION', PLAN_SCOPE, 'name', message);
+    issues.add('INVALID_OPTION', 'wrong_type', PLAN_SCOPE, 'name', message);
   }
-  checkChoice(spec.mode, ['autopilot', 'copilot', 'supervisor'], PLAN_SCOPE, 'mode', issues);
-  const parallel = { integer: true, min: 1, max: MAX_MAX_PARALLEL };
-  checkNumber(spec.maxParallel, parallel, PLAN_SCOPE, 'maxParallel', issues);
-  checkChoice(spec.onJobFailure, ['pause', 'fail', 'continue'], PLAN_SCOPE, 'onJobFailure', issues);
-  checkChoice(spec.onSkip, ['block', 'release'], PLAN_SCOPE, 'onSkip', issues);
-  checkChoice(spec.onInterrupt, INTERRUPT_POLICIES, PLAN_SCOPE, 'onInterrupt', issues);
+  const { mode, maxParallel, onJobFailure, onSkip, onInterrupt } = PLAN_FIELDS;
+  checkChoice(spec.mode, mode.values, PLAN_SCOPE, 'mode', issues);
+  checkNumber(spec.maxParallel, boundsOf(maxParallel), PLAN_SCOPE, 'maxParallel', issues);
+  checkChoice(spec.onJobFailure, onJobFailure.values, PLAN_SCOPE, 'onJobFailure', issues);
+  checkChoice(spec.onSkip, onSkip.values, PLAN_SCOPE, 'onSkip', issues);
+  checkChoice(spec.onInterrupt, onInterrupt.values, PLAN_SCOPE, 'onInterrupt', issues);
   checkRetry(spec.defaultRetry, PLAN_SCOPE, 'defaultRetry', issues);
   checkIntegration(spec.integration, issues);
   checkFunction(spec.finalize, false, 'INVALID_OPTION', PLAN_SCOPE, 'finalize', issues);
@@ -297,7 +319,7 @@ interface CheckedJob {
 function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | undefined {
   if (!isObject(job)) {
     const message = `A job must be an object with at least an id and a run function; got ${describeValue(job)}`;
-    issues.add('INVALID_JOB', { prefix, label: prefix }, '', message);
+    issues.add('INVALID_JOB', 'wrong_type', { prefix, label: prefix }, '', message);
     return undefined;
   }
   const name = typeof job.id === 'string' ? job.id : undefined;
@@ -305,19 +327,18 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
   const valid = checkId(job.id, { prefix, label }, 'A job id', issues);
   const scope: Scope = valid ? { prefix, label, jobId: name } : { prefix, label };
 
-  checkKeys(job, JOB_KEYS, scope, '', issues);
+  checkKeys(job, JOB_KEYS, scope, '', issues, JOB_FIELD_ALIASES);
   checkFunction(job.run, true, 'INVALID_JOB', scope, 'run', issues, `${label}: run`);
   checkFunction(job.verify, false, 'INVALID_JOB', scope, 'verify', issues, `${label}: verify`);
   const deps = checkDependsOn(job.dependsOn, scope, issues);
-  const timeout = { integer: true, min: 1, max: MAX_TIMER_MS };
-  checkNumber(job.timeoutMs, timeout, scope, 'timeoutMs', issues);
+  checkNumber(job.timeoutMs, boundsOf(JOB_FIELDS.timeoutMs), scope, 'timeoutMs', issues);
   const { priority } = job;
   if (priority !== undefined && !(typeof priority === 'number' && Number.isFinite(priority))) {
     const message = `priority must be a finite number; got ${describeValue(priority)}`;
-    issues.add('INVALID_OPTION', scope, 'priority', message);
+    issues.add('INVALID_OPTION', misfit(priority, 'number'), scope, 'priority', message);
   }
   checkRetry(job.retry, scope, 'retry', issues);
-  checkChoice(job.onInterrupt, INTERRUPT_POLICIES, scope, 'onInterrupt', issues);
+  checkChoice(job.onInterrupt, JOB_FIELDS.onInterrupt.values, scope, 'onInterrupt', issues);
   return { scope, name, deps };
 }
 
@@ -325,7 +346,7 @@ function checkDependsOn(value: unknown, scope: Scope, issues: Issues): CheckedJo
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     const message = `${scope.label}: dependsOn must be an array of job ids; got ${describeValue(value)}`;
-    issues.add('INVALID_JOB', scope, 'dependsOn', message);
+    issues.add('INVALID_JOB', 'wrong_type', scope, 'dependsOn', message);
     return [];
   }
   const deps: CheckedJob['deps'] = [];
@@ -336,10 +357,10 @@ function checkDependsOn(value: unknown, scope: Scope, issues: Issues): CheckedJo
     const dep: unknown = value[at];
     if (typeof dep !== 'string') {
       const message = `${scope.label}: dependsOn[${at}] must be a job id (a string); got ${describeValue(dep)}`;
-      issues.add('INVALID_JOB', scope, `dependsOn[${at}]`, message);
+      issues.add('INVALID_JOB', 'wrong_type', scope, `dependsOn[${at}]`, message);
     } else if (listed(dep)) {
       const message = `${scope.label} lists dependency ${quote(dep)} twice; remove one`;
-      issues.add('INVALID_JOB', scope, `dependsOn[${at}]`, message);
+      issues.add('INVALID_JOB', 'duplicate_dependency', scope, `dependsOn[${at}]`, message);
     } else {
       seen?.add(dep);
       deps.push({ id: dep, at });
@@ -367,7 +388,8 @@ function resolveDependencies(
     const near = issues.suggestId(dep.id, known);
     const hint = near ? `did you mean "${near}"?` : 'add that job or remove the dependency';
     const message = `${job.scope.label} depends on unknown job ${quote(dep.id)}; ${hint}`;
-    issues.add('UNKNOWN_DEPENDENCY', job.scope, `dependsOn[${dep.at}]`, message);
+    const at = `dependsOn[${dep.at}]`;
+    issues.add('UNKNOWN_DEPENDENCY', 'unknown_dependency', job.scope, at, message, near);
   }
   return nodes;
 }
@@ -390,19 +412,22 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
   return collect('', 'The plan', (issues) => {
     if (!isObject(spec)) {
       const message = `A plan must be an object with an id and a jobs array; got ${describeValue(spec)}`;
-      issues.add('INVALID_PLAN', PLAN_SCOPE, '', message);
+      issues.add('INVALID_PLAN', 'wrong_type', PLAN_SCOPE, '', message);
       return;
     }
     checkPlanOptions(spec, issues);
     if (!Array.isArray(spec.jobs)) {
       const message = `jobs must be an array of jobs (it may be empty); got ${describeValue(spec.jobs)}`;
-      issues.add('INVALID_PLAN', PLAN_SCOPE, 'jobs', message);
+      const kind = spec.jobs === undefined ? 'missing' : 'wrong_type';
+      issues.add('INVALID_PLAN', kind, PLAN_SCOPE, 'jobs', message);
       return;
     }
     const jobs: unknown[] = spec.jobs;
     // Checked first, and alone when over, so that a plan too large to check is refused quickly.
     const size = sizeIssues(jobs);
-    for (const issue of size) issues.add('PLAN_TOO_LARGE', PLAN_SCOPE, 'jobs', issue.message);
+    for (const issue of size) {
+      issues.add('PLAN_TOO_LARGE', 'too_large', PLAN_SCOPE, 'jobs', issue.message);
+    }
     if (size.length > 0) return;
 
     // Graph nodes are the first job of each id; a later one with the same id is a duplicate.
@@ -421,7 +446,7 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
       } else if (job.scope.jobId !== undefined) {
         const where = `${nodes[first]!.scope.prefix} and jobs[${i}]`;
         const message = `Job id ${quote(job.name)} is used by ${where}; rename one, ids must be unique`;
-        issues.add('DUPLICATE_ID', job.scope, 'id', message);
+        issues.add('DUPLICATE_ID', 'duplicate_id', job.scope, 'id', message);
       }
     }
 
@@ -436,7 +461,7 @@ export function findPlanIssues(spec: unknown): PlanIssue[] {
     for (const cycle of findCycles(ids, (node) => edges[node]!)) {
       const head = nodes[nodeOf.get(cycle[0]!)!]!;
       const edge = head.deps.find((dep) => dep.id === cycle[1])!;
-      issues.add('CYCLE', head.scope, `dependsOn[${edge.at}]`, cycleMessage(cycle));
+      issues.add('CYCLE', 'cycle', head.scope, `dependsOn[${edge.at}]`, cycleMessage(cycle));
     }
   });
 }
@@ -468,7 +493,13 @@ export function findPlanWarnings(spec: unknown): PlanIssue[] {
     const jobs = isObject(spec) && Array.isArray(spec.jobs) ? spec.jobs : [];
     return planSize(jobs)
       .filter((found) => !found.over)
-      .map((found) => ({ code: 'PLAN_NEAR_LIMIT', path: 'jobs', message: found.message }));
+      .map((found) => ({
+        code: 'PLAN_NEAR_LIMIT',
+        kind: 'near_limit',
+        path: 'jobs',
+        field: 'jobs',
+        message: found.message,
+      }));
   } catch {
     // Input whose getters throw has no size to warn about; findPlanIssues reports it.
     return [];
@@ -502,11 +533,12 @@ export function findAddedJobIssues(plan: PlanSpec, job: unknown): PlanIssue[] {
     const self = added.scope.jobId;
     if (self !== undefined && existing.has(self)) {
       const message = `Job id ${quote(self)} is already used in plan ${quote(plan.id)}; choose another id`;
-      issues.add('DUPLICATE_ID', added.scope, 'id', message);
+      issues.add('DUPLICATE_ID', 'duplicate_id', added.scope, 'id', message);
     }
     const loop = added.deps.find((dep) => dep.id === added.name);
     if (loop !== undefined) {
-      issues.add('CYCLE', added.scope, `dependsOn[${loop.at}]`, cycleMessage([loop.id, loop.id]));
+      const at = `dependsOn[${loop.at}]`;
+      issues.add('CYCLE', 'cycle', added.scope, at, cycleMessage([loop.id, loop.id]));
     }
     // The dependency on itself is reported as the cycle it is, not as an unknown job.
     const others = { ...added, deps: added.deps.filter((dep) => dep !== loop) };

@@ -1,3 +1,4 @@
+import { rangeProblem } from '../plan/range.js';
 import { describeValue } from '../plan/validate.js';
 import { OrchestratorOptionError } from '../shared/errors.js';
 
@@ -12,16 +13,11 @@ export const MAX_SNAPSHOT_EVERY = 1_000_000_000;
 export function checkOrchestratorOptions(options: { snapshotEvery?: unknown }): void {
   const every = options.snapshotEvery;
   if (every === undefined) return;
-  if (
-    typeof every === 'number' &&
-    Number.isInteger(every) &&
-    every >= MIN_SNAPSHOT_EVERY &&
-    every <= MAX_SNAPSHOT_EVERY
-  ) {
-    return;
-  }
-  throw new OrchestratorOptionError(
-    'snapshotEvery',
-    `Orchestrator option snapshotEvery (records between snapshots) must be an integer from 1 to 1,000,000,000, or left out for the default; got ${describeValue(every)}`,
+  const problem = rangeProblem(
+    'Orchestrator option snapshotEvery (records between snapshots)',
+    every,
+    { integer: true, min: MIN_SNAPSHOT_EVERY, max: MAX_SNAPSHOT_EVERY },
+    { show: describeValue, grouped: true, optional: true },
   );
+  if (problem) throw new OrchestratorOptionError('snapshotEvery', problem);
 }

@@ -72,13 +72,65 @@ export class OrchestratorError extends Error {
 
 /** One problem found in a plan. `path` points into the spec, e.g. `jobs[2].dependsOn[0]`. */
 export interface PlanIssue {
+  /** The broad class of the problem, printed by the command line. */
   code: PlanIssueCode;
+  /** What exactly is wrong, for programs that act on issues (editors, loaders, tools). */
+  kind: PlanIssueKind;
   path: string;
+  /**
+   * The field the issue is about, relative to its job (or to the plan when there is no `jobId`):
+   * `timeoutMs`, `retry.maxAttempts`, or the unknown field itself. Absent when the issue is
+   * about a whole job or plan.
+   */
+  field?: string;
   message: string;
   jobId?: string;
+  /** The closest known name, when the message says "did you mean". */
+  suggestion?: string;
 }
 
-/** What kind of problem a `PlanIssue` is. */
+/**
+ * What exactly is wrong with a value. Stable: new kinds may be added, none renamed.
+ * - `unreadable`: the spec could not be read (a getter threw).
+ * - `wrong_type`: a value of the wrong type (a string for a number, an object for a list, …).
+ * - `missing`: a required field is absent.
+ * - `unknown_field`: a field no rule knows; `field` names it, `suggestion` the likely one.
+ * - `out_of_range`: a number outside its bounds (or not whole, or not finite).
+ * - `not_one_of`: a string outside a field's choices.
+ * - `invalid_id`: a plan or job id outside the id grammar.
+ * - `duplicate_id`: an id used twice.
+ * - `duplicate_dependency`: the same job listed twice in one `dependsOn`.
+ * - `unknown_dependency`: a dependency on a job the plan does not have.
+ * - `cycle`: jobs depending on each other in a circle.
+ * - `too_large`: over a size limit; `near_limit`: past three quarters of one (a warning).
+ * - `conflict`: two fields that cannot go together.
+ * - `invalid_name`, `invalid_value`: a name or value (of an env variable) no process can receive.
+ * - `outside_folder`: a plan file's `cwd` leading out of the file's folder.
+ * - `missing_folder`: a plan file's `cwd` naming no folder.
+ * - `secret_unusable`: a secret taken from the environment that is unset or too short.
+ */
+export type PlanIssueKind =
+  | 'unreadable'
+  | 'wrong_type'
+  | 'missing'
+  | 'unknown_field'
+  | 'out_of_range'
+  | 'not_one_of'
+  | 'invalid_id'
+  | 'duplicate_id'
+  | 'duplicate_dependency'
+  | 'unknown_dependency'
+  | 'cycle'
+  | 'too_large'
+  | 'near_limit'
+  | 'conflict'
+  | 'invalid_name'
+  | 'invalid_value'
+  | 'outside_folder'
+  | 'missing_folder'
+  | 'secret_unusable';
+
+/** The broad class of a `PlanIssue`, printed by the command line. */
 export type PlanIssueCode =
   | 'INVALID_PLAN'
   | 'INVALID_ID'

@@ -167,13 +167,13 @@ describe('plan-orchestrator validate', () => {
         '',
       ].join('\n'),
       [
-        'mistakes.yaml:11:12 error INVALID_RUN unknown field "comand"; did you mean "command"?',
-        'mistakes.yaml:11:10 error INVALID_RUN command must be a non-empty string; got undefined',
-        'mistakes.yaml:13:51 error INVALID_RUN args cannot be used with shell: true (the command is a shell string then); put everything in command, or drop shell',
-        'mistakes.yaml:15:30 error INVALID_RUN cwd "../.." is outside the plan\'s folder; pass --allow-outside-cwd to allow it',
         'mistakes.yaml:2:14 error INVALID_OPTION maxParallel must be an integer from 1 to 1000000; got 1.5 (number)',
         'mistakes.yaml:7:5 error INVALID_OPTION unknown field "depends_on"; did you mean "dependsOn"?',
         'mistakes.yaml:10:17 error UNKNOWN_DEPENDENCY Job "lint" depends on unknown job "bulid"; did you mean "build"?',
+        'mistakes.yaml:11:10 error INVALID_RUN command must be a non-empty string; got undefined',
+        'mistakes.yaml:11:12 error INVALID_RUN unknown field "comand"; did you mean "command"?',
+        'mistakes.yaml:13:51 error INVALID_RUN args cannot be used with shell: true (the command is a shell string then); put everything in command, or drop shell',
+        'mistakes.yaml:15:30 error INVALID_RUN cwd "../.." is outside the plan\'s folder; pass --allow-outside-cwd to allow it',
       ],
     ],
   ];

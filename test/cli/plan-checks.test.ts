@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,13 @@ async function planFile(name: string, plan: unknown): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, typeof plan === 'string' ? plan : JSON.stringify(plan, null, 2));
   return file;
+}
+
+/** `validate` of a plan file of these lines: the file, the exit code and the lines on stderr. */
+async function validateLines(name: string, lines: string[]) {
+  const file = await planFile(name, [...lines, ''].join('\n'));
+  const { code, stderr } = await cli(['validate', file]);
+  return { file, code, errors: stderr.trim().split('\n') };
 }
 
 const echo = (args: string[], extra: Record<string, unknown> = {}) => ({
@@ -102,10 +109,34 @@ describe('cwd of a shell job', () => {
         `${file}:12:16 error INVALID_RUN cwd "link" is outside the plan's folder (it leads to ${outside}); pass --allow-outside-cwd to allow it`,
         `${file}:23:16 error INVALID_RUN cwd "link/not-yet" is outside the plan's folder (it leads to ${join(outside, 'not-yet')}); pass --allow-outside-cwd to allow it`,
       ]);
+      // Allowed outside, the folder must still be there.
+      const allowed = await cli(['validate', file, '--allow-outside-cwd']);
+      expect(allowed.code).toBe(2);
+      expect(allowed.stderr).toBe(
+        `${file}:23:16 error INVALID_RUN job "b": cwd "link/not-yet" is not a folder: ${join(dir, 'link', 'not-yet')} does not exist; create it before the plan runs, or correct the path\n`,
+      );
+      await mkdir(join(outside, 'not-yet'));
       expect((await cli(['validate', file, '--allow-outside-cwd'])).code).toBe(0);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('verify of a shell job', () => {
+  it('is reported once when wrong, as the command it is, not again as "must be a function"', async () => {
+    const { file, code, errors } = await validateLines('verify.yaml', [
+      'id: p',
+      'jobs:',
+      '  - id: a',
+      '    run: { command: "true" }',
+      '    verify: { comand: x }',
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toEqual([
+      `${file}:5:13 error INVALID_RUN command must be a non-empty string; got undefined`,
+      `${file}:5:15 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
+    ]);
   });
 });
 
@@ -223,5 +254,94 @@ describe('parsePlanText (the loader behind the commands)', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('plans as people write them, from other tools', () => {
+  it('lists the problems of a plan in the order of the file, whatever order they were found in', async () => {
+    const text = [
+      'id: p',
+      'jobs:',
+      '  - id: a',
+      '    run: { command: "true", shel: true }',
+      '  - id: b',
+      '    dependsOn: [c]',
+      '    run: { command: "true" }',
+      'maxParallel: 0',
+      '',
+    ];
+    const file = await planFile('order.yaml', text.join('\n'));
+    for (const command of ['validate', 'run']) {
+      const result = await cli([command, file]);
+      expect(result.code).toBe(2);
+      expect(
+        result.stderr
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ')[0]),
+      ).toEqual([`${file}:4:29`, `${file}:6:17`, `${file}:8:14`]);
+    }
+  });
+
+  it('refuses a JSON plan with a trailing comma, at the comma', async () => {
+    const text =
+      '{\n  "id": "p",\n  "jobs": [\n    { "id": "a", "run": { "command": "true" } },\n  ]\n}\n';
+    const file = await planFile('comma.json', text);
+    for (const command of ['validate', 'run']) {
+      const result = await cli([command, file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `${file}:4:48 error JSON_SYNTAX trailing comma: JSON allows none after the last item of an object or list; remove it\n`,
+      );
+    }
+    // The same text is fine YAML, where a trailing comma in a flow collection is allowed.
+    const yaml = await planFile('comma.yaml', text);
+    expect((await cli(['validate', yaml])).code).toBe(0);
+  });
+
+  it('suggests dependsOn for needs, retry for retries and cwd for working-directory', async () => {
+    const { file, code, errors } = await validateLines('actions.yaml', [
+      'id: p',
+      'jobs:',
+      '  - id: a',
+      '    run: { command: "true" }',
+      '  - id: b',
+      '    needs: [a]',
+      '    retries: 2',
+      '    run: { command: "true", working-directory: . }',
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toEqual([
+      `${file}:6:5 error INVALID_OPTION unknown field "needs"; did you mean "dependsOn"?`,
+      `${file}:7:5 error INVALID_OPTION unknown field "retries"; did you mean "retry"?`,
+      `${file}:8:29 error INVALID_RUN unknown field "working-directory"; did you mean "cwd"?`,
+    ]);
+  });
+
+  it('refuses a cwd that names no folder before anything runs, naming the job, the path and the folder', async () => {
+    const marker = join(dir, 'ran');
+    const file = await planFile('cwd.json', {
+      id: 'cwd',
+      jobs: [
+        {
+          id: 'first',
+          run: echo([], {
+            args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`],
+          }),
+        },
+        { id: 'build', dependsOn: ['first'], run: echo([], { cwd: 'out/app' }) },
+      ],
+    });
+    const message = `error INVALID_RUN job "build": cwd "out/app" is not a folder: ${join(dir, 'out', 'app')} does not exist; create it before the plan runs, or correct the path`;
+    for (const command of ['validate', 'run']) {
+      const reporter = command === 'run' ? ['--reporter', 'plain'] : [];
+      const result = await cli([command, file, ...reporter]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`${file}:25:16 ${message}\n`);
+      expect(result.stderr).not.toContain('Command not found');
+    }
+    await expect(readFile(marker)).rejects.toThrow();
+    await mkdir(join(dir, 'out', 'app'), { recursive: true });
+    expect((await cli(['run', file, '--reporter', 'plain'])).code).toBe(0);
   });
 });

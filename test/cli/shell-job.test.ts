@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OutputLine } from '../../src/cli/shell-job.js';
 import { shellJob } from '../../src/cli/shell-job.js';
@@ -67,5 +69,21 @@ describe('shell jobs', () => {
     });
     expect(output).toEqual({ exitCode: 0 });
     expect(lines.sort()).toEqual(['stderr:e', 'stdout:$(x) `y`; z']);
+  });
+});
+
+describe('a shell job whose folder went away', () => {
+  it('fails saying the folder is missing, not that the command was not found', async () => {
+    const cwd = join(tmpdir(), `plan-orchestrator-gone-${process.pid}`);
+    const job = shellJob({ command: process.execPath, args: ['-e', ''] }, cwd, 200);
+    const attempt = job({
+      jobId: 'gone',
+      attempt: 1,
+      attemptId: 'gone#1',
+      input: undefined,
+      signal: new AbortController().signal,
+      report: () => {},
+    });
+    await expect(attempt).rejects.toThrow(`Folder not found: cwd ${cwd} does not exist`);
   });
 });

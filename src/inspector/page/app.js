@@ -1,7 +1,24 @@
+// @ts-check
 // The inspector page: draws what the server's feed says, and sends the buttons' commands.
-// Plain browser JavaScript with no build step; `dagre` (the layout library) is loaded before it.
+// Plain browser JavaScript with no build step, checked by TypeScript (npm run typecheck) against
+// the types of the server's feed; `dagre` (the layout library) is loaded before it.
 
-/* global dagre */
+/** @typedef {import('../feed.js').PageMessage} PageMessage */
+/** @typedef {import('../feed.js').HelloMessage} HelloMessage */
+/** @typedef {import('../feed.js').UpdateMessage} UpdateMessage */
+/** @typedef {import('../feed.js').ExternalMessage} ExternalMessage */
+/** @typedef {import('../feed.js').PlanView} PlanView */
+/** @typedef {import('../feed.js').JobView} JobView */
+/** @typedef {import('../feed.js').MachineGraph} MachineGraph */
+/** @typedef {import('../feed.js').StateValue} StateValue */
+/** @typedef {{ x: number, y: number }} Point */
+/** @typedef {{ x: number, y: number, width: number, height: number }} Box */
+/** @typedef {{ width: number, height: number, nodes: Map<string, Box>, edges: Point[][] }} Layout */
+
+/** The layout library, loaded by its own script tag as a global. */
+const dagre = /** @type {typeof import('@dagrejs/dagre')} */ (
+  /** @type {{ dagre: unknown }} */ (/** @type {unknown} */ (globalThis)).dagre
+);
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LOG_ROWS = 500;
@@ -9,6 +26,19 @@ const LOG_ROWS = 500;
 const DAGRE_LIMIT = 1500;
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 
+/**
+ * @type {{
+ *   view: PlanView | null,
+ *   planState: StateValue | null,
+ *   jobStates: Record<string, StateValue>,
+ *   trail: StateValue[],
+ *   selected: string | null,
+ *   ended: boolean,
+ *   jobsById: Map<string, JobView>,
+ *   nodes: Map<string, SVGGElement>,
+ *   external: Map<string, { machine: string, value: string, event: string }>,
+ * }}
+ */
 const state = {
   view: null,
   planState: null,
@@ -21,29 +51,45 @@ const state = {
   external: new Map(),
 };
 
-const $ = (id) => document.getElementById(id);
+/** An element of the page, which has every id this script asks for. */
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ ($(id));
+const svgOf = (/** @type {string} */ id) =>
+  /** @type {SVGSVGElement} */ (/** @type {unknown} */ ($(id)));
 
+/**
+ * @param {string} name
+ * @param {Record<string, string | number>} attributes
+ * @param {Element | null} parent
+ * @returns {SVGElement}
+ */
 function el(name, attributes = {}, parent = null) {
-  const node = document.createElementNS(SVG, name);
+  const node = /** @type {SVGElement} */ (document.createElementNS(SVG, name));
   for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   if (parent) parent.appendChild(node);
   return node;
 }
 
-const textWidth = (text, size = 7) => Math.max(40, text.length * size + 16);
+const textWidth = (/** @type {string} */ text, size = 7) => Math.max(40, text.length * size + 16);
 
+/** @param {number | undefined} ms */
 function formatDuration(ms) {
   if (ms === undefined || ms === null || Number.isNaN(ms)) return '';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** @param {JobView} job */
 function durationOf(job) {
   if (job.startedAt === undefined) return undefined;
   const end = job.endedAt ?? (state.ended ? undefined : Date.now());
   return end === undefined ? undefined : end - job.startedAt;
 }
 
-/** The ids of the active states in a snapshot value: `{running: 'idle'}` → running, running.idle. */
+/**
+ * The ids of the active states in a snapshot value: `{running: 'idle'}` → running, running.idle.
+ * @param {StateValue | null | undefined} value
+ * @returns {string[]}
+ */
 function activeIds(value, prefix = '') {
   if (value === null || value === undefined) return [];
   if (typeof value === 'string') return [prefix + value];
@@ -53,21 +99,29 @@ function activeIds(value, prefix = '') {
   ]);
 }
 
-const valueText = (value) => activeIds(value).at(-1) ?? '?';
+const valueText = (/** @type {StateValue | null | undefined} */ value) =>
+  activeIds(value).at(-1) ?? '?';
 
+/** @param {Point[]} points */
 function pathOf(points) {
   return points
     .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
     .join(' ');
 }
 
-/** Sizes an SVG to its drawing; CSS scales it down to the panel's width. */
+/**
+ * Sizes an SVG to its drawing; CSS scales it down to the panel's width.
+ * @param {SVGSVGElement} svg
+ * @param {number} width
+ * @param {number} height
+ */
 function sizeTo(svg, width, height) {
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('width', width);
-  svg.setAttribute('height', height);
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
 }
 
+/** @param {SVGSVGElement} svg */
 function arrowhead(svg) {
   const marker = el(
     'marker',
@@ -75,13 +129,17 @@ function arrowhead(svg) {
     el('defs', {}, svg),
   );
   for (const [key, value] of Object.entries({ markerWidth: 7, markerHeight: 7, orient: 'auto' })) {
-    marker.setAttribute(key, value);
+    marker.setAttribute(key, String(value));
   }
   el('path', { d: 'M0,0L10,5L0,10z', fill: '#9aa3b2' }, marker);
 }
 
 // --- the plan graph -------------------------------------------------------------------------
 
+/**
+ * @param {JobView[]} jobs
+ * @returns {Layout}
+ */
 function layoutPlan(jobs) {
   if (jobs.length > DAGRE_LIMIT) return layers(jobs);
   const graph = new dagre.graphlib.Graph();
@@ -95,13 +153,21 @@ function layoutPlan(jobs) {
     width: graph.graph().width,
     height: graph.graph().height,
     nodes: new Map(jobs.map((job) => [job.id, graph.node(job.id)])),
-    edges: graph.edges().map((e) => graph.edge(e).points),
+    edges: graph
+      .edges()
+      .map((/** @type {import('@dagrejs/dagre').Edge} */ e) => graph.edge(e).points),
   };
 }
 
-/** A plain layered layout for very large plans, where dagre would take too long. */
+/**
+ * A plain layered layout for very large plans, where dagre would take too long.
+ * @param {JobView[]} jobs
+ * @returns {Layout}
+ */
 function layers(jobs) {
+  /** @type {Map<string, number>} */
   const depth = new Map();
+  /** @type {string[][]} */
   const byLayer = [];
   for (const job of jobs) {
     const d = Math.max(-1, ...job.dependsOn.map((dep) => depth.get(dep) ?? 0)) + 1;
@@ -119,7 +185,8 @@ function layers(jobs) {
 }
 
 function drawPlan() {
-  const svg = $('plan-graph');
+  if (!state.view) return;
+  const svg = svgOf('plan-graph');
   svg.replaceChildren();
   state.nodes.clear();
   const jobs = state.view.jobs;
@@ -130,8 +197,8 @@ function drawPlan() {
     el('path', { class: 'edge', d: pathOf(points), 'marker-end': `url(#arrow-${svg.id})` }, svg);
   }
   for (const job of jobs) {
-    const box = layout.nodes.get(job.id);
-    const group = el('g', { class: 'job', 'data-job': job.id }, svg);
+    const box = /** @type {Box} */ (layout.nodes.get(job.id));
+    const group = /** @type {SVGGElement} */ (el('g', { class: 'job', 'data-job': job.id }, svg));
     group.setAttribute(
       'transform',
       `translate(${box.x - box.width / 2},${box.y - box.height / 2})`,
@@ -145,6 +212,7 @@ function drawPlan() {
   }
 }
 
+/** @param {JobView} job */
 function paintJob(job) {
   const group = state.nodes.get(job.id);
   if (!group) return;
@@ -152,13 +220,17 @@ function paintJob(job) {
   group.setAttribute('data-status', job.status);
   group.style.setProperty('--status', `var(--${job.status})`);
   const attempts = job.attempt > 0 ? `#${job.attempt} ` : '';
-  group.querySelector('.meta').textContent =
+  /** @type {Element} */ (group.querySelector('.meta')).textContent =
     `${job.status} ${attempts}${formatDuration(durationOf(job))}`.trim();
 }
 
 // --- statecharts ----------------------------------------------------------------------------
 
-/** Lays out and draws a machine graph, states nested in their parents; done once per page. */
+/**
+ * Lays out and draws a machine graph, states nested in their parents; done once per page.
+ * @param {SVGSVGElement} svg
+ * @param {MachineGraph} machine
+ */
 function drawChart(svg, machine) {
   svg.replaceChildren();
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
@@ -168,19 +240,24 @@ function drawChart(svg, machine) {
     graph.setNode(s.id, { width: textWidth(s.key), height: 28, label: s.key });
     if (s.parent) graph.setParent(s.id, s.parent);
   }
-  // dagre cannot route edges to clusters: a compound state stands in through its first child.
+  /**
+   * dagre cannot route edges to clusters: a compound state stands in through its first child.
+   * @param {string} id
+   * @returns {string}
+   */
   const firstChild = (id) =>
     parents.has(id)
       ? firstChild(machine.states.find((s) => s.parent === id && s.initial)?.id ?? id)
       : id;
   // Transitions between the same two states share one arrow, with one label line each.
+  /** @type {Map<string, string[]>} */
   const edges = new Map();
   for (const t of machine.transitions) {
     const key = `${firstChild(t.source)}\u0000${firstChild(t.target)}`;
     edges.set(key, [...(edges.get(key) ?? []), t.label]);
   }
   for (const [key, labels] of edges) {
-    const [source, target] = key.split('\u0000');
+    const [source = '', target = ''] = key.split('\u0000');
     const width = Math.max(...labels.map((label) => textWidth(label, 5)));
     graph.setEdge(
       source,
@@ -223,37 +300,45 @@ function drawChart(svg, machine) {
       svg,
     );
     const text = el('text', { class: 'transition-label', 'text-anchor': 'middle' }, svg);
-    data.labels.forEach((label, i) => {
+    data.labels.forEach((/** @type {string} */ label, /** @type {number} */ i) => {
       const line = el('tspan', { x: data.x, y: data.y - data.height / 2 + 9 + i * 11 }, text);
       line.textContent = label;
     });
   }
 }
 
-/** Marks the states a snapshot value says are active. */
+/**
+ * Marks the states a snapshot value says are active.
+ * @param {SVGSVGElement} svg
+ * @param {StateValue | null | undefined} value
+ */
 function highlight(svg, value) {
   const active = new Set(activeIds(value));
-  for (const group of svg.querySelectorAll('[data-state]')) {
-    group.classList.toggle('active', active.has(group.dataset.state));
+  for (const group of svg.querySelectorAll('g[data-state]')) {
+    const { dataset } = /** @type {SVGGElement} */ (group);
+    group.classList.toggle('active', active.has(dataset.state ?? ''));
   }
 }
 
 // --- the panels -----------------------------------------------------------------------------
 
+/** @param {string} jobId */
 function select(jobId) {
   const previous = state.selected;
   state.selected = jobId;
-  if (previous && state.jobsById.has(previous)) paintJob(state.jobsById.get(previous));
-  if (state.jobsById.has(jobId)) paintJob(state.jobsById.get(jobId));
+  for (const id of [previous, jobId]) {
+    const job = id === null ? undefined : state.jobsById.get(id);
+    if (job) paintJob(job);
+  }
   renderJob();
 }
 
 function renderJob() {
-  const job = state.jobsById.get(state.selected);
+  const job = state.selected === null ? undefined : state.jobsById.get(state.selected);
   $('job-id').textContent = job ? job.id : 'none selected';
   const facts = $('job-facts');
   facts.replaceChildren();
-  const fact = (name, value) => {
+  const fact = (/** @type {string} */ name, /** @type {string | undefined} */ value) => {
     if (value === undefined || value === '') return;
     const dt = document.createElement('dt');
     dt.textContent = name;
@@ -280,29 +365,34 @@ function renderJob() {
     if (job.output !== undefined) fact('output', JSON.stringify(job.output));
   }
   const live = !state.ended && job;
-  $('retry').disabled = !(live && ['failed', 'blocked', 'canceled'].includes(job.status));
-  $('skip').disabled = !(live && !['succeeded', 'skipped', 'canceled'].includes(job.status));
-  highlight($('job-chart'), job ? state.jobStates[job.id] : null);
+  button('retry').disabled = !(live && ['failed', 'blocked', 'canceled'].includes(job.status));
+  button('skip').disabled = !(live && !['succeeded', 'skipped', 'canceled'].includes(job.status));
+  highlight(svgOf('job-chart'), job ? state.jobStates[job.id] : null);
 }
 
+/** @param {PlanView['checkpoint']} checkpoint */
 function describeCheckpoint(checkpoint) {
   if (!checkpoint) return 'no checkpoint';
-  const job = checkpoint.jobId ? ` for job "${checkpoint.jobId}"` : '';
-  const kind = checkpoint.kind ? ` (${checkpoint.kind})` : '';
+  const job = 'jobId' in checkpoint ? ` for job "${checkpoint.jobId}"` : '';
+  const kind = 'kind' in checkpoint ? ` (${checkpoint.kind})` : '';
   return `waiting at checkpoint ${checkpoint.name}${job}${kind}`;
 }
 
-/** The command the approve button sends at a checkpoint. */
+/**
+ * The command the approve button sends at a checkpoint.
+ * @param {PlanView['checkpoint'] | undefined} checkpoint
+ */
 function approvalFor(checkpoint) {
   if (!checkpoint) return null;
   if (checkpoint.name === 'persistence' || checkpoint.name === 'user') return { type: 'RESUME' };
-  return checkpoint.jobId
+  return 'jobId' in checkpoint
     ? { type: 'APPROVE', checkpoint: checkpoint.name, jobId: checkpoint.jobId }
     : { type: 'APPROVE', checkpoint: checkpoint.name };
 }
 
 function renderPlan() {
   const view = state.view;
+  if (!view) return;
   $('plan-id').textContent = view.planId;
   const status = $('plan-status');
   status.textContent = view.status;
@@ -314,10 +404,10 @@ function renderPlan() {
     : '';
   $('checkpoint').textContent = describeCheckpoint(view.checkpoint);
   const approval = approvalFor(view.checkpoint);
-  $('approve').disabled = state.ended || !approval;
-  $('approve').textContent = approval?.type === 'RESUME' ? 'Resume' : 'Approve';
-  $('pause').disabled = state.ended || view.status !== 'running';
-  $('cancel').disabled = state.ended;
+  button('approve').disabled = state.ended || !approval;
+  button('approve').textContent = approval?.type === 'RESUME' ? 'Resume' : 'Approve';
+  button('pause').disabled = state.ended || view.status !== 'running';
+  button('cancel').disabled = state.ended;
   const counts = $('counts');
   counts.replaceChildren();
   for (const [name, count] of Object.entries(view.counts)) {
@@ -327,15 +417,17 @@ function renderPlan() {
     span.textContent = `${name} ${count}`;
     counts.append(span);
   }
-  highlight($('plan-chart'), state.planState);
+  highlight(svgOf('plan-chart'), state.planState);
 }
 
+/** @param {HelloMessage['log'][number]} record */
 function describeRecord(record) {
   const { seq, at, type, ...rest } = record;
   const time = new Date(at).toISOString().slice(11, 23);
   return `${time} #${seq} ${type} ${JSON.stringify(rest)}`;
 }
 
+/** @param {HelloMessage['log']} records */
 function addLog(records) {
   const log = $('log');
   for (const record of records) {
@@ -345,9 +437,10 @@ function addLog(records) {
     if (/failed|rejected|canceled/.test(record.type)) li.className = 'problem';
     log.prepend(li);
   }
-  while (log.childElementCount > LOG_ROWS) log.lastElementChild.remove();
+  while (log.childElementCount > LOG_ROWS) log.lastElementChild?.remove();
 }
 
+/** @param {string} text */
 function notice(text, problem = false) {
   const box = $('notice');
   box.textContent = text;
@@ -356,6 +449,7 @@ function notice(text, problem = false) {
 
 // --- the feed -------------------------------------------------------------------------------
 
+/** @param {HelloMessage} message */
 function onHello(message) {
   state.view = message.view;
   state.planState = message.planState;
@@ -363,8 +457,8 @@ function onHello(message) {
   state.ended = message.ended;
   state.jobsById = new Map(message.view.jobs.map((job) => [job.id, job]));
   state.selected ??= message.view.jobs[0]?.id ?? null;
-  drawChart($('job-chart'), message.machines.job);
-  drawChart($('plan-chart'), message.machines.plan);
+  drawChart(svgOf('job-chart'), message.machines.job);
+  drawChart(svgOf('plan-chart'), message.machines.plan);
   $('log').replaceChildren();
   addLog(message.log);
   drawPlan();
@@ -372,6 +466,7 @@ function onHello(message) {
   renderJob();
 }
 
+/** @param {UpdateMessage} message */
 function onUpdate(message) {
   let added = false;
   for (const job of message.jobs) {
@@ -393,11 +488,13 @@ function onUpdate(message) {
   renderJob();
 }
 
+/** @param {ExternalMessage} message */
 function onExternal({ entry }) {
   $('external-panel').hidden = false;
   const actor = state.external.get(entry.sessionId) ?? { machine: '', value: '', event: '' };
   if (entry.kind === 'actor') actor.machine = entry.machineId ?? '';
-  if (entry.kind === 'snapshot') actor.value = valueText(entry.value);
+  // Another app's snapshot value: a state value as far as anyone can tell.
+  if (entry.kind === 'snapshot') actor.value = valueText(/** @type {StateValue} */ (entry.value));
   if (entry.kind === 'event') actor.event = entry.eventType;
   state.external.set(entry.sessionId, actor);
   const rows = [...state.external].map(([id, a]) => {
@@ -423,7 +520,7 @@ function connect() {
     $('connection').textContent = 'live';
   });
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(event.data);
+    const message = /** @type {PageMessage} */ (JSON.parse(event.data));
     if (message.type === 'hello') onHello(message);
     else if (message.type === 'update') onUpdate(message);
     else if (message.type === 'external') onExternal(message);
@@ -444,6 +541,7 @@ function connect() {
   });
 }
 
+/** @param {{ type: string } & Record<string, unknown>} command */
 async function send(command) {
   notice(`sending ${command.type}…`);
   try {
@@ -456,7 +554,7 @@ async function send(command) {
     if (result.accepted) notice(`${command.type} accepted`);
     else notice(`${command.type} rejected: ${result.reason}`, true);
   } catch (error) {
-    notice(`${command.type} not sent: ${error.message}`, true);
+    notice(`${command.type} not sent: ${error instanceof Error ? error.message : error}`, true);
   }
 }
 
