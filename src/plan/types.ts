@@ -1,8 +1,14 @@
 import type { Observable } from 'rxjs';
 import type { PlanSummary } from '../../machines/plan.machine.js';
 
-/** What a job's `run` function receives. */
-export interface JobRunContext<Input = unknown> {
+/** The outputs of a job's dependencies, by job id. */
+export type JobNeeds = Readonly<Record<string, unknown>>;
+
+/**
+ * What a job's `run` function receives. `Needs` types `needs`: write it from the jobs depended on,
+ * e.g. `JobRunContext<unknown, { build: OutputOf<typeof build> }>`.
+ */
+export interface JobRunContext<Input = unknown, Needs extends object = JobNeeds> {
   readonly jobId: string;
   /** 1 for the first attempt, counting on across retries and `RETRY_JOB`. */
   readonly attempt: number;
@@ -12,6 +18,12 @@ export interface JobRunContext<Input = unknown> {
    */
   readonly attemptId: string;
   readonly input: Input;
+  /**
+   * The output of each job listed in `dependsOn` (direct dependencies only), by id: what its
+   * `run` resolved to. A dependency that was skipped under `onSkip: 'release'` has none
+   * (`undefined`). Read from the plan's state, so it is the same after a resume.
+   */
+  readonly needs: Needs;
   /** Aborted when the attempt times out, the job is skipped or the plan is canceled. */
   readonly signal: AbortSignal;
   /** Reports progress; it reaches `events$` as `job-progress`. Ignored once the attempt ended. */
@@ -25,6 +37,16 @@ export interface JobRunContext<Input = unknown> {
 export type JobRun<Input = unknown, Output = unknown> = (
   ctx: JobRunContext<Input>,
 ) => Promise<Output> | Observable<Output> | Output;
+
+/**
+ * The output a job's `run` produces (what dependents find in `ctx.needs`): the value its promise
+ * resolves to, or the last value of its Observable.
+ */
+export type OutputOf<Job> = Job extends { run: (...args: never[]) => infer Result }
+  ? Result extends Observable<infer Value>
+    ? Value
+    : Awaited<Result>
+  : never;
 
 /** Retry policy of one job. Without one, a job gets exactly one attempt. */
 export interface RetryPolicy {
@@ -62,7 +84,11 @@ export interface JobSpec<Input = unknown, Output = unknown> {
   id: string;
   /** Ids of the jobs that must succeed before this one starts. */
   dependsOn?: readonly string[];
-  run: JobRun<Input, Output>;
+  /**
+   * The job's work. Declared as a method so that a function whose context names the outputs it
+   * needs (`JobRunContext<Input, { build: … }>`) is accepted.
+   */
+  run(ctx: JobRunContext<Input>): ReturnType<JobRun<Input, Output>>;
   /** JSON value handed to `run` as `ctx.input`. */
   input?: Input;
   retry?: RetryPolicy;

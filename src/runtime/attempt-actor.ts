@@ -13,7 +13,7 @@ import {
 import { attemptIdOf } from '../../machines/retry.js';
 import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
-import type { JobSpec, VerifyResult } from '../plan/types.js';
+import type { JobNeeds, JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from './errors.js';
 
 /** Where the outcome of an attempt goes once its job actor no longer listens. */
@@ -99,6 +99,8 @@ export function createAttemptRunner(
   tracker: AttemptTracker,
   /** With a store, outputs and progress must be plain JSON data. */
   storable: boolean,
+  /** The outputs of a job's dependencies, as the plan holds them now. */
+  needsOf: (jobId: string) => JobNeeds,
 ) {
   const runs = new WeakMap<AnyActorRef, Run>();
 
@@ -143,6 +145,7 @@ export function createAttemptRunner(
         attempt: input.attempt,
         attemptId: input.attemptId,
         input: spec.input,
+        needs: needsOf(input.jobId),
         get signal() {
           return run.signal;
         },

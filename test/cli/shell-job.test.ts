@@ -33,6 +33,7 @@ describe('shell jobs', () => {
       attempt: 1,
       attemptId: 'tree#1',
       input: undefined,
+      needs: {},
       signal: controller.signal,
       report: (progress) => {
         grandchild = Number((progress as OutputLine).line);
@@ -61,6 +62,7 @@ describe('shell jobs', () => {
       attempt: 1,
       attemptId: 'args#1',
       input: undefined,
+      needs: {},
       signal: new AbortController().signal,
       report: (progress) =>
         lines.push(`${(progress as OutputLine).stream}:${(progress as OutputLine).line}`),
