@@ -16,7 +16,13 @@ export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
   'canceled',
 ]);
 
-export type CheckpointName = 'start' | 'on_error' | 'pre_integrate' | 'pre_finalize' | 'pre_change';
+export type CheckpointName =
+  | 'start'
+  | 'on_error'
+  | 'pre_run'
+  | 'pre_integrate'
+  | 'pre_finalize'
+  | 'pre_change';
 
 export type RetryFrom = 'run' | 'verify' | 'integrate';
 
@@ -231,8 +237,8 @@ function approvalProblem(
     const awaiting =
       waitingAt === 'on_error'
         ? ctx.unresolved.includes(command.jobId)
-        : waitingAt === 'pre_integrate'
-          ? ctx.gate?.name === 'pre_integrate' && ctx.gate.jobId === command.jobId
+        : waitingAt === 'pre_integrate' || waitingAt === 'pre_run'
+          ? ctx.gate?.name === waitingAt && ctx.gate.jobId === command.jobId
           : waitingAt === 'pre_change' && ctx.proposed.some((job) => job.id === command.jobId);
     if (!awaiting) {
       const jobStatus = ctx.jobs[command.jobId]?.status ?? 'not in this plan';

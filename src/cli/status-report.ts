@@ -74,6 +74,8 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
         : `on_error: finalize failed (${checkpoint.error.message})`;
     case 'persistence':
       return `persistence: the state could not be written (${checkpoint.error.message})`;
+    case 'pre_run':
+      return `pre_run: job "${checkpoint.jobId}" waits for approval to start`;
     case 'pre_integrate':
       return `pre_integrate for job "${checkpoint.jobId}"`;
     case 'pre_change':

@@ -96,6 +96,13 @@ export interface JobSpec<Input = unknown, Output = unknown> {
   timeoutMs?: number;
   /** Higher starts first among ready jobs; ties go in declaration order. Finite number. Default 0. */
   priority?: number;
+  /**
+   * Hold the job before its first attempt, in every mode, until a person approves: the plan
+   * pauses at the `pre_run` checkpoint naming the job (nothing new starts meanwhile; running
+   * jobs go on) until `APPROVE { checkpoint: 'pre_run', jobId }`, or `SKIP_JOB`. Asked once: a
+   * retry or a restart does not ask again. Default false.
+   */
+  requiresApproval?: boolean;
   /** An attempt interrupted by a stop of the process, on restore. Default: the plan's `onInterrupt`. */
   onInterrupt?: InterruptPolicy;
   /** Checks a successful result; violations fail the job with kind `verification`. */

@@ -29,6 +29,7 @@ const JOB_KEYS = [
   'priority',
   'verify',
   'onInterrupt',
+  'requiresApproval',
 ];
 const INTERRUPT_POLICIES = ['rerun', 'hold'];
 const RETRY_KEYS = ['maxAttempts', 'initialDelayMs', 'factor', 'maxDelayMs', 'jitter'];
@@ -318,6 +319,10 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
   }
   checkRetry(job.retry, scope, 'retry', issues);
   checkChoice(job.onInterrupt, INTERRUPT_POLICIES, scope, 'onInterrupt', issues);
+  if (job.requiresApproval !== undefined && typeof job.requiresApproval !== 'boolean') {
+    const message = `requiresApproval must be true or false; got ${describeValue(job.requiresApproval)}`;
+    issues.add('INVALID_OPTION', scope, 'requiresApproval', message);
+  }
   return { scope, name, deps };
 }
 
