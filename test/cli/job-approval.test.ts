@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readmeYaml } from './readme-blocks.js';
 import { cli } from './run-cli.js';
 
 let dir: string;
@@ -9,18 +10,8 @@ let file: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plan-approval-'));
   file = join(dir, 'plan.yaml');
-  await writeFile(
-    file,
-    `id: release
-jobs:
-  - id: build
-    run: { command: echo, args: [built] }
-  - id: deploy
-    dependsOn: [build]
-    requiresApproval: true
-    run: { command: echo, args: [deployed] }
-`,
-  );
+  // The README's example.
+  await writeFile(file, await readmeYaml('gated-deploy'));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -86,7 +77,7 @@ describe('requiresApproval in a plan file', () => {
     const result = await cli(['run', file, '--reporter', 'plain']);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(
-      'stranded: plan "release" is paused at pre_run (job "deploy" requires approval to start)',
+      'stranded: plan "gated-deploy" is paused at pre_run (job "deploy" requires approval to start)',
     );
     expect(result.stdout).not.toContain('deploy: started');
   });

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readmeYaml } from './readme-blocks.js';
 import { cli } from './run-cli.js';
 
 let dir: string;
@@ -29,6 +30,13 @@ const records = (stdout: string) =>
     .map((line) => JSON.parse(line));
 
 describe('outputs between the jobs of a plan file', () => {
+  it("README's example hands build's version to publish", async () => {
+    const file = await planFile(await readmeYaml('outputs-example'));
+    const result = await cli(['run', file, '--reporter', 'plain']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('publish | publishing 1.4.2 as publish');
+  });
+
   it('pass what a job writes to $PLAN_OUTPUT verbatim into the args, env and cwd of its dependents', async () => {
     await mkdir(join(dir, 'out', 'v1.2.0'), { recursive: true });
     const file = await planFile(`
