@@ -287,7 +287,7 @@ function checkRun(
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return problem(
       path,
-      `run must be an object such as { command: "make", args: ["test"] }; got ${describeValue(value)}`,
+      `${path.split('.').at(-1)} must be an object such as { command: "make", args: ["test"] }; got ${describeValue(value)}`,
     );
   }
   const run = value as Record<string, unknown>;
