@@ -139,13 +139,18 @@ export function createAttemptRunner(
       const message = `Job "${input.jobId}" returned an output that cannot be stored: ${problem}; return plain JSON data`;
       finish(failed(new NonRetryableError(message)));
     };
+    let needs: JobNeeds | undefined;
     try {
       const result = spec.run({
         jobId: input.jobId,
         attempt: input.attempt,
         attemptId: input.attemptId,
         input: spec.input,
-        needs: needsOf(input.jobId),
+        // Built when first read: most jobs never look at their dependencies' outputs.
+        get needs() {
+          needs ??= needsOf(input.jobId);
+          return needs;
+        },
         get signal() {
           return run.signal;
         },
