@@ -73,9 +73,23 @@ export function parseExpression(
     if (!OUTPUT_KEY.test(key)) return wrong(`"${key}" is not an output name (${KEY_RULE})`);
     return { ok: true, expression: { kind: 'outputs', jobId: null, key } };
   }
-  const near = suggest(text, forms);
+  const near = suggest(text, candidatesFor(text, scope));
   const hint = near ? `did you mean "${near}"? ` : '';
   return wrong(`unknown expression; ${hint}here one can use ${forms.join(', ')}`);
+}
+
+/** Suggestions stop here: a plan can have 100,000 jobs and `finalize` may name any of them. */
+const MAX_CANDIDATES = 1000;
+
+/** Expressions that `text` may have meant, written out with its last name as the output key. */
+function candidatesFor(text: string, scope: ExpressionScope): string[] {
+  const key = text.split('.').at(-1) ?? '';
+  const forms = FORMS[scope.kind].filter((form) => !form.includes('<'));
+  if (scope.kind === 'integration') return [...forms, `job.outputs.${key}`];
+  if (scope.kind === 'verify') return forms;
+  const jobs = scope.kind === 'job' ? scope.dependsOn : scope.jobIds;
+  const needs = jobs.slice(0, MAX_CANDIDATES).map((job) => `needs.${job}.outputs.${key}`);
+  return [...forms, ...needs];
 }
 
 const KEY_RULE = 'a letter or "_", then letters, digits, "_" or "-"';

@@ -189,10 +189,11 @@ jobs:
         - "\${{ needs.biuld.outputs.version }}"
         - "\${{ needs.lint.outputs.report }}"
         - "\${{ job.idd }}"
+        - "\${{ needs.build.output.version }}"
 integration:
   integrate:
     command: echo
-    args: ["\${{ needs.build.outputs.version }}"]
+    args: ["\${{ needs.build.outputs.version }}", "\${{ job.output.sha }}"]
 finalize:
   command: "\${{ plan.id }}"
 `);
@@ -202,8 +203,10 @@ finalize:
       `${file}:12:11 error INVALID_EXPRESSION \${{ needs.biuld.outputs.version }}: there is no job "biuld"; did you mean "build"?`,
       `${file}:13:11 error INVALID_EXPRESSION \${{ needs.lint.outputs.report }}: job "lint" is not in the dependsOn of job "ship" (only the outputs of direct dependencies can be used); add "lint" to its dependsOn`,
       `${file}:14:11 error INVALID_EXPRESSION \${{ job.idd }}: unknown expression; did you mean "job.id"? here one can use plan.id, job.id, attempt.id, needs.<job>.outputs.<key>`,
-      `${file}:18:12 error INVALID_EXPRESSION \${{ needs.build.outputs.version }}: unknown expression; here one can use plan.id, job.id, job.outputs.<key>`,
-      `${file}:20:12 error INVALID_EXPRESSION expressions (\${{ … }}) cannot be used in command: put the value in args, or in env and read it from there`,
+      `${file}:15:11 error INVALID_EXPRESSION \${{ needs.build.output.version }}: unknown expression; did you mean "needs.build.outputs.version"? here one can use plan.id, job.id, attempt.id, needs.<job>.outputs.<key>`,
+      `${file}:19:12 error INVALID_EXPRESSION \${{ needs.build.outputs.version }}: unknown expression; here one can use plan.id, job.id, job.outputs.<key>`,
+      `${file}:19:50 error INVALID_EXPRESSION \${{ job.output.sha }}: unknown expression; did you mean "job.outputs.sha"? here one can use plan.id, job.id, job.outputs.<key>`,
+      `${file}:21:12 error INVALID_EXPRESSION expressions (\${{ … }}) cannot be used in command: put the value in args, or in env and read it from there`,
     ]);
   });
 });
