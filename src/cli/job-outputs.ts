@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NonRetryableError } from '../runtime/errors.js';
@@ -28,33 +28,38 @@ function outputFolder(): string {
   return folder;
 }
 
-/** Creates an empty output file only this user can read; `read` parses it and removes it. */
-export async function createOutputFile(): Promise<{
+/**
+ * Names an output file in this process's private folder; the command creates it when it writes
+ * (`>>` does), so a job that writes no outputs costs no file. `read` parses it and removes it.
+ */
+export function createOutputFile(): {
   path: string;
   read(): Promise<Outputs>;
   discard(): Promise<void>;
-}> {
+} {
   const path = join(outputFolder(), randomUUID());
-  await (await open(path, 'wx', 0o600)).close();
   const discard = () => rm(path, { force: true });
   return {
     path,
     discard,
     async read() {
+      let handle: FileHandle;
       try {
-        const handle = await open(path, 'r');
-        try {
-          const { size } = await handle.stat();
-          if (size > MAX_OUTPUT_FILE_BYTES) {
-            throw new NonRetryableError(
-              `$PLAN_OUTPUT holds ${size} bytes, more than ${MAX_OUTPUT_FILE_BYTES}: outputs are recorded with the job; write large data to a file and output its path`,
-            );
-          }
-          return parseOutputs(await handle.readFile('utf8'));
-        } finally {
-          await handle.close();
+        handle = await open(path, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Object.create(null);
+        throw error;
+      }
+      try {
+        const { size } = await handle.stat();
+        if (size > MAX_OUTPUT_FILE_BYTES) {
+          throw new NonRetryableError(
+            `$PLAN_OUTPUT holds ${size} bytes, more than ${MAX_OUTPUT_FILE_BYTES}: outputs are recorded with the job; write large data to a file and output its path`,
+          );
         }
+        return parseOutputs(await handle.readFile('utf8'));
       } finally {
+        await handle.close();
         await discard();
       }
     },

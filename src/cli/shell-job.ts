@@ -107,7 +107,7 @@ export async function runCommand(
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
 ): Promise<Outputs> {
-  const outputFile = await createOutputFile();
+  const outputFile = createOutputFile();
   const exited = new Promise<void>((resolve, reject) => {
     // Redacted before it is shortened, so that no part of a secret is left.
     const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
