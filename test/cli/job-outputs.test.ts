@@ -174,6 +174,26 @@ jobs:
     );
   });
 
+  it('cannot lead a cwd out of the plan folder unless --allow-outside-cwd', async () => {
+    const file = await planFile(`
+id: escape
+jobs:
+  - id: pick
+    run: { command: sh, args: [-c, 'echo "dir=../.." >> "$PLAN_OUTPUT"'] }
+  - id: work
+    dependsOn: [pick]
+    run: { command: pwd, cwd: "\${{ needs.pick.outputs.dir }}" }
+`);
+    const refused = await cli(['run', file, '--reporter', 'plain']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      `work: failed (job_failed): cwd "../.." (from "\${{ needs.pick.outputs.dir }}") is outside the plan's folder; pass --allow-outside-cwd to allow it`,
+    );
+    const allowed = await cli(['run', file, '--reporter', 'plain', '--allow-outside-cwd']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain(`work | ${join(dir, '..', '..')}`);
+  });
+
   it('are checked before anything runs: a job that is not a dependency, an unknown expression, each with its position and a suggestion', async () => {
     const file = await planFile(`id: checked
 jobs:
