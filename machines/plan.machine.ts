@@ -474,6 +474,11 @@ function approve(
     case 'pre_change':
       for (const job of ctx.proposed.splice(0)) addJob(ctx, job, out);
       return;
+    case 'pre_run':
+      ctx.jobs[checkpoint.jobId]!.runApproved = true;
+      ctx.gate = null;
+      ctx.dirty = true;
+      return;
     case 'pre_integrate':
       ctx.jobs[checkpoint.jobId]!.integrateApproved = true;
       ctx.gate = null;

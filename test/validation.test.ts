@@ -459,7 +459,7 @@ describe('findPlanIssues: jobs', () => {
       'unknown field "timeout"; did you mean "timeoutMs"?',
     );
     expect(withJob({ owner: 'me' }).message).toBe(
-      'unknown field "owner"; known fields: id, dependsOn, run, input, retry, timeoutMs, priority, verify, onInterrupt',
+      'unknown field "owner"; known fields: id, dependsOn, run, input, retry, timeoutMs, priority, verify, onInterrupt, requiresApproval',
     );
   });
 

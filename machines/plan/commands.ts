@@ -219,8 +219,8 @@ function approvalProblem(
     const awaiting =
       waitingAt === 'on_error'
         ? ctx.unresolved.includes(command.jobId)
-        : waitingAt === 'pre_integrate'
-          ? ctx.gate?.name === 'pre_integrate' && ctx.gate.jobId === command.jobId
+        : waitingAt === 'pre_integrate' || waitingAt === 'pre_run'
+          ? ctx.gate?.name === waitingAt && ctx.gate.jobId === command.jobId
           : waitingAt === 'pre_change' && ctx.proposed.some((job) => job.id === command.jobId);
     if (!awaiting) {
       const jobStatus = ctx.jobs[command.jobId]?.status ?? 'not in this plan';

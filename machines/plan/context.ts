@@ -39,6 +39,8 @@ export interface PlanJobInput {
   verify: boolean;
   /** `hold`: an attempt cut by a stop of the process waits at `on_error` on restore. */
   onInterrupt?: 'rerun' | 'hold';
+  /** The job waits at the `pre_run` checkpoint before its first attempt until approved. */
+  requiresApproval?: boolean;
 }
 
 /** The serial integration stage, when the plan has one. */
@@ -65,7 +67,10 @@ export interface PlanMachineInput {
 }
 
 /** A gate where a supervisor approves before the plan goes on. */
-export type Gate = { name: 'pre_integrate'; jobId: string } | { name: 'pre_finalize' };
+export type Gate =
+  | { name: 'pre_run'; jobId: string }
+  | { name: 'pre_integrate'; jobId: string }
+  | { name: 'pre_finalize' };
 
 export interface JobRecord extends PlanJobInput {
   index: number;
@@ -87,6 +92,8 @@ export interface JobRecord extends PlanJobInput {
   reverify: boolean;
   /** Integrations started for this job (numbers its integration ids). */
   integrations: number;
+  /** The job's `pre_run` gate was approved (it is never asked twice). */
+  runApproved: boolean;
   /** A supervisor approved this job's integration (the gate is never asked twice). */
   integrateApproved: boolean;
   /** After a restart: the rest of a retry delay to wait out before the next attempt. */
@@ -175,6 +182,7 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     timeoutMs: job.timeoutMs,
     verify: job.verify,
     onInterrupt: job.onInterrupt ?? 'rerun',
+    requiresApproval: job.requiresApproval === true,
     index,
     dependents: [],
     waitingOn: job.dependsOn.length,
@@ -188,6 +196,7 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     blockedBy: undefined,
     reverify: false,
     integrations: 0,
+    runApproved: false,
     integrateApproved: false,
     waitMs: null,
     rollbackFirst: false,

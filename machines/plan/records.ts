@@ -7,6 +7,7 @@ export type Checkpoint =
   | { name: 'start' }
   | { name: 'on_error'; jobId: string; kind: FailureKind; error: ErrorInfo }
   | { name: 'on_error'; kind: 'finalize_failed'; error: ErrorInfo }
+  | { name: 'pre_run'; jobId: string }
   | { name: 'pre_integrate'; jobId: string }
   | { name: 'pre_finalize' }
   | { name: 'pre_change'; jobIds: string[] }

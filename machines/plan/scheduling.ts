@@ -144,6 +144,12 @@ export function decide(ctx: PlanContext, out: Out): void {
     if (index < 0) break;
     const job = ctx.jobs[ctx.order[index]!]!;
     if (job.status !== 'queued') continue;
+    if (job.requiresApproval && !job.runApproved) {
+      // Held where it would start: the plan pauses at `pre_run` until the job is approved.
+      pushReady(ctx.ready, job.priority, job.index);
+      ctx.gate ??= { name: 'pre_run', jobId: job.id };
+      break;
+    }
     job.slot = reserveSlot(ctx);
     ctx.live++;
     if (job.reverify) {
@@ -425,6 +431,7 @@ export function skipJob(
     settle(ctx, job, 'skipped');
   }
   out.push({ type: 'job-skipped', jobId: job.id, ...(reason ? { reason } : {}) });
+  releaseRunGate(ctx, job.id);
   if (ctx.onSkip === 'release') {
     unblockDependents(ctx, job, out);
     release(ctx, job, out);
@@ -433,6 +440,11 @@ export function skipJob(
   }
   ctx.dirty = true;
   return slot;
+}
+
+/** A job held at `pre_run` that ends another way (skipped) no longer holds the plan. */
+export function releaseRunGate(ctx: PlanContext, jobId: string): void {
+  if (ctx.gate?.name === 'pre_run' && ctx.gate.jobId === jobId) ctx.gate = null;
 }
 
 /** Ends every job that has not ended. Returns the slots of the job actors to cancel. */

@@ -18,4 +18,10 @@ export const FINISHED_STATUSES: ReadonlySet<PlanStatus> = new Set([
 ]);
 
 /** A checkpoint an `APPROVE` can name (`user` and `persistence` are left with `RESUME`). */
-export type CheckpointName = 'start' | 'on_error' | 'pre_integrate' | 'pre_finalize' | 'pre_change';
+export type CheckpointName =
+  | 'start'
+  | 'on_error'
+  | 'pre_run'
+  | 'pre_integrate'
+  | 'pre_finalize'
+  | 'pre_change';

@@ -218,6 +218,7 @@ export function program(): Command {
       new Option('--checkpoint <name>', 'the checkpoint meant').choices([
         'start',
         'on_error',
+        'pre_run',
         'pre_integrate',
         'pre_finalize',
         'pre_change',

@@ -11,9 +11,17 @@ import {
   unknownFields,
 } from '../plan/validate.js';
 import type { PlanIssueKind } from '../shared/errors.js';
+import { hasExpression } from './expressions.js';
+import {
+  type CommandReader,
+  finalizeFromFile,
+  integrationFromFile,
+  jobCommand,
+  verifyCommand,
+} from './plan-file-integration.js';
 import { RUN_FIELD_ALIASES, RUN_FIELDS } from './run-fields.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
-import { folderProblem, KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
+import { folderProblem, type ShellRun } from './shell-job.js';
 
 /** One problem of a plan file, where it is. */
 export interface Diagnostic {
@@ -178,31 +186,54 @@ export function parsePlanText(
     options.environment === undefined ? process.env : options.environment,
   );
   const jobs = Array.isArray(raw?.jobs) ? raw.jobs : [];
+  const jobIds = jobs.flatMap((job: unknown) => {
+    const id = (job as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? [id] : [];
+  });
+  const reader: CommandReader = {
+    planId: typeof raw?.id === 'string' ? raw.id : '',
+    planDir,
+    jobIds,
+    redact: planEnv.redact,
+    check(value, path, label) {
+      const written = checkRun(value, path, label, planDir, options, runIssues);
+      const run = planEnv.resolve(written, path, label, envIssues);
+      if (run) commandLineSize(run, path, runIssues, runWarnings);
+      return written && run ? { written, run } : null;
+    },
+    insideAllowed: (target) => options.allowOutsideCwd === true || isInside(planDir, target),
+    issues: [],
+  };
   const specJobs = jobs.map((job: unknown, i: number) => {
     const record = (job && typeof job === 'object' ? job : {}) as Record<string, unknown>;
     const jobId = typeof record.id === 'string' ? record.id : `#${i + 1}`;
-    const checked = (field: 'run' | 'verify'): ShellRun | null => {
-      const path = `jobs[${i}].${field}`;
-      const fileRun = checkRun(record[field], path, jobId, planDir, options, runIssues);
-      const run = planEnv.resolve(fileRun, path, jobId, envIssues);
-      if (run) commandLineSize(run, path, runIssues, runWarnings);
-      return run;
-    };
-    const run = checked('run');
-    const verify = record.verify === undefined ? null : checked('verify');
-    const cwdOf = (shell: { cwd?: string }) => resolve(planDir, shell.cwd ?? '.');
+    const run = reader.check(record.run, `jobs[${i}].run`, jobId);
+    const verify =
+      record.verify === undefined ? null : reader.check(record.verify, `jobs[${i}].verify`, jobId);
+    const dependsOn = Array.isArray(record.dependsOn)
+      ? record.dependsOn.filter((dep): dep is string => typeof dep === 'string')
+      : [];
+    const scope = { kind: 'job' as const, jobId, dependsOn, jobIds };
     return {
       ...record,
-      run: run ? shellJob(run, cwdOf(run), KILL_GRACE_MS, planEnv.redact) : undefined,
-      ...(verify ? { verify: shellVerify(verify, cwdOf(verify), planEnv.redact) } : {}),
+      run: run ? jobCommand(run, `jobs[${i}].run`, scope, reader) : undefined,
+      ...(verify ? { verify: verifyCommand(verify, `jobs[${i}].verify`, reader) } : {}),
     };
   });
-  const candidate = { ...(raw ?? {}), jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs };
+  const candidate = {
+    ...(raw ?? {}),
+    ...(raw?.integration !== undefined
+      ? { integration: integrationFromFile(raw.integration, reader) }
+      : {}),
+    ...(raw?.finalize !== undefined ? { finalize: finalizeFromFile(raw.finalize, reader) } : {}),
+    jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs,
+  };
   const issues = [
     ...runIssues.map((i) => ({ ...i, code: i.code ?? 'INVALID_RUN' })),
     ...envIssues,
     // A job's run and verify here are commands checkRun reported on; the validator would only
     // say again that they are not functions.
+    ...reader.issues,
     ...findPlanIssues(candidate).filter(
       (i) => !(i.code === 'INVALID_JOB' && (i.field === 'run' || i.field === 'verify')),
     ),
@@ -339,7 +370,7 @@ function checkRun(
     return problem(
       path,
       value === undefined ? 'missing' : 'wrong_type',
-      `run must be an object such as { command: "make", args: ["test"] }; got ${describeValue(value)}`,
+      `${path.split('.').at(-1)} must be an object such as { command: "make", args: ["test"] }; got ${describeValue(value)}`,
     );
   }
   const run = value as Record<string, unknown>;
@@ -389,7 +420,8 @@ function checkRun(
   if (run.cwd !== undefined) {
     if (typeof run.cwd !== 'string') {
       problem(`${path}.cwd`, 'wrong_type', `cwd must be a string; got ${describeValue(run.cwd)}`);
-    } else {
+    } else if (!hasExpression(run.cwd)) {
+      // A cwd with expressions is checked when the job runs, once its value is known.
       const target = resolve(planDir, run.cwd);
       if (!options.allowOutsideCwd && !isInside(planDir, target)) {
         const real = realPath(target);
@@ -405,7 +437,7 @@ function checkRun(
           problem(
             `${path}.cwd`,
             'missing_folder',
-            `job "${jobId}": cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
+            `${path.startsWith('jobs[') ? `job "${jobId}"` : path}: cwd "${run.cwd}" is not a folder: ${target} ${missing}; create it before the plan runs, or correct the path`,
           );
         }
       }
@@ -445,7 +477,7 @@ function envProblems(env: Record<string, unknown>): Array<[string, PlanIssueKind
  * out (`..foo` is a name inside, not a way up). A target that does not exist yet is judged by its
  * closest existing ancestor.
  */
-function isInside(folder: string, target: string): boolean {
+export function isInside(folder: string, target: string): boolean {
   const inside = relative(realPath(folder), realPath(target));
   return (
     inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside))

@@ -14,15 +14,11 @@ type Schema = Record<string, unknown>;
 /** Where the schema's definitions are, for `$ref`s. */
 const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
 
-/** Field tables whose fields a plan file can hold; a table with a required function has none. */
-const usableInFile = (fields: Record<string, FieldRule>): boolean =>
-  !Object.values(fields).some((rule) => rule.type === 'function' && rule.required);
-
 /**
- * The JSON Schema of one field as a plan file writes it, or nothing for a field a file cannot
- * hold (a function other than a job's `run` and `verify`, which a file gives as commands).
+ * The JSON Schema of one field as a plan file writes it. Every function of a plan (a job's `run`
+ * and `verify`, the integration hooks, `finalize`) is a command in a file.
  */
-function fieldSchema(name: string, rule: FieldRule): Schema | undefined {
+function fieldSchema(rule: FieldRule): Schema {
   // A default left undefined is left out of the JSON.
   const described = (schema: Schema): Schema => ({ description: rule.doc, ...schema });
   switch (rule.type) {
@@ -37,20 +33,20 @@ function fieldSchema(name: string, rule: FieldRule): Schema | undefined {
       return described({ enum: rule.values, default: rule.default });
     case 'string':
       return described({ type: 'string' });
+    case 'boolean':
+      return described({ type: 'boolean', default: rule.default });
     case 'id':
       return described(ref('id'));
     case 'ids':
       return described({ type: 'array', items: { type: 'string' }, uniqueItems: true });
     case 'json':
       return described({});
-    case 'object': {
-      const fields = { retry: RETRY_FIELDS, integration: INTEGRATION_FIELDS }[rule.fields];
-      return usableInFile(fields) ? described(ref(rule.fields)) : undefined;
-    }
+    case 'object':
+      return described(ref(rule.fields));
     case 'jobs':
       return described({ type: 'array', items: ref('job') });
     case 'function':
-      return name === 'run' || name === 'verify' ? described(ref('command')) : undefined;
+      return described(ref('command'));
   }
 }
 
@@ -59,15 +55,13 @@ function objectSchema(fields: Record<string, FieldRule>, extra: Schema = {}): Sc
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   for (const [name, rule] of Object.entries(fields)) {
-    const schema = fieldSchema(name, rule);
-    if (schema === undefined) continue;
-    properties[name] = schema;
+    properties[name] = fieldSchema(rule);
     if (rule.required) required.push(name);
   }
   return { type: 'object', ...extra, required, properties, additionalProperties: false };
 }
 
-/** A job's `run` or `verify` in a plan file: a command, run without a shell unless asked. */
+/** A command of a plan file (a job's `run` or `verify`, a hook, `finalize`): run without a shell unless asked. */
 function commandSchema(): Schema {
   const envValue = {
     oneOf: [
@@ -118,6 +112,7 @@ export function planFileSchema(): Schema {
       id: { type: 'string', pattern: ID_PATTERN.source, description: `An id: ${ID_RULE}.` },
       job: objectSchema(JOB_FIELDS),
       retry: objectSchema(RETRY_FIELDS),
+      integration: objectSchema(INTEGRATION_FIELDS),
       command: commandSchema(),
     },
   };

@@ -37,7 +37,9 @@ function describe(record: StampedRecord): string | null {
     case 'attempt-interrupted':
       return `${record.jobId}: attempt ${record.attemptId} was interrupted; it runs again`;
     case 'plan-paused':
-      return `plan paused at ${record.checkpoint.name}`;
+      return 'jobId' in record.checkpoint
+        ? `plan paused at ${record.checkpoint.name} (job "${record.checkpoint.jobId}")`
+        : `plan paused at ${record.checkpoint.name}`;
     case 'plan-restored':
       // e.g. a torn last line of the journal was dropped: the person resuming must see it.
       return record.warnings.length > 0

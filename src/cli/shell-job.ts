@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { JobRun } from '../plan/types.js';
+import { attemptIdOf } from '../../machines/retry.js';
+import type { JobRun, JobRunContext } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
+import { createOutputFile, type Outputs } from './job-outputs.js';
 
 /** A job of a plan file: a command and its arguments, run without a shell unless asked. */
 export interface ShellRun {
@@ -80,77 +82,105 @@ export async function killAllNow(): Promise<void> {
   clearTimeout(giveUp);
 }
 
+/** The command a job runs this time, once its `${{ … }}` expressions are replaced. */
+export type CommandBinder = (ctx: JobRunContext) => { run: ShellRun; cwd: string };
+
 /**
  * Runs a shell job as a child process in a process group of its own, so that stopping the job
  * (timeout, skip, cancel) reaches everything it started: SIGTERM to the group, then SIGKILL
- * after a grace period. Each output line becomes a progress report.
+ * after a grace period. Each output line becomes a progress report. The job's output is
+ * `{ exitCode: 0 }`, with `outputs` when the command wrote any to `$PLAN_OUTPUT`.
  *
- * `redact` is applied to every output line and error message before it leaves the job, so that a
- * secret never reaches a record, the journal, a reporter or the inspector.
+ * `redact` is applied to every output line, output value and error message before it leaves the
+ * job, so that a secret never reaches a record, the journal, a reporter or the inspector.
  */
 export function shellJob(
   run: ShellRun,
   cwd: string,
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
+  bind?: CommandBinder,
 ): JobRun {
-  return ({ signal, report }) =>
-    new Promise((resolve, reject) => {
-      // Redacted before it is shortened, so that no part of a secret is left.
-      const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
-      const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
-      const child = spawn(run.command, run.shell ? [] : (run.args ?? []), {
-        cwd,
-        env: { ...process.env, ...run.env },
-        shell: run.shell === true,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const pid = child.pid;
-      if (pid !== undefined) {
-        runningGroups.set(pid, new Promise((done) => child.once('close', () => done())));
-        child.once('close', () => runningGroups.delete(pid));
-      }
-      let killTimer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
-        killTimer.unref();
-        reject(signal.reason);
-      };
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
+  return async (ctx) => {
+    const bound = bind ? bind(ctx) : { run, cwd };
+    const outputs = await runCommand(bound.run, bound.cwd, ctx, killGraceMs, redact);
+    return Object.keys(outputs).length > 0 ? { exitCode: 0, outputs } : { exitCode: 0 };
+  };
+}
 
-      for (const stream of ['stdout', 'stderr'] as const) {
-        createInterface({ input: child[stream] }).on('line', (line) =>
-          report({ stream, line: redact(line) }),
-        );
-      }
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        signal.removeEventListener('abort', stop);
-        // spawn says ENOENT for a missing folder to start in as for a missing command.
-        const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
-        reject(
-          missingFolder
-            ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
-            : error.code === 'ENOENT'
-              ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
-              : // A new error: the original's stack, path and spawnargs could hold a secret.
-                Object.assign(new Error(redact(error.message)), {
-                  code: error.code,
-                  errno: error.errno,
-                  syscall: error.syscall,
-                }),
-        );
-      });
-      child.on('close', (code, killedBy) => {
-        clearTimeout(killTimer);
-        signal.removeEventListener('abort', stop);
-        if (code === 0) resolve({ exitCode: 0 });
-        else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
-        else reject(new Error(`"${label}" exited with code ${code}`));
-      });
+/**
+ * Runs one command to its end (see `shellJob`); resolves with what it wrote to `$PLAN_OUTPUT`
+ * when it exits 0, rejects with why otherwise.
+ */
+export async function runCommand(
+  run: ShellRun,
+  cwd: string,
+  { signal, report }: Pick<JobRunContext, 'signal' | 'report'>,
+  killGraceMs = KILL_GRACE_MS,
+  redact: Redact = (text) => text,
+): Promise<Outputs> {
+  const outputFile = createOutputFile();
+  const exited = new Promise<void>((resolve, reject) => {
+    // Redacted before it is shortened, so that no part of a secret is left.
+    const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
+    const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
+    const child = spawn(run.command, run.shell ? [] : (run.args ?? []), {
+      cwd,
+      env: { ...process.env, ...run.env, PLAN_OUTPUT: outputFile.path },
+      shell: run.shell === true,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      runningGroups.set(pid, new Promise((done) => child.once('close', () => done())));
+      child.once('close', () => runningGroups.delete(pid));
+    }
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      signalGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
+      killTimer.unref();
+      reject(signal.reason);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: child[stream] }).on('line', (line) =>
+        report({ stream, line: redact(line) }),
+      );
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      signal.removeEventListener('abort', stop);
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
+          : // A new error: the original's stack, path and spawnargs could hold a secret.
+            Object.assign(new Error(redact(error.message)), {
+              code: error.code,
+              errno: error.errno,
+              syscall: error.syscall,
+            }),
+      );
+    });
+    child.on('close', (code, killedBy) => {
+      clearTimeout(killTimer);
+      signal.removeEventListener('abort', stop);
+      if (code === 0) resolve();
+      else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
+      else reject(new Error(`"${label}" exited with code ${code}`));
+    });
+  });
+  try {
+    await exited;
+  } catch (error) {
+    await outputFile.discard();
+    throw error;
+  }
+  const outputs = await outputFile.read();
+  for (const key of Object.keys(outputs)) outputs[key] = redact(outputs[key]!);
+  return outputs;
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -166,16 +196,22 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * A job's `verify` as a command: exit code 0 accepts the result; anything else rejects it, with
  * the command's last lines of output as the violations.
  */
-export function shellVerify(run: ShellRun, cwd: string, redact?: Redact): () => Promise<string[]> {
-  const job = shellJob(run, cwd, KILL_GRACE_MS, redact);
-  return async () => {
+export function shellVerify(
+  run: ShellRun,
+  cwd: string,
+  redact?: Redact,
+  bind?: CommandBinder,
+): (output: unknown, ctx: { jobId: string; attempt: number }) => Promise<string[]> {
+  const job = shellJob(run, cwd, KILL_GRACE_MS, redact, bind);
+  return async (_output, { jobId, attempt }) => {
     const lines: string[] = [];
     try {
       await job({
-        jobId: 'verify',
-        attempt: 1,
-        attemptId: 'verify#1',
+        jobId,
+        attempt,
+        attemptId: attemptIdOf(jobId, attempt),
         input: undefined,
+        needs: {},
         signal: new AbortController().signal,
         report: (progress) => lines.push((progress as OutputLine).line),
       });

@@ -74,6 +74,8 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
         : `on_error: finalize failed (${checkpoint.error.message})`;
     case 'persistence':
       return `persistence: the state could not be written (${checkpoint.error.message})`;
+    case 'pre_run':
+      return `pre_run: job "${checkpoint.jobId}" waits for approval to start`;
     case 'pre_integrate':
       return `pre_integrate for job "${checkpoint.jobId}"`;
     case 'pre_change':
@@ -99,6 +101,22 @@ function jobLine(job: JobRecord): string {
     why = `${job.failure.kind}: ${job.failure.error.message}`;
   } else if (job.status === 'blocked' && job.blockedBy) {
     why = `by "${job.blockedBy}"`;
+  } else {
+    why = outputsLine(job.output);
   }
   return `  ${job.id.padEnd(24)} ${job.status.padEnd(20)} ${attempt.padEnd(12)} ${why}`.trimEnd();
+}
+
+/** Longest rendering of one output value in the job table. */
+const OUTPUT_PREVIEW = 60;
+
+/** The outputs a shell job wrote (`$PLAN_OUTPUT`), as `key=value`, each value shortened. */
+function outputsLine(output: unknown): string {
+  const outputs = (output as { outputs?: Record<string, unknown> } | undefined)?.outputs;
+  if (!outputs || typeof outputs !== 'object') return '';
+  const shown = Object.entries(outputs).map(([key, value]) => {
+    const text = JSON.stringify(value) ?? '';
+    return `${key}=${text.length > OUTPUT_PREVIEW ? `${text.slice(0, OUTPUT_PREVIEW - 1)}…` : text}`;
+  });
+  return shown.length > 0 ? `outputs: ${shown.join(' ')}` : '';
 }

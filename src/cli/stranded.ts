@@ -10,6 +10,8 @@ export function describeCheckpoint(checkpoint: Checkpoint | null): string {
         : `on_error: finalize failed: ${checkpoint.error.message}`;
     case 'persistence':
       return `persistence: ${checkpoint.error.message}`;
+    case 'pre_run':
+      return `pre_run (job "${checkpoint.jobId}" requires approval to start)`;
     case 'pre_integrate':
       return `pre_integrate (job "${checkpoint.jobId}")`;
     case 'pre_change':

@@ -7,7 +7,7 @@ import {
   TERMINAL_STATUSES,
 } from '../../machines/plan/context.js';
 import type { Checkpoint, PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
-import { removeUnresolved } from '../../machines/plan/scheduling.js';
+import { releaseRunGate, removeUnresolved } from '../../machines/plan/scheduling.js';
 import type { StampedRecord } from '../shared/records.js';
 import type { FoldState, PlanSnapshot } from './snapshot.js';
 import type { JournalHeader, StoredPlan } from './store.js';
@@ -162,6 +162,7 @@ function apply(
       break;
     case 'job-skipped':
       job!.status = 'skipped';
+      releaseRunGate(ctx, job!.id);
       break;
     case 'job-canceled':
       job!.status = 'canceled';
@@ -174,7 +175,11 @@ function apply(
       break;
     case 'plan-paused':
       // A supervisor's gate: an `APPROVE` accepted next approves it.
-      if (record.checkpoint.name === 'pre_integrate' || record.checkpoint.name === 'pre_finalize') {
+      if (
+        record.checkpoint.name === 'pre_run' ||
+        record.checkpoint.name === 'pre_integrate' ||
+        record.checkpoint.name === 'pre_finalize'
+      ) {
         ctx.gate = gateOf(record.checkpoint);
       }
       break;
@@ -201,9 +206,10 @@ function apply(
 }
 
 function gateOf(checkpoint: Checkpoint): PlanContext['gate'] {
-  return checkpoint.name === 'pre_integrate'
-    ? { name: 'pre_integrate', jobId: checkpoint.jobId }
-    : { name: 'pre_finalize' };
+  if (checkpoint.name === 'pre_run' || checkpoint.name === 'pre_integrate') {
+    return { name: checkpoint.name, jobId: checkpoint.jobId };
+  }
+  return { name: 'pre_finalize' };
 }
 
 /** Adds a job as `addJob` does (its status follows from its dependencies on restore); once. */
@@ -265,6 +271,10 @@ function approve(ctx: PlanContext, checkpoint: string, jobId: string | undefined
     case 'pre_change':
       for (const proposal of [...ctx.proposed]) addJob(ctx, proposal, owe);
       return;
+    case 'pre_run':
+      if (jobId !== undefined) ctx.jobs[jobId]!.runApproved = true;
+      ctx.gate = null;
+      return;
     case 'pre_integrate':
       if (jobId !== undefined) ctx.jobs[jobId]!.integrateApproved = true;
       ctx.gate = null;
@@ -293,7 +303,7 @@ function command(ctx: PlanContext, accepted: PlanCommandRecord, owe: Owe): void 
         jobId ??
         (checkpoint === 'on_error'
           ? ctx.unresolved[0]
-          : ctx.gate?.name === 'pre_integrate'
+          : ctx.gate?.name === 'pre_integrate' || ctx.gate?.name === 'pre_run'
             ? ctx.gate.jobId
             : undefined);
       approve(ctx, checkpoint, about, owe);

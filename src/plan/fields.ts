@@ -25,6 +25,7 @@ export type FieldRule = {
   | { type: 'finite'; default?: number }
   | { type: 'choice'; values: readonly string[]; default?: string }
   | { type: 'string' }
+  | { type: 'boolean'; default?: boolean }
   /** A plan or job id: see `ID_PATTERN`. */
   | { type: 'id' }
   /** A list of job ids. */
@@ -131,6 +132,11 @@ export const JOB_FIELDS = {
   },
   verify: { type: 'function', doc: 'Checks a successful result.' },
   onInterrupt: { ...INTERRUPT_POLICY, doc: `${INTERRUPT_POLICY.doc} Default: the plan's.` },
+  requiresApproval: {
+    type: 'boolean',
+    default: false,
+    doc: 'Hold the job before its first attempt, in every mode, until approve --job names it.',
+  },
 } as const satisfies Fields<JobSpec>;
 
 export const PLAN_FIELDS = {

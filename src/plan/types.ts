@@ -1,8 +1,14 @@
 import type { Observable } from 'rxjs';
 import type { PlanSummary } from '../../machines/plan.machine.js';
 
-/** What a job's `run` function receives. */
-export interface JobRunContext<Input = unknown> {
+/** The outputs of a job's dependencies, by job id. */
+export type JobNeeds = Readonly<Record<string, unknown>>;
+
+/**
+ * What a job's `run` function receives. `Needs` types `needs`: write it from the jobs depended on,
+ * e.g. `JobRunContext<unknown, { build: OutputOf<typeof build> }>`.
+ */
+export interface JobRunContext<Input = unknown, Needs extends object = JobNeeds> {
   /** The job's id. */
   readonly jobId: string;
   /** 1 for the first attempt, counting on across retries and `RETRY_JOB`. */
@@ -14,6 +20,12 @@ export interface JobRunContext<Input = unknown> {
   readonly attemptId: string;
   /** The job's `input`. */
   readonly input: Input;
+  /**
+   * The output of each job listed in `dependsOn` (direct dependencies only), by id: what its
+   * `run` resolved to. A dependency that was skipped under `onSkip: 'release'` has none
+   * (`undefined`). Read from the plan's state, so it is the same after a resume.
+   */
+  readonly needs: Needs;
   /** Aborted when the attempt times out, the job is skipped or the plan is canceled. */
   readonly signal: AbortSignal;
   /** Reports progress; it reaches `events$` as `job-progress`. Ignored once the attempt ended. */
@@ -27,6 +39,16 @@ export interface JobRunContext<Input = unknown> {
 export type JobRun<Input = unknown, Output = unknown> = (
   ctx: JobRunContext<Input>,
 ) => Promise<Output> | Observable<Output> | Output;
+
+/**
+ * The output a job's `run` produces (what dependents find in `ctx.needs`): the value its promise
+ * resolves to, or the last value of its Observable.
+ */
+export type OutputOf<Job> = Job extends { run: (...args: never[]) => infer Result }
+  ? Result extends Observable<infer Value>
+    ? Value
+    : Awaited<Result>
+  : never;
 
 /**
  * Retry policy of one job: the delay before attempt n + 1 is
@@ -100,8 +122,11 @@ export interface JobSpec<Input = unknown, Output = unknown> {
    * @default []
    */
   dependsOn?: readonly string[];
-  /** The job's work. */
-  run: JobRun<Input, Output>;
+  /**
+   * The job's work. Declared as a method so that a function whose context names the outputs it
+   * needs (`JobRunContext<Input, { build: … }>`) is accepted.
+   */
+  run(ctx: JobRunContext<Input>): ReturnType<JobRun<Input, Output>>;
   /** JSON value handed to `run` as `ctx.input`. */
   input?: Input;
   /**
@@ -125,6 +150,15 @@ export interface JobSpec<Input = unknown, Output = unknown> {
    * @default 0
    */
   priority?: number;
+  /**
+   * Hold the job before its first attempt, in every mode, until a person approves: the plan
+   * pauses at the `pre_run` checkpoint naming the job (nothing new starts meanwhile; running
+   * jobs go on) until `APPROVE { checkpoint: 'pre_run', jobId }`, or `SKIP_JOB`. Asked once: a
+   * retry or a restart does not ask again.
+   *
+   * @default false
+   */
+  requiresApproval?: boolean;
   /**
    * What a restore does with an attempt of this job that the process's stop cut off.
    *

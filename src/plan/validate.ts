@@ -339,6 +339,10 @@ function checkJob(job: unknown, prefix: string, issues: Issues): CheckedJob | un
   }
   checkRetry(job.retry, scope, 'retry', issues);
   checkChoice(job.onInterrupt, JOB_FIELDS.onInterrupt.values, scope, 'onInterrupt', issues);
+  if (job.requiresApproval !== undefined && typeof job.requiresApproval !== 'boolean') {
+    const message = `requiresApproval must be true or false; got ${describeValue(job.requiresApproval)}`;
+    issues.add('INVALID_OPTION', 'wrong_type', scope, 'requiresApproval', message);
+  }
   return { scope, name, deps };
 }
 

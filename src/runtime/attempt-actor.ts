@@ -13,7 +13,7 @@ import {
 import { attemptIdOf } from '../../machines/retry.js';
 import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
-import type { JobSpec, VerifyResult } from '../plan/types.js';
+import type { JobNeeds, JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from '../shared/errors.js';
 
 /** Where the outcome of an attempt goes once its job actor no longer listens. */
@@ -99,6 +99,8 @@ export function createAttemptRunner(
   tracker: AttemptTracker,
   /** With a store, outputs and progress must be plain JSON data. */
   storable: boolean,
+  /** The outputs of a job's dependencies, as the plan holds them now. */
+  needsOf: (jobId: string) => JobNeeds,
 ) {
   const runs = new WeakMap<AnyActorRef, Run>();
 
@@ -137,12 +139,18 @@ export function createAttemptRunner(
       const message = `Job "${input.jobId}" returned an output that cannot be stored: ${problem}; return plain JSON data`;
       finish(failed(new NonRetryableError(message)));
     };
+    let needs: JobNeeds | undefined;
     try {
       const result = spec.run({
         jobId: input.jobId,
         attempt: input.attempt,
         attemptId: input.attemptId,
         input: spec.input,
+        // Built when first read: most jobs never look at their dependencies' outputs.
+        get needs() {
+          needs ??= needsOf(input.jobId);
+          return needs;
+        },
         get signal() {
           return run.signal;
         },

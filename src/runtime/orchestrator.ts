@@ -1,12 +1,12 @@
 import type { Observable } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
-import type { PlanMachineInput } from '../../machines/plan/context.js';
+import type { PlanContext, PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { planMachine } from '../../machines/plan.machine.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
-import type { PlanSpec } from '../plan/types.js';
+import type { JobNeeds, PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { PlanValidationError } from '../shared/errors.js';
@@ -144,7 +144,9 @@ export function runOrchestrator(
   };
 
   const job = jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } });
-  const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined);
+  // Read when an attempt starts: its dependencies have succeeded, so their outputs are in place.
+  const needsOf = (jobId: string) => needsFrom(actor.getSnapshot().context, jobId);
+  const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined, needsOf);
   const machine = planMachine.provide({
     actors: {
       job: withAttempts(job, runner),
@@ -202,4 +204,11 @@ export function runOrchestrator(
     actor,
   };
   return orchestrator;
+}
+
+/** The outputs of a job's direct dependencies, in a prototype-less object (ids may be anything). */
+function needsFrom(context: PlanContext, jobId: string): JobNeeds {
+  const needs: Record<string, unknown> = Object.create(null);
+  for (const dep of context.jobs[jobId]?.dependsOn ?? []) needs[dep] = context.jobs[dep]?.output;
+  return needs;
 }

@@ -69,5 +69,6 @@ export function toJobInput(
   };
   // Only when set: journals of plans that never hold read as before.
   if ((job.onInterrupt ?? defaultInterrupt) === 'hold') input.onInterrupt = 'hold';
+  if (job.requiresApproval === true) input.requiresApproval = true;
   return input;
 }

@@ -108,6 +108,7 @@ export interface PlanIssue {
  * - `outside_folder`: a plan file's `cwd` leading out of the file's folder.
  * - `missing_folder`: a plan file's `cwd` naming no folder.
  * - `secret_unusable`: a secret taken from the environment that is unset or too short.
+ * - `invalid_expression`: a `${{ … }}` of a plan file that names nothing its place offers.
  */
 export type PlanIssueKind =
   | 'unreadable'
@@ -128,7 +129,8 @@ export type PlanIssueKind =
   | 'invalid_value'
   | 'outside_folder'
   | 'missing_folder'
-  | 'secret_unusable';
+  | 'secret_unusable'
+  | 'invalid_expression';
 
 /** The broad class of a `PlanIssue`, printed by the command line. */
 export type PlanIssueCode =

@@ -18,6 +18,8 @@ export function cli(
   args: string[],
   options: {
     cwd?: string;
+    /** The command's environment. Default: this process's. */
+    env?: NodeJS.ProcessEnv;
     onLine?: (line: string, child: ChildProcess) => void;
     /** Called with everything written to stderr so far, after each write. */
     onStderr?: (stderr: string, child: ChildProcess) => void;
@@ -25,6 +27,7 @@ export function cli(
 ) {
   const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
     cwd: options.cwd,
+    env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -35,6 +35,7 @@ describe('shell jobs', () => {
       attempt: 1,
       attemptId: 'tree#1',
       input: undefined,
+      needs: {},
       signal: controller.signal,
       report: (progress) => {
         grandchild = Number((progress as OutputLine).line);
@@ -63,6 +64,7 @@ describe('shell jobs', () => {
       attempt: 1,
       attemptId: 'args#1',
       input: undefined,
+      needs: {},
       signal: new AbortController().signal,
       report: (progress) =>
         lines.push(`${(progress as OutputLine).stream}:${(progress as OutputLine).line}`),
@@ -81,6 +83,7 @@ describe('a shell job whose folder went away', () => {
       attempt: 1,
       attemptId: 'gone#1',
       input: undefined,
+      needs: {},
       signal: new AbortController().signal,
       report: () => {},
     });

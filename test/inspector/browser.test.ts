@@ -79,6 +79,37 @@ describe('the inspector page in Chromium', () => {
     await page.close();
   });
 
+  it('shows a job held at pre_run, with its outputs, and lets it start from the Approve button', async () => {
+    let deployed = false;
+    const orchestrator = createOrchestrator({
+      id: 'gated',
+      jobs: [
+        { id: 'build', run: async () => ({ outputs: { version: '1.4.2' } }) },
+        {
+          id: 'deploy',
+          dependsOn: ['build'],
+          requiresApproval: true,
+          run: async () => {
+            deployed = true;
+          },
+        },
+      ],
+    });
+    const inspector = await startInspector(orchestrator);
+    orchestrator.start();
+    const page = await openPage(browser, inspector.url);
+
+    await page.locator('#checkpoint', { hasText: 'pre_run for job "deploy"' }).waitFor();
+    expect(deployed).toBe(false);
+    await page.click('[data-job="build"]');
+    await page.locator('#job-facts', { hasText: '{"outputs":{"version":"1.4.2"}}' }).waitFor();
+    await page.click('#approve');
+    await page.locator('#plan-status[data-status="completed"]').waitFor();
+    expect(deployed).toBe(true);
+    await inspector.closed;
+    await page.close();
+  });
+
   it('retries a failed job, skips a running one and cancels the plan from its buttons', async () => {
     let attempts = 0;
     const orchestrator = createOrchestrator({
