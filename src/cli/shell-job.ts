@@ -153,15 +153,19 @@ export async function runCommand(
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       signal.removeEventListener('abort', stop);
+      // spawn says ENOENT for a missing folder to start in as for a missing command.
+      const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
       reject(
-        error.code === 'ENOENT'
-          ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
-          : // A new error: the original's stack, path and spawnargs could hold a secret.
-            Object.assign(new Error(redact(error.message)), {
-              code: error.code,
-              errno: error.errno,
-              syscall: error.syscall,
-            }),
+        missingFolder
+          ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
+          : error.code === 'ENOENT'
+            ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
+            : // A new error: the original's stack, path and spawnargs could hold a secret.
+              Object.assign(new Error(redact(error.message)), {
+                code: error.code,
+                errno: error.errno,
+                syscall: error.syscall,
+              }),
       );
     });
     child.on('close', (code, killedBy) => {

@@ -74,10 +74,10 @@ jobs:
     const result = await cli(['validate', file]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([
-      `${file}:3:16 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
       `${file}:3:14 error INVALID_RUN command must be a non-empty string; got undefined`,
-      `${file}:5:11 error INVALID_RUN finalize must be an object such as { command: "make", args: ["test"] }; got "merge" (string)`,
+      `${file}:3:16 error INVALID_RUN unknown field "comand"; did you mean "command"?`,
       `${file}:4:10 error INVALID_OPTION integration.order must be one of "strict", "completion"; got "stric" (string); did you mean "strict"?`,
+      `${file}:5:11 error INVALID_RUN finalize must be an object such as { command: "make", args: ["test"] }; got "merge" (string)`,
     ]);
   });
 });
