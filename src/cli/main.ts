@@ -25,6 +25,7 @@ import { resumeRedis, runRedis } from './redis-run.js';
 import { PlanNotFoundError } from './redis-source.js';
 import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
+import { STATUS_LIST_LIMIT } from './status-report.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -165,12 +166,18 @@ export function program(): Command {
     )
     .option(redisFlag, 'the Redis that keeps the plan')
     .option(planFlag, 'the id of the plan kept in Redis')
+    .option(
+      '--jobs',
+      `list every job (a plan of more than ${STATUS_LIST_LIMIT} jobs gets a summary)`,
+    )
+    .option('--json', "print the plan's state as one JSON object, every job included")
     .action((stateDir, options) => {
       result = (async () => {
         const place = planPlaceOf('status', { ...options, stateDir });
+        const shown = { jobs: options.jobs === true, json: options.json === true };
         return 'stateDir' in place
-          ? status(place.stateDir)
-          : redisStatus(place.target, place.planId);
+          ? status(place.stateDir, shown)
+          : redisStatus(place.target, place.planId, shown);
       })();
     });
   cli

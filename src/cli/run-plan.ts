@@ -5,6 +5,7 @@ import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
 import { freezer } from './freeze.js';
+import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import {
@@ -23,7 +24,14 @@ import { strandedMessage } from './stranded.js';
 
 export function reporterOf(kind: ReporterKind): Reporter {
   if (kind === 'jsonl') return jsonlReporter(out);
-  if (kind === 'pretty') return prettyReporter(out, Date.now);
+  if (kind === 'pretty') {
+    return prettyReporter(out, Date.now, {
+      size: () => ({
+        rows: process.stdout.rows || DEFAULT_SIZE.rows,
+        columns: process.stdout.columns || DEFAULT_SIZE.columns,
+      }),
+    });
+  }
   return plainReporter(out, Date.now);
 }
 
