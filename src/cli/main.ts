@@ -15,6 +15,8 @@ import {
   UnsafeStateFileError,
 } from '../runtime/errors.js';
 import { controlCommand, sendControl } from './control.js';
+import { DEFAULT_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
+import { showLogs } from './logs-command.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
 import { RedisDatabaseError } from './redis-connect.js';
@@ -127,8 +129,16 @@ export function program(): Command {
     .option(leaseFlag, leaseHelp, leaseMs)
     .addOption(reporter)
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
+    .option(
+      '--log-max-bytes <n>',
+      `output kept per attempt of a job in the state folder, in bytes (${MIN_LOG_MAX_BYTES}-${MAX_LOG_MAX_BYTES}; default ${DEFAULT_LOG_MAX_BYTES})`,
+      integer('--log-max-bytes', MIN_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES),
+    )
     .action((file, options) => {
       result = (async () => {
+        if (options.logMaxBytes !== undefined && options.stateDir === undefined) {
+          throw new UsageError('run: --log-max-bytes goes with --state-dir (logs are kept there)');
+        }
         if (options.redis === undefined) {
           leaseNeedsRedis('run', options);
           return run(file, options);
@@ -179,6 +189,19 @@ export function program(): Command {
           ? status(place.stateDir, shown)
           : redisStatus(place.target, place.planId, shown);
       })();
+    });
+  cli
+    .command('logs <job>')
+    .description("print the output of a job's attempt kept in the state folder of a run")
+    .requiredOption('--state-dir <dir>', 'the state folder of the run')
+    .option(
+      '--attempt <n>',
+      'which attempt (default: the latest)',
+      integer('--attempt', 1, 1_000_000),
+    )
+    .option('--follow', 'go on printing lines as they come, until the attempt ends')
+    .action((job, options) => {
+      result = showLogs(job, options);
     });
   cli
     .command('plans')

@@ -6,6 +6,7 @@ import { checkLimit, warnsAt } from '../plan/limits.js';
 import { suggest } from '../plan/suggest.js';
 import type { PlanSpec } from '../plan/types.js';
 import { describeValue, findPlanIssues, findPlanWarnings } from '../plan/validate.js';
+import type { AttemptLogs } from './job-logs.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
 import { KILL_GRACE_MS, type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
@@ -32,6 +33,8 @@ export interface LoadOptions {
    * form only, for commands that run nothing (`validate`, `graph`).
    */
   environment?: NodeJS.ProcessEnv | null;
+  /** Where each attempt of a job keeps its output lines (`run --state-dir`). Default: nowhere. */
+  logs?: AttemptLogs;
 }
 
 export type LoadedPlan =
@@ -175,7 +178,7 @@ export function parsePlanText(
     const cwdOf = (shell: { cwd?: string }) => resolve(planDir, shell.cwd ?? '.');
     return {
       ...record,
-      run: run ? shellJob(run, cwdOf(run), KILL_GRACE_MS, planEnv.redact) : undefined,
+      run: run ? shellJob(run, cwdOf(run), KILL_GRACE_MS, planEnv.redact, options.logs) : undefined,
       ...(verify ? { verify: shellVerify(verify, cwdOf(verify), planEnv.redact) } : {}),
     };
   });

@@ -5,6 +5,7 @@ import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
 import { freezer } from './freeze.js';
+import { folderLogs } from './job-logs.js';
 import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
@@ -163,9 +164,13 @@ export async function run(
     stateDir?: string;
     reporter: ReporterKind;
     allowOutsideCwd?: boolean;
+    logMaxBytes?: number;
   },
 ) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  const loaded = await loadPlanFile(file, {
+    allowOutsideCwd: options.allowOutsideCwd === true,
+    ...(options.stateDir ? { logs: folderLogs(options.stateDir, options.logMaxBytes) } : {}),
+  });
   planOrExit(loaded);
   const plan: PlanSpec = {
     ...loaded.plan,
@@ -179,7 +184,7 @@ export async function run(
     return EXIT.usage;
   }
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
-  if (store) await claimNewStateFolder(store, file, loaded.source, plan);
+  if (store) await claimNewStateFolder(store, file, loaded.source, plan, options.logMaxBytes);
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
@@ -234,7 +239,10 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const store = new FileStore(stateDir);
   await refuseLiveOwner(store);
   const { meta, source } = await readStateFolder(stateDir);
-  const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
+  const loaded = parsePlanText(source, meta.file, meta.planDir, {
+    allowOutsideCwd: true,
+    logs: folderLogs(stateDir, meta.logMaxBytes),
+  });
   planOrExit(loaded);
   const plan: PlanSpec = {
     ...loaded.plan,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { JobRun } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
+import type { AttemptLogs } from './job-logs.js';
 
 /** A job of a plan file: a command and its arguments, run without a shell unless asked. */
 export interface ShellRun {
@@ -81,9 +82,17 @@ export function shellJob(
   cwd: string,
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
+  logs?: AttemptLogs,
 ): JobRun {
-  return ({ signal, report }) =>
+  return ({ jobId, attempt, signal, report }) =>
     new Promise((resolve, reject) => {
+      const log = logs?.(jobId, attempt);
+      let logEnded: Promise<void> | undefined;
+      /** The log is whole before the attempt's outcome is known, so `logs` never shows less. */
+      const endLog = () => {
+        logEnded ??= log ? log.end() : Promise.resolve();
+        return logEnded;
+      };
       // Redacted before it is shortened, so that no part of a secret is left.
       const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
       const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
@@ -110,13 +119,15 @@ export function shellJob(
       else signal.addEventListener('abort', stop, { once: true });
 
       for (const stream of ['stdout', 'stderr'] as const) {
-        createInterface({ input: child[stream] }).on('line', (line) =>
-          report({ stream, line: redact(line) }),
-        );
+        createInterface({ input: child[stream] }).on('line', (line) => {
+          const text = redact(line);
+          log?.line(text);
+          report({ stream, line: text });
+        });
       }
       child.on('error', (error: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', stop);
-        reject(
+        const failure =
           error.code === 'ENOENT'
             ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
             : // A new error: the original's stack, path and spawnargs could hold a secret.
@@ -124,15 +135,17 @@ export function shellJob(
                 code: error.code,
                 errno: error.errno,
                 syscall: error.syscall,
-              }),
-        );
+              });
+        endLog().then(() => reject(failure));
       });
       child.on('close', (code, killedBy) => {
         clearTimeout(killTimer);
         signal.removeEventListener('abort', stop);
-        if (code === 0) resolve({ exitCode: 0 });
-        else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
-        else reject(new Error(`"${label}" exited with code ${code}`));
+        endLog().then(() => {
+          if (code === 0) resolve({ exitCode: 0 });
+          else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
+          else reject(new Error(`"${label}" exited with code ${code}`));
+        });
       });
     });
 }
