@@ -5,7 +5,7 @@ import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { openControl } from './control.js';
 import { freezer } from './freeze.js';
-import { folderLogs } from './job-logs.js';
+import { folderLogs, readAttemptLog } from './job-logs.js';
 import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
@@ -188,8 +188,11 @@ export async function run(
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
-      withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), store && folderRun(store), options),
+      withInspector(
+        options,
+        orchestrator,
+        () => drive(orchestrator, reporterOf(options.reporter), store && folderRun(store), options),
+        options.stateDir,
       ),
     );
   } finally {
@@ -202,12 +205,14 @@ export async function withInspector(
   flags: InspectFlags,
   orchestrator: Orchestrator,
   body: () => Promise<number>,
+  stateDir?: string,
 ) {
   if (flags.inspect === undefined) return body();
   const inspector = await startInspector(orchestrator, {
     port: flags.inspect === true ? 0 : flags.inspect,
     ...(flags.inspectHost ? { host: flags.inspectHost } : {}),
     allowRemote: flags.inspectAllowRemote === true,
+    ...(stateDir ? { logs: (jobId, attempt) => readAttemptLog(stateDir, jobId, attempt) } : {}),
   });
   process.stderr.write(`inspector: ${inspector.url}\n`);
   try {
@@ -252,8 +257,11 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const orchestrator = await resumeOrchestrator(plan, store);
   try {
     return await withControl(stateDir, orchestrator, () =>
-      withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), folderRun(store), options),
+      withInspector(
+        options,
+        orchestrator,
+        () => drive(orchestrator, reporterOf(options.reporter), folderRun(store), options),
+        stateDir,
       ),
     );
   } finally {

@@ -5,6 +5,7 @@ import type { Orchestrator } from '../runtime/orchestrator.js';
 import { commandHandler } from './commands.js';
 import { InspectorFeed } from './feed.js';
 import { WebSocketHub } from './hub.js';
+import { type JobLogReader, logsHandler } from './logs.js';
 import { routeRequests } from './routes.js';
 import { allowedHosts, newToken } from './security.js';
 
@@ -28,6 +29,11 @@ export interface InspectorOptions {
    * is closed at once with code 1013 and a reason saying so. Integer, 1 to 1,024. Default 32.
    */
   maxClients?: number;
+  /**
+   * Where the page reads each job's output (its last lines, and the whole log behind a link).
+   * Default: none, and the page says that no logs are kept.
+   */
+  logs?: JobLogReader;
   /** Receives the warning printed for a remote host. Default: written to stderr. */
   onWarning?: (message: string) => void;
 }
@@ -102,7 +108,11 @@ export async function startInspector(
   let hosts: ReadonlySet<string> = new Set();
 
   const server = createServer(
-    routeRequests(() => hosts, commandHandler(orchestrator, token, maxBodyBytes)),
+    routeRequests(
+      () => hosts,
+      commandHandler(orchestrator, token, maxBodyBytes),
+      logsHandler(options.logs, token),
+    ),
   );
   const feed = new InspectorFeed(orchestrator);
   const hub = new WebSocketHub(feed, token, maxClients, maxMessageBytes);
