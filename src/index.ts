@@ -8,7 +8,6 @@ export type { CheckpointName, PlanCommand, PlanStatus } from '../machines/plan/c
 export type { JobStatus } from '../machines/plan/context.js';
 export type { Checkpoint, PlanRecord } from '../machines/plan/records.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
-export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
 export { machineToMermaid } from './observe/machine-diagram.js';
 export type { MachineGraph, MachineState, MachineTransition } from './observe/machine-graph.js';

@@ -2,6 +2,7 @@ import { closeSync, constants, createWriteStream, mkdirSync, openSync, writeSync
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../persistence/private-file.js';
+import { count } from './plural.js';
 
 /**
  * Each attempt of a shell job keeps its output lines (stdout and stderr, in the order they came,
@@ -71,7 +72,7 @@ export function folderLogs(stateDir: string, maxBytes = DEFAULT_LOG_MAX_BYTES): 
       async end() {
         const open = stream;
         if (!open) return;
-        if (dropped > 0) open.write(`… truncated ${dropped} bytes\n`);
+        if (dropped > 0) open.write(`… truncated ${count(dropped, 'byte')}\n`);
         await new Promise<void>((resolve) => open.end(resolve));
         try {
           const fd = openPrivate(logPath(stateDir, jobId, attempt, 'end'));

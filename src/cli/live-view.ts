@@ -63,10 +63,13 @@ function activeLine(job: JobView, now: number): string {
 }
 
 /** Up to `room` lines of `items`; when they do not fit, the last line says how many more. */
-function folded(items: readonly string[], room: number, what: string): string[] {
+function folded(items: readonly string[], room: number, what: string, whatMany = what): string[] {
   if (items.length <= room) return [...items];
   const shown = Math.max(0, room - 1);
-  return [...items.slice(0, shown), `  … ${items.length - shown} more ${what}`];
+  return [
+    ...items.slice(0, shown),
+    `  … ${count(items.length - shown, `more ${what}`, `more ${whatMany}`)}`,
+  ];
 }
 
 /**
@@ -100,7 +103,10 @@ export function renderFrame(
     if (active.length > 0) lines.push('Running:', ...folded(active, runningRoom - 1, 'running'));
   }
   if (failureRoom > 0) {
-    lines.push('Recent failures:', ...folded(recentFailures, failureRoom - 1, 'failures'));
+    lines.push(
+      'Recent failures:',
+      ...folded(recentFailures, failureRoom - 1, 'failure', 'failures'),
+    );
   }
   return lines.slice(0, budget).map((line) => toWidth(line, size.columns));
 }

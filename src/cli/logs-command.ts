@@ -76,7 +76,7 @@ async function noLog(stateDir: string, jobId: string, attempt?: number): Promise
   const attempts = await loggedAttempts(stateDir, jobId);
   if (attempts.length > 0 && attempt !== undefined) {
     return new UsageError(
-      `Job "${jobId}" has no log of attempt ${attempt} in ${stateDir}; it has logs of attempt${attempts.length === 1 ? '' : 's'} ${attempts.join(', ')}`,
+      `Job "${jobId}" has no log of attempt ${attempt} in ${stateDir}; it has logs of ${attempts.length === 1 ? 'attempt' : 'attempts'} ${attempts.join(', ')}`,
     );
   }
   return new UsageError(

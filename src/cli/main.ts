@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { planKeys } from '../persistence/redis-keys.js';
@@ -82,9 +83,16 @@ function deliverTo(place: PlanPlace, command: ControlCommand): Promise<number> {
   return controlCommand(command, (c) => sendRedisControl(target, planKeys(planId), planId, c));
 }
 
+/** The version of the installed package (its own package.json, found by the package's name). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('plan-orchestrator/package.json') as { version: string })
+    .version;
+}
+
 export function program(): Command {
   const cli = new Command('plan-orchestrator')
     .description('Run plans of dependent shell jobs from YAML or JSON files.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const reporter = new Option('--reporter <kind>', 'how progress is shown')

@@ -1,4 +1,3 @@
-import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
@@ -208,6 +207,8 @@ export async function withInspector(
   stateDir?: string,
 ) {
   if (flags.inspect === undefined) return body();
+  // Loaded only here: a run without --inspect never loads the server, `ws` or the page.
+  const { startInspector } = await import('../inspector/server.js');
   const inspector = await startInspector(orchestrator, {
     port: flags.inspect === true ? 0 : flags.inspect,
     ...(flags.inspectHost ? { host: flags.inspectHost } : {}),

@@ -168,7 +168,7 @@ describe('secrets taken from the environment', () => {
     delete process.env[VARIABLE];
     const result = await cli(['validate', file]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('valid plan "secrets" with 1 jobs');
+    expect(result.stdout).toContain('valid plan "secrets" with 1 job');
   });
 });
 
