@@ -108,6 +108,30 @@ describe('plan-orchestrator logs', () => {
     expect(follow).toMatchObject({ code: 0, stdout: 'compiling\nlinked\n' });
   });
 
+  it('refuses --log-max-bytes without --state-dir, and out of its bounds, with exit code 2', async () => {
+    const file = await planFile(dir, 'plan.json', {
+      id: 'one',
+      jobs: [{ id: 'a', run: node('') }],
+    });
+    const noFolder = await cli(['run', file, '--log-max-bytes', '2048']);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toBe(
+      'error USAGE run: --log-max-bytes goes with --state-dir (logs are kept there)\n',
+    );
+    const tooSmall = await cli([
+      'run',
+      file,
+      '--state-dir',
+      join(dir, 's'),
+      '--log-max-bytes',
+      '10',
+    ]);
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toContain(
+      '--log-max-bytes must be an integer from 1024 to 1073741824; got "10"',
+    );
+  });
+
   it('names the job and the attempts it has when there is no such log, with exit code 2', async () => {
     const file = await planFile(dir, 'plan.json', {
       id: 'one',
