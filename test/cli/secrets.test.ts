@@ -201,6 +201,9 @@ describe('secret env values in a plan file', () => {
     expect(diagnostics('{ fromEnv: T }', { T: 'abc' })).toEqual([
       '7:16 SECRET_TOO_SHORT env TOKEN of job "a" is a secret taken from the environment variable T, which holds 3 characters; a secret needs at least 4 to be redacted from the output without hiding ordinary text',
     ]);
+    expect(diagnostics('{ fromEnv: T }', { T: 'a' })).toEqual([
+      '7:16 SECRET_TOO_SHORT env TOKEN of job "a" is a secret taken from the environment variable T, which holds 1 character; a secret needs at least 4 to be redacted from the output without hiding ordinary text',
+    ]);
     expect(diagnostics('{ fromEnv: T }', { T: 'abcd' })).toEqual([]);
   });
 
