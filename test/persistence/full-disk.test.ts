@@ -116,11 +116,15 @@ describe.skipIf(!isRoot)(
           ],
         }),
       );
-      const first = await cli(['run', file, '--state-dir', state, '--reporter', 'plain'], {
-        onLine: (line, child) => {
-          if (line.includes('plan paused at persistence')) child.kill('SIGINT');
+      // The job's log is kept at its smallest, so that the file system's space goes to the journal.
+      const first = await cli(
+        ['run', file, '--state-dir', state, '--reporter', 'plain', '--log-max-bytes', '1024'],
+        {
+          onLine: (line, child) => {
+            if (line.includes('plan paused at persistence')) child.kill('SIGINT');
+          },
         },
-      });
+      );
       expect(first.code).toBe(130);
       expect(first.stdout).toContain('plan paused at persistence');
       await expectWholeLines(join(state, 'journal.jsonl'));
