@@ -1,4 +1,4 @@
-import { closeSync, constants, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../persistence/private-file.js';
@@ -8,7 +8,7 @@ import { count } from './plural.js';
  * Each attempt of a shell job keeps its output lines (stdout and stderr, in the order they came,
  * already redacted) in the state folder: `logs/<job>/<attempt>.log`, up to a size limit per
  * attempt; past it, lines are counted and dropped, and the log ends with
- * `… truncated N bytes`. `logs/<job>/<attempt>.end` appears once the attempt's process ended and
+ * `… truncated N bytes`. `logs/<job>/<attempt>.end` (empty) appears once the attempt's process ended and
  * its log is whole.
  */
 
@@ -75,9 +75,8 @@ export function folderLogs(stateDir: string, maxBytes = DEFAULT_LOG_MAX_BYTES): 
         if (dropped > 0) open.write(`… truncated ${count(dropped, 'byte')}\n`);
         await new Promise<void>((resolve) => open.end(resolve));
         try {
-          const fd = openPrivate(logPath(stateDir, jobId, attempt, 'end'));
-          writeSync(fd, `${written + dropped}\n`);
-          closeSync(fd);
+          // Empty: a mark that takes no space on a file system that is filling up.
+          closeSync(openPrivate(logPath(stateDir, jobId, attempt, 'end')));
         } catch {
           // Without the mark, `logs --follow` ends when the run does.
         }
