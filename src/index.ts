@@ -18,7 +18,6 @@ export type { Checkpoint, PlanCommandRecord, PlanRecord } from '../machines/plan
 export type { CheckpointName, PlanStatus } from '../machines/plan/status.js';
 export { type PlanSummary, planMachine } from '../machines/plan.machine.js';
 export type { JsonValue } from '../machines/safe-value.js';
-export { type Inspector, type InspectorOptions, startInspector } from './inspector/server.js';
 export { type PlanGraph, toDot, toMermaid } from './observe/diagram.js';
 export { machineToMermaid } from './observe/machine-diagram.js';
 export type { MachineGraph, MachineState, MachineTransition } from './observe/machine-graph.js';

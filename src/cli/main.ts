@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { planKeys } from '../persistence/redis-keys.js';
@@ -16,6 +17,8 @@ import {
   UnsafeStateFileError,
 } from '../shared/errors.js';
 import { controlCommand, sendControl } from './control.js';
+import { DEFAULT_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
+import { showLogs } from './logs-command.js';
 import { EXIT } from './output.js';
 import { graph, status, validate } from './read-commands.js';
 import { RedisDatabaseError } from './redis-connect.js';
@@ -26,6 +29,7 @@ import { resumeRedis, runRedis } from './redis-run.js';
 import { PlanNotFoundError } from './redis-source.js';
 import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
+import { STATUS_LIST_LIMIT } from './status-report.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -77,9 +81,16 @@ function deliverTo(place: PlanPlace, command: ControlCommand): Promise<number> {
   return controlCommand(command, (c) => sendRedisControl(target, planKeys(planId), planId, c));
 }
 
+/** The version of the installed package (its own package.json, found by the package's name). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('plan-orchestrator/package.json') as { version: string })
+    .version;
+}
+
 export function program(): Command {
   const cli = new Command('plan-orchestrator')
     .description('Run plans of dependent shell jobs from YAML or JSON files.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const reporter = new Option('--reporter <kind>', 'how progress is shown')
@@ -124,8 +135,16 @@ export function program(): Command {
     .option(leaseFlag, leaseHelp, leaseMs)
     .addOption(reporter)
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
+    .option(
+      '--log-max-bytes <n>',
+      `output kept per attempt of a job in the state folder, in bytes (${MIN_LOG_MAX_BYTES}-${MAX_LOG_MAX_BYTES}; default ${DEFAULT_LOG_MAX_BYTES})`,
+      integer('--log-max-bytes', MIN_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES),
+    )
     .action((file, options) => {
       result = (async () => {
+        if (options.logMaxBytes !== undefined && options.stateDir === undefined) {
+          throw new UsageError('run: --log-max-bytes goes with --state-dir (logs are kept there)');
+        }
         if (options.redis === undefined) {
           leaseNeedsRedis('run', options);
           return run(file, options);
@@ -163,13 +182,32 @@ export function program(): Command {
     )
     .option(redisFlag, 'the Redis that keeps the plan')
     .option(planFlag, 'the id of the plan kept in Redis')
+    .option(
+      '--jobs',
+      `list every job (a plan of more than ${STATUS_LIST_LIMIT} jobs gets a summary)`,
+    )
+    .option('--json', "print the plan's state as one JSON object, every job included")
     .action((stateDir, options) => {
       result = (async () => {
         const place = planPlaceOf('status', { ...options, stateDir });
+        const shown = { jobs: options.jobs === true, json: options.json === true };
         return 'stateDir' in place
-          ? status(place.stateDir)
-          : redisStatus(place.target, place.planId);
+          ? status(place.stateDir, shown)
+          : redisStatus(place.target, place.planId, shown);
       })();
+    });
+  cli
+    .command('logs <job>')
+    .description("print the output of a job's attempt kept in the state folder of a run")
+    .requiredOption('--state-dir <dir>', 'the state folder of the run')
+    .option(
+      '--attempt <n>',
+      'which attempt (default: the latest)',
+      integer('--attempt', 1, 1_000_000),
+    )
+    .option('--follow', 'go on printing lines as they come, until the attempt ends')
+    .action((job, options) => {
+      result = showLogs(job, options);
     });
   cli
     .command('plans')

@@ -5,6 +5,7 @@ import type { Redact } from '../runtime/redact.js';
 import type { PlanIssueKind } from '../shared/errors.js';
 import { bindCommand, templateIssues, usesExpressions } from './command-templates.js';
 import type { ExpressionScope, ExpressionValues } from './expressions.js';
+import type { AttemptLogs } from './job-logs.js';
 import type { FileRun } from './secret-env.js';
 import {
   KILL_GRACE_MS,
@@ -34,6 +35,8 @@ export interface CommandReader {
   /** Every job id of the plan (what `finalize` may refer to). */
   jobIds: readonly string[];
   redact: Redact;
+  /** Where each attempt of a job keeps its output lines; none when absent. */
+  logs?: AttemptLogs;
   /** Checks the command at `path` (recording its problems); null when it has any. */
   check(value: unknown, path: string, label: string): CheckedCommand | null;
   /** Whether a `cwd` computed when the command runs may be used. */
@@ -79,7 +82,7 @@ export function jobCommand(
     attemptId: ctx.attemptId,
     outputsOf: (jobId) => (jobId === null ? undefined : ctx.needs[jobId]),
   }));
-  return shellJob(command.run, reader.planDir, KILL_GRACE_MS, reader.redact, bind);
+  return shellJob(command.run, reader.planDir, KILL_GRACE_MS, reader.redact, bind, reader.logs);
 }
 
 /** A job's `verify` as a function: exit code 0 accepts the result (see `shellVerify`). */

@@ -12,6 +12,7 @@ import {
 } from '../plan/validate.js';
 import type { PlanIssueKind } from '../shared/errors.js';
 import { hasExpression } from './expressions.js';
+import type { AttemptLogs } from './job-logs.js';
 import {
   type CommandReader,
   finalizeFromFile,
@@ -51,6 +52,12 @@ export interface LoadOptions {
    * off.
    */
   checkFolders?: boolean;
+  /**
+   * Where each attempt of a job keeps its output lines (`run --state-dir`).
+   *
+   * @default nowhere
+   */
+  logs?: AttemptLogs;
 }
 
 export type LoadedPlan =
@@ -195,6 +202,7 @@ export function parsePlanText(
     planDir,
     jobIds,
     redact: planEnv.redact,
+    logs: options.logs,
     check(value, path, label) {
       const written = checkRun(value, path, label, planDir, options, runIssues);
       const run = planEnv.resolve(written, path, label, envIssues);

@@ -6,13 +6,14 @@ import { machineToMermaid } from '../observe/machine-diagram.js';
 import { FileStore } from '../persistence/file-store.js';
 import { EXIT, out, planOrExit } from './output.js';
 import { loadPlanFile } from './plan-file.js';
-import { describeStatus } from './status-report.js';
+import { count } from './plural.js';
+import { describeStatus, type StatusOptions } from './status-report.js';
 
 /** `status`, `validate` and `graph`: commands that read and print, and change nothing. */
 
-export async function status(stateDir: string) {
+export async function status(stateDir: string, options: StatusOptions = {}) {
   const stored = await new FileStore(stateDir).load();
-  out(describeStatus(stored));
+  out(describeStatus(stored, options));
   for (const warning of stored.warnings) process.stderr.write(`warning: ${warning}\n`);
   return EXIT.completed;
 }
@@ -24,7 +25,7 @@ export async function validate(file: string, options: { allowOutsideCwd?: boolea
     environment: null,
   });
   planOrExit(loaded);
-  out(`${file}: valid plan "${loaded.plan.id}" with ${loaded.plan.jobs.length} jobs\n`);
+  out(`${file}: valid plan "${loaded.plan.id}" with ${count(loaded.plan.jobs.length, 'job')}\n`);
   return EXIT.completed;
 }
 

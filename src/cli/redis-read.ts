@@ -6,11 +6,15 @@ import { EXIT, out } from './output.js';
 import { connectRedis } from './redis-connect.js';
 import { notAJournal, PlanNotFoundError } from './redis-source.js';
 import type { RedisTarget } from './redis-url.js';
-import { describeStatus } from './status-report.js';
+import { describeStatus, type StatusOptions, statusJson } from './status-report.js';
 
 /** `status --redis` and `plans --redis`: read what Redis keeps, change nothing, need no lease. */
 
-export async function redisStatus(target: RedisTarget, planId: string): Promise<number> {
+export async function redisStatus(
+  target: RedisTarget,
+  planId: string,
+  options: StatusOptions = {},
+): Promise<number> {
   const client = await connectRedis(target);
   try {
     const journal = planKeys(planId).journal;
@@ -24,10 +28,13 @@ export async function redisStatus(target: RedisTarget, planId: string): Promise<
   try {
     const stored = await store.load();
     const holder = await store.owner();
-    out(
-      describeStatus(stored, `plan-orchestrator resume --redis ${target.shown} --plan ${planId}`),
-    );
-    out(`Coordinator: ${holder ? describeHolder(holder) : 'none'}\n`);
+    if (options.json) {
+      out(`${JSON.stringify({ ...statusJson(stored), coordinator: holder })}\n`);
+    } else {
+      const resumeCommand = `plan-orchestrator resume --redis ${target.shown} --plan ${planId}`;
+      out(describeStatus(stored, { ...options, resumeCommand }));
+      out(`Coordinator: ${holder ? describeHolder(holder) : 'none'}\n`);
+    }
     for (const warning of stored.warnings) process.stderr.write(`warning: ${warning}\n`);
     return EXIT.completed;
   } finally {

@@ -1,5 +1,13 @@
 import type { PlanView } from '../runtime/view.js';
 import type { StampedRecord } from '../shared/records.js';
+import {
+  countsLine,
+  DEFAULT_SIZE,
+  nonZeroCounts,
+  renderFrame,
+  seconds,
+  type TerminalSize,
+} from './live-view.js';
 import type { OutputLine } from './shell-job.js';
 
 /** Shows a running plan: told every record and every new view. */
@@ -10,8 +18,6 @@ export interface Reporter {
 }
 
 export type ReporterKind = 'pretty' | 'plain' | 'jsonl';
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** The record as a line a person reads, or null for records that are not transitions. */
 function describe(record: StampedRecord): string | null {
@@ -59,11 +65,7 @@ function describe(record: StampedRecord): string | null {
 }
 
 function summary(view: PlanView): string {
-  const counts = Object.entries(view.counts)
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
-    .join(', ');
-  return `Plan "${view.planId}" ${view.status}: ${counts}`;
+  return `Plan "${view.planId}" ${view.status}: ${nonZeroCounts(view)}`;
 }
 
 /** One line per transition, with the time since the plan started. */
@@ -94,38 +96,68 @@ export function jsonlReporter(write: (text: string) => void): Reporter {
   };
 }
 
-const BAR_WIDTH = 30;
+/** What the live view needs from its surroundings; tests give a fake terminal and fake timers. */
+export interface PrettyOptions {
+  /** The terminal's size now (it may change between frames). */
+  size?: () => TerminalSize;
+  /** Least time between two frames, in ms (default 250: four redraws a second). */
+  frameMs?: number;
+  setTimer?: (callback: () => void, ms: number) => unknown;
+  clearTimer?: (timer: unknown) => void;
+}
 
-/** A live table of jobs on a terminal: status, attempt, duration, and a progress bar. */
-export function prettyReporter(write: (text: string) => void, now: () => number): Reporter {
+/** Failures the live view remembers for its "Recent failures" lines. */
+const RECENT_FAILURES = 50;
+/** Failed jobs the final summary lists before folding the rest. */
+const SUMMARY_FAILURES = 10;
+
+/**
+ * A live view on a terminal that fits the terminal (see `renderFrame`), redrawn at most once per
+ * `frameMs` however many records arrive: its cost per update depends on the terminal's size,
+ * not on the plan's. Job output and failures scroll above it as they come; at the end the view
+ * gives way to a summary.
+ */
+export function prettyReporter(
+  write: (text: string) => void,
+  now: () => number,
+  options: PrettyOptions = {},
+): Reporter {
+  const size = options.size ?? (() => DEFAULT_SIZE);
+  const frameMs = options.frameMs ?? 250;
+  const setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
+  const clearTimer =
+    options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
+  const start = now();
+  const failures: string[] = [];
   let drawn = 0;
+  let lastFrame = Number.NEGATIVE_INFINITY;
+  let timer: unknown;
   let latest: PlanView | null = null;
+
   const erase = () => {
     if (drawn > 0) write(`\x1b[${drawn}F\x1b[J`);
     drawn = 0;
   };
-  const draw = (view: PlanView) => {
-    const done =
-      view.counts.succeeded +
-      view.counts.failed +
-      view.counts.blocked +
-      view.counts.skipped +
-      view.counts.canceled;
-    const filled = Math.round((done / Math.max(1, view.jobs.length)) * BAR_WIDTH);
-    const lines = [
-      `${view.planId}  [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${view.jobs.length}  ${view.status}`,
-      ...view.jobs.map((job) => {
-        const took =
-          job.startedAt === undefined ? '' : seconds((job.endedAt ?? now()) - job.startedAt);
-        return `  ${job.id.padEnd(24)} ${job.status.padEnd(20)} ${job.attempt > 0 ? `#${job.attempt}` : ''.padEnd(2)} ${took}`;
-      }),
-    ];
+  const draw = () => {
+    timer = undefined;
+    if (!latest) return;
+    lastFrame = now();
+    const lines = renderFrame(latest, size(), lastFrame, failures);
+    erase();
     write(`${lines.join('\n')}\n`);
     drawn = lines.length;
   };
+  const schedule = () => {
+    if (timer !== undefined) return;
+    timer = setTimer(draw, Math.max(0, lastFrame + frameMs - now()));
+  };
   return {
     record(record) {
-      // Job output and failures scroll above the table.
+      if (record.type === 'job-failed') {
+        failures.unshift(`  ${record.jobId}: ${record.kind}: ${record.error.message}`);
+        failures.length = Math.min(failures.length, RECENT_FAILURES);
+      }
+      // Job output and failures scroll above the view; the view comes back with the next frame.
       if (
         record.type === 'job-progress' ||
         record.type === 'job-failed' ||
@@ -134,18 +166,36 @@ export function prettyReporter(write: (text: string) => void, now: () => number)
       ) {
         erase();
         write(`${describe(record)}\n`);
-        if (latest) draw(latest);
+        schedule();
       }
     },
     view(view) {
       latest = view;
-      erase();
-      draw(view);
+      schedule();
     },
     end(view) {
+      if (timer !== undefined) clearTimer(timer);
+      timer = undefined;
       erase();
-      draw(view);
-      write(`${summary(view)}\n`);
+      write(finalSummary(view, now() - start));
     },
   };
+}
+
+/** What stays on the terminal when a plan ends: its counts, its failed jobs, its duration. */
+export function finalSummary(view: PlanView, tookMs: number): string {
+  const failed = view.jobs.filter((job) => job.status === 'failed');
+  const lines = [`${view.planId}  ${view.status} in ${seconds(tookMs)}`, `  ${countsLine(view)}`];
+  if (failed.length > 0) {
+    const shown = failed.slice(0, SUMMARY_FAILURES);
+    lines.push('Failed:');
+    for (const job of shown) {
+      lines.push(
+        `  ${job.id}${job.failure ? `: ${job.failure.kind}: ${job.failure.error.message}` : ''}`,
+      );
+    }
+    if (failed.length > shown.length) lines.push(`  … ${failed.length - shown.length} more failed`);
+  }
+  lines.push(summary(view));
+  return `${lines.join('\n')}\n`;
 }

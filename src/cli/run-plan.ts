@@ -1,10 +1,11 @@
-import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { resumeOrchestrator } from '../runtime/resume.js';
 import { openControl } from './control.js';
 import { freezer } from './freeze.js';
+import { folderLogs, readAttemptLog } from './job-logs.js';
+import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import {
@@ -23,7 +24,14 @@ import { strandedMessage } from './stranded.js';
 
 export function reporterOf(kind: ReporterKind): Reporter {
   if (kind === 'jsonl') return jsonlReporter(out);
-  if (kind === 'pretty') return prettyReporter(out, Date.now);
+  if (kind === 'pretty') {
+    return prettyReporter(out, Date.now, {
+      size: () => ({
+        rows: process.stdout.rows || DEFAULT_SIZE.rows,
+        columns: process.stdout.columns || DEFAULT_SIZE.columns,
+      }),
+    });
+  }
   return plainReporter(out, Date.now);
 }
 
@@ -155,9 +163,13 @@ export async function run(
     stateDir?: string;
     reporter: ReporterKind;
     allowOutsideCwd?: boolean;
+    logMaxBytes?: number;
   },
 ) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  const loaded = await loadPlanFile(file, {
+    allowOutsideCwd: options.allowOutsideCwd === true,
+    ...(options.stateDir ? { logs: folderLogs(options.stateDir, options.logMaxBytes) } : {}),
+  });
   planOrExit(loaded);
   const plan: PlanSpec = {
     ...loaded.plan,
@@ -171,12 +183,15 @@ export async function run(
     return EXIT.usage;
   }
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
-  if (store) await claimNewStateFolder(store, file, loaded.source, plan);
+  if (store) await claimNewStateFolder(store, file, loaded.source, plan, options.logMaxBytes);
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
-      withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), store && folderRun(store), options),
+      withInspector(
+        options,
+        orchestrator,
+        () => drive(orchestrator, reporterOf(options.reporter), store && folderRun(store), options),
+        options.stateDir,
       ),
     );
   } finally {
@@ -189,12 +204,16 @@ export async function withInspector(
   flags: InspectFlags,
   orchestrator: Orchestrator,
   body: () => Promise<number>,
+  stateDir?: string,
 ) {
   if (flags.inspect === undefined) return body();
+  // Loaded only here: a run without --inspect never loads the server, `ws` or the page.
+  const { startInspector } = await import('../inspector/server.js');
   const inspector = await startInspector(orchestrator, {
     port: flags.inspect === true ? 0 : flags.inspect,
     ...(flags.inspectHost ? { host: flags.inspectHost } : {}),
     allowRemote: flags.inspectAllowRemote === true,
+    ...(stateDir ? { logs: (jobId, attempt) => readAttemptLog(stateDir, jobId, attempt) } : {}),
   });
   process.stderr.write(`inspector: ${inspector.url}\n`);
   try {
@@ -226,7 +245,10 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const store = new FileStore(stateDir);
   await refuseLiveOwner(store);
   const { meta, source } = await readStateFolder(stateDir);
-  const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
+  const loaded = parsePlanText(source, meta.file, meta.planDir, {
+    allowOutsideCwd: true,
+    logs: folderLogs(stateDir, meta.logMaxBytes),
+  });
   planOrExit(loaded);
   const plan: PlanSpec = {
     ...loaded.plan,
@@ -236,8 +258,11 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const orchestrator = await resumeOrchestrator(plan, store);
   try {
     return await withControl(stateDir, orchestrator, () =>
-      withInspector(options, orchestrator, () =>
-        drive(orchestrator, reporterOf(options.reporter), folderRun(store), options),
+      withInspector(
+        options,
+        orchestrator,
+        () => drive(orchestrator, reporterOf(options.reporter), folderRun(store), options),
+        stateDir,
       ),
     );
   } finally {

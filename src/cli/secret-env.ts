@@ -1,5 +1,6 @@
 import { describeValue } from '../plan/validate.js';
 import { createRedactor, MIN_SECRET_LENGTH, type Redact } from '../runtime/redact.js';
+import { count } from './plural.js';
 import type { ShellRun } from './shell-job.js';
 
 /**
@@ -88,7 +89,7 @@ export class PlanEnv {
           path: `${path}.env.${name}`,
           code: 'SECRET_TOO_SHORT',
           kind: 'secret_unusable',
-          message: `${where}, which holds ${secret.length} characters; a secret needs at least ${MIN_SECRET_LENGTH} to be redacted from the output without hiding ordinary text`,
+          message: `${where}, which holds ${count(secret.length, 'character')}; a secret needs at least ${MIN_SECRET_LENGTH} to be redacted from the output without hiding ordinary text`,
         });
       } else {
         env[name] = secret;

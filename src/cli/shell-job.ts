@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { attemptIdOf } from '../../machines/retry.js';
 import type { JobRun, JobRunContext } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
+import type { AttemptLog, AttemptLogs } from './job-logs.js';
 import { createOutputFile, type Outputs } from './job-outputs.js';
 
 /** A job of a plan file: a command and its arguments, run without a shell unless asked. */
@@ -100,10 +101,12 @@ export function shellJob(
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
   bind?: CommandBinder,
+  logs?: AttemptLogs,
 ): JobRun {
   return async (ctx) => {
     const bound = bind ? bind(ctx) : { run, cwd };
-    const outputs = await runCommand(bound.run, bound.cwd, ctx, killGraceMs, redact);
+    const log = logs?.(ctx.jobId, ctx.attempt);
+    const outputs = await runCommand(bound.run, bound.cwd, ctx, killGraceMs, redact, log);
     return Object.keys(outputs).length > 0 ? { exitCode: 0, outputs } : { exitCode: 0 };
   };
 }
@@ -118,6 +121,7 @@ export async function runCommand(
   { signal, report }: Pick<JobRunContext, 'signal' | 'report'>,
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
+  log?: AttemptLog,
 ): Promise<Outputs> {
   const outputFile = createOutputFile();
   const exited = new Promise<void>((resolve, reject) => {
@@ -147,9 +151,11 @@ export async function runCommand(
     else signal.addEventListener('abort', stop, { once: true });
 
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[stream] }).on('line', (line) =>
-        report({ stream, line: redact(line) }),
-      );
+      createInterface({ input: child[stream] }).on('line', (line) => {
+        const text = redact(line);
+        log?.line(text);
+        report({ stream, line: text });
+      });
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       signal.removeEventListener('abort', stop);
@@ -181,6 +187,9 @@ export async function runCommand(
   } catch (error) {
     await outputFile.discard();
     throw error;
+  } finally {
+    // The log is whole before the attempt's outcome is known, so `logs` never shows less.
+    await log?.end();
   }
   const outputs = await outputFile.read();
   for (const key of Object.keys(outputs)) outputs[key] = redact(outputs[key]!);

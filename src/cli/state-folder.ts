@@ -4,6 +4,7 @@ import { liveOwnerOf, lockedBy } from '../persistence/folder-lock.js';
 import { checkStateFile, readStateFile, writePrivateFile } from '../persistence/private-file.js';
 import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../shared/errors.js';
+import { MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
 
 /**
  * The state folder of `run --state-dir`: the journal, the plan file and its options (for
@@ -23,6 +24,7 @@ export async function claimNewStateFolder(
   file: string,
   source: string,
   plan: PlanSpec,
+  logMaxBytes?: number,
 ): Promise<void> {
   const stateDir = store.dir;
   const refuseIfHoldsPlan = async () => {
@@ -48,6 +50,7 @@ export async function claimNewStateFolder(
       planDir: dirname(resolve(file)),
       maxParallel: plan.maxParallel,
       mode: plan.mode,
+      ...(logMaxBytes === undefined ? {} : { logMaxBytes }),
     };
     await writePrivateFile(join(stateDir, PLAN_SOURCE), source);
     await writePrivateFile(join(stateDir, PLAN_META), JSON.stringify(meta));
@@ -69,6 +72,8 @@ export interface PlanMeta {
   planDir: string;
   maxParallel?: number;
   mode?: PlanSpec['mode'];
+  /** `run --log-max-bytes`: kept so that `resume` caps the logs alike. */
+  logMaxBytes?: number;
 }
 
 /** The plan file and options `run --state-dir` stored; anything else is a `RestoreError`. */
@@ -104,7 +109,7 @@ export function metaProblem(meta: unknown): string | null {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     return `it holds ${JSON.stringify(meta)}, not the plan's options (an object)`;
   }
-  const { file, planDir, maxParallel, mode } = meta as Record<string, unknown>;
+  const { file, planDir, maxParallel, mode, logMaxBytes } = meta as Record<string, unknown>;
   if (typeof file !== 'string') return 'it has no "file" (the path of the plan file)';
   if (typeof planDir !== 'string') return 'it has no "planDir" (the plan file\'s folder)';
   if (
@@ -115,6 +120,14 @@ export function metaProblem(meta: unknown): string | null {
   }
   if (mode !== undefined && !['autopilot', 'copilot', 'supervisor'].includes(mode as string)) {
     return `its "mode" is ${JSON.stringify(mode)}, not autopilot, copilot or supervisor`;
+  }
+  if (
+    logMaxBytes !== undefined &&
+    (!Number.isInteger(logMaxBytes) ||
+      (logMaxBytes as number) < MIN_LOG_MAX_BYTES ||
+      (logMaxBytes as number) > MAX_LOG_MAX_BYTES)
+  ) {
+    return `its "logMaxBytes" is ${JSON.stringify(logMaxBytes)}, not an integer from ${MIN_LOG_MAX_BYTES} to ${MAX_LOG_MAX_BYTES}`;
   }
   return null;
 }

@@ -4,21 +4,30 @@ import type { Checkpoint } from '../../machines/plan/records.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import type { StoredPlan } from '../persistence/store.js';
 
-/** Above this many jobs, `status` lists the jobs that need attention first and counts the rest. */
+/** Above this many jobs, `status` prints a summary: counts, checkpoint, failures; no job table. */
 export const STATUS_LIST_LIMIT = 50;
-/** Lines of jobs a summary shows. */
-const SUMMARY_LINES = 20;
+/** Failed jobs a summary lists before "… N more failed". */
+const SUMMARY_FAILURES = 20;
+
+/** What `status` prints: a report for people (by default) or the plan's state as JSON. */
+export interface StatusOptions {
+  /** List every job, however large the plan. */
+  jobs?: boolean;
+  json?: boolean;
+  /** The command that goes on with a stopped plan, named in the report. */
+  resumeCommand?: string;
+}
 
 /**
- * What `status` prints about a plan's state folder: the plan's status and the checkpoint it holds
- * at (with the job, failure kind and message), how many jobs are in each status, and each job
- * with its attempt and, for a failed one, why it failed. A plan of more than
- * `STATUS_LIST_LIMIT` jobs gets a summary: jobs that did not succeed first, then "… N more".
+ * What `status` prints about a stored plan: the plan's status and the checkpoint it holds at
+ * (with the job, failure kind and message), how many jobs are in each status, and each job with
+ * its attempt and, for a failed one, why it failed. A plan of more than `STATUS_LIST_LIMIT` jobs
+ * gets a summary instead of the job table: its failed jobs (20, then "… N more failed") and how
+ * to see every job (`--jobs`, `--json`).
  */
-export function describeStatus(
-  stored: StoredPlan,
-  resumeCommand = 'plan-orchestrator resume <dir>',
-): string {
+export function describeStatus(stored: StoredPlan, options: StatusOptions = {}): string {
+  if (options.json) return `${JSON.stringify(statusJson(stored))}\n`;
+  const resumeCommand = options.resumeCommand ?? 'plan-orchestrator resume <dir>';
   const fold = JournalFold.of(stored);
   const { context, finished, seq } = fold.state;
   const lines = [
@@ -27,15 +36,63 @@ export function describeStatus(
   lines.push(`Records: ${seq}`);
   lines.push(`Jobs: ${context.order.length} (${countsOf(context)})`);
   const jobs = context.order.map((id) => context.jobs[id]!);
-  if (jobs.length <= STATUS_LIST_LIMIT) {
+  if (options.jobs || jobs.length <= STATUS_LIST_LIMIT) {
     for (const job of jobs) lines.push(jobLine(job));
   } else {
-    const attention = jobs.filter((job) => job.status !== 'succeeded');
-    const ordered = [...attention, ...jobs.filter((job) => job.status === 'succeeded')];
-    for (const job of ordered.slice(0, SUMMARY_LINES)) lines.push(jobLine(job));
-    lines.push(`  … ${ordered.length - SUMMARY_LINES} more`);
+    const failed = jobs.filter((job) => job.status === 'failed');
+    if (failed.length > 0) lines.push(`Failed: ${failed.length}`);
+    for (const job of failed.slice(0, SUMMARY_FAILURES)) lines.push(jobLine(job));
+    if (failed.length > SUMMARY_FAILURES) {
+      lines.push(`  … ${failed.length - SUMMARY_FAILURES} more failed`);
+    }
+    lines.push(`Every job: add --jobs (a table) or --json`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The plan's state as `status --json` prints it, for programs. */
+export function statusJson(stored: StoredPlan) {
+  const { context, finished, seq } = JournalFold.of(stored).state;
+  const checkpoint = finished ? null : (holdingCheckpoint(context) ?? lastPauseStanding(stored));
+  const counts: Partial<Record<JobStatus, number>> = {};
+  for (const id of context.order) {
+    const status = context.jobs[id]!.status;
+    counts[status] = (counts[status] ?? 0) + 1;
+  }
+  return {
+    planId: context.planId,
+    status: planState(context, finished, checkpoint, stored),
+    checkpoint,
+    records: seq,
+    counts,
+    jobs: context.order.map((id) => {
+      const job = context.jobs[id]!;
+      return {
+        id,
+        status: job.status,
+        attempt: job.attempt,
+        ...(job.failure ? { failure: job.failure } : {}),
+        ...(job.blockedBy ? { blockedBy: job.blockedBy } : {}),
+      };
+    }),
+  };
+}
+
+/** One word for where the plan stands. */
+function planState(
+  ctx: PlanContext,
+  finished: 'completed' | 'failed' | 'canceled' | null,
+  checkpoint: Checkpoint | null,
+  stored: StoredPlan,
+): string {
+  if (finished) return finished;
+  if (!ctx.startApproved) return 'awaitingApproval';
+  if (checkpoint) return 'paused';
+  if (ctx.cancel) return 'canceling';
+  if (stored.records.some((r) => r.type === 'finalize-started') && !ctx.finalize.done) {
+    return 'finalizing';
+  }
+  return 'running';
 }
 
 function planStatusLine(
@@ -44,14 +101,12 @@ function planStatusLine(
   stored: StoredPlan,
   resumeCommand: string,
 ): string {
-  if (finished) return finished;
-  if (!ctx.startApproved) return 'awaiting approval at start';
-  const checkpoint = holdingCheckpoint(ctx) ?? lastPauseStanding(stored);
-  if (checkpoint) return `paused at ${describeCheckpoint(checkpoint)}`;
-  if (ctx.cancel) return 'canceling';
-  const finalizing = stored.records.some((r) => r.type === 'finalize-started');
-  if (finalizing && !ctx.finalize.done) return 'finalizing';
-  return `running (or stopped: \`${resumeCommand}\` goes on)`;
+  const checkpoint = finished ? null : (holdingCheckpoint(ctx) ?? lastPauseStanding(stored));
+  const state = planState(ctx, finished, checkpoint, stored);
+  if (state === 'awaitingApproval') return 'awaiting approval at start';
+  if (state === 'paused') return `paused at ${describeCheckpoint(checkpoint!)}`;
+  if (state === 'running') return `running (or stopped: \`${resumeCommand}\` goes on)`;
+  return state;
 }
 
 /** A pause the journal states and no later record ended (such as a failed write). */

@@ -14,10 +14,11 @@ export function refusalOf(request: IncomingMessage, hosts: ReadonlySet<string>):
   return null;
 }
 
-/** The HTTP side: the command endpoint and the page's files. */
+/** The HTTP side: the command endpoint, the jobs' logs and the page's files. */
 export function routeRequests(
   hosts: () => ReadonlySet<string>,
   handleCommand: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+  handleLogs: (request: IncomingMessage, response: ServerResponse, jobId: string) => Promise<void>,
 ): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     const refused = refusalOf(request, hosts());
@@ -32,6 +33,11 @@ export function routeRequests(
         return;
       }
       handleCommand(request, response).catch(() => response.destroy());
+      return;
+    }
+    const logOf = /^\/api\/logs\/([^/]+)$/.exec(path);
+    if (logOf && (request.method === 'GET' || request.method === 'HEAD')) {
+      handleLogs(request, response, decodeURIComponent(logOf[1]!)).catch(() => response.destroy());
       return;
     }
     const asset = assetAt(path);

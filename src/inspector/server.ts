@@ -6,6 +6,7 @@ import { InspectorError } from '../shared/errors.js';
 import { commandHandler } from './commands.js';
 import { InspectorFeed } from './feed.js';
 import { WebSocketHub } from './hub.js';
+import { type JobLogReader, logsHandler } from './logs.js';
 import { routeRequests } from './routes.js';
 import { allowedHosts, newToken } from './security.js';
 
@@ -57,6 +58,12 @@ export interface InspectorOptions {
    * @default 32
    */
   maxClients?: number;
+  /**
+   * Where the page reads each job's output (its last lines, and the whole log behind a link).
+   *
+   * @default none: the page says that no logs are kept
+   */
+  logs?: JobLogReader;
   /**
    * Receives the warning printed for a remote host.
    *
@@ -133,7 +140,11 @@ export async function startInspector(
   let hosts: ReadonlySet<string> = new Set();
 
   const server = createServer(
-    routeRequests(() => hosts, commandHandler(orchestrator, token, maxBodyBytes)),
+    routeRequests(
+      () => hosts,
+      commandHandler(orchestrator, token, maxBodyBytes),
+      logsHandler(options.logs, token),
+    ),
   );
   const feed = new InspectorFeed(orchestrator);
   const hub = new WebSocketHub(feed, token, maxClients, maxMessageBytes);

@@ -189,7 +189,7 @@ describe('plan-orchestrator validate', () => {
   it('accepts a valid plan', async () => {
     const file = await planFile('ok.yaml', 'id: ok\njobs:\n  - id: a\n    run: { command: ls }\n');
     const result = await cli(['validate', file]);
-    expect(result).toMatchObject({ code: 0, stdout: `${file}: valid plan "ok" with 1 jobs\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: valid plan "ok" with 1 job\n` });
   });
 });
 

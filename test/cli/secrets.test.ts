@@ -168,7 +168,7 @@ describe('secrets taken from the environment', () => {
     delete process.env[VARIABLE];
     const result = await cli(['validate', file]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('valid plan "secrets" with 1 jobs');
+    expect(result.stdout).toContain('valid plan "secrets" with 1 job');
   });
 });
 
@@ -200,6 +200,9 @@ describe('secret env values in a plan file', () => {
   it('refuses a secret shorter than 4 characters, which could not be redacted', () => {
     expect(diagnostics('{ fromEnv: T }', { T: 'abc' })).toEqual([
       '7:16 SECRET_TOO_SHORT env TOKEN of job "a" is a secret taken from the environment variable T, which holds 3 characters; a secret needs at least 4 to be redacted from the output without hiding ordinary text',
+    ]);
+    expect(diagnostics('{ fromEnv: T }', { T: 'a' })).toEqual([
+      '7:16 SECRET_TOO_SHORT env TOKEN of job "a" is a secret taken from the environment variable T, which holds 1 character; a secret needs at least 4 to be redacted from the output without hiding ordinary text',
     ]);
     expect(diagnostics('{ fromEnv: T }', { T: 'abcd' })).toEqual([]);
   });

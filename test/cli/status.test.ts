@@ -76,7 +76,7 @@ describe('plan-orchestrator status', () => {
     expect(result.stdout).toMatch(/after\s+waiting/);
   });
 
-  it('summarizes a plan of more than 50 jobs: jobs that did not succeed first, then how many more', async () => {
+  const wideFailedPlan = async () => {
     const jobs = Array.from({ length: 60 }, (_, i) => ({
       id: `job-${String(i).padStart(2, '0')}`,
       run: async () => {
@@ -87,14 +87,47 @@ describe('plan-orchestrator status', () => {
     const plan: PlanSpec = { id: 'wide', maxParallel: 8, onJobFailure: 'continue', jobs };
     const orchestrator = createOrchestrator(plan, { store: new FileStore(dir) }).start();
     expect((await orchestrator.whenSettled()).status).toBe('failed');
+  };
 
+  it('summarizes a plan of more than 50 jobs: counts and its failures, no job table, and how to see every job', async () => {
+    await wideFailedPlan();
     const result = await cli(['status', dir]);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('Plan "wide": failed');
     expect(lines[2]).toBe('Jobs: 60 (59 succeeded, 1 failed)');
-    expect(lines[3]).toMatch(/^ {2}job-42\s+failed\s+attempt 1\s+job_failed: no such file$/);
-    expect(lines.slice(3)).toHaveLength(21);
-    expect(lines.at(-1)).toBe('  … 40 more');
+    expect(lines[3]).toBe('Failed: 1');
+    expect(lines[4]).toMatch(/^ {2}job-42\s+failed\s+attempt 1\s+job_failed: no such file$/);
+    expect(lines.slice(5)).toEqual(['Every job: add --jobs (a table) or --json']);
+  });
+
+  it('lists every job of a large plan with --jobs', async () => {
+    await wideFailedPlan();
+    const result = await cli(['status', dir, '--jobs']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3 + 60);
+    expect(lines[3]).toMatch(/^ {2}job-00\s+succeeded\s+attempt 1$/);
+    expect(lines[3 + 42]).toMatch(/^ {2}job-42\s+failed\s+attempt 1\s+job_failed: no such file$/);
+  });
+
+  it('prints the state as one JSON object with --json: status, counts and every job', async () => {
+    await wideFailedPlan();
+    const result = await cli(['status', dir, '--json']);
+    expect(result.code).toBe(0);
+    const state = JSON.parse(result.stdout);
+    expect(state).toMatchObject({
+      planId: 'wide',
+      status: 'failed',
+      checkpoint: null,
+      counts: { succeeded: 59, failed: 1 },
+    });
+    expect(state.jobs).toHaveLength(60);
+    expect(state.jobs[42]).toMatchObject({
+      id: 'job-42',
+      status: 'failed',
+      attempt: 1,
+      failure: { kind: 'job_failed', error: { message: 'no such file' } },
+    });
   });
 
   it('shows, while a CLI run is paused at on_error, the failure and the success recorded during the pause', async () => {

@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  createOrchestrator,
-  type Inspector,
-  type Orchestrator,
-  startInspector,
-} from '../../src/index.js';
+import { createOrchestrator, type Orchestrator } from '../../src/index.js';
 import { SLOW_CLIENT_BYTES } from '../../src/inspector/hub.js';
+import { type Inspector, startInspector } from '../../src/inspector/index.js';
 
 const JOBS = 40;
 /** Each finished job puts its output in an update twice (its record and its view). */

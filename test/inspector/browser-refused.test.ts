@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createOrchestrator, startInspector } from '../../src/index.js';
+import { createOrchestrator } from '../../src/index.js';
+import { startInspector } from '../../src/inspector/index.js';
 import { launchChromium, openPage } from './browser.js';
 
 describe('the inspector page in Chromium, past the client limit', () => {

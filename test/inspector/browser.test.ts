@@ -4,7 +4,8 @@ import { createWebSocketInspector } from '@statelyai/inspect';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
-import { createOrchestrator, startInspector } from '../../src/index.js';
+import { createOrchestrator } from '../../src/index.js';
+import { startInspector } from '../../src/inspector/index.js';
 import { launchChromium, openPage } from './browser.js';
 
 /** A job that runs until the test lets it finish. */

@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  createOrchestrator,
-  type Inspector,
-  InspectorError,
-  type Orchestrator,
-  startInspector,
-} from '../../src/index.js';
+import { createOrchestrator, InspectorError, type Orchestrator } from '../../src/index.js';
+import { type Inspector, startInspector } from '../../src/inspector/index.js';
 
 /** A page's WebSocket once it is open and has its first message, the plan's snapshot. */
 function openPage(inspector: Inspector): Promise<WebSocket> {

@@ -1,13 +1,8 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  createOrchestrator,
-  type Inspector,
-  InspectorError,
-  type Orchestrator,
-  startInspector,
-} from '../../src/index.js';
+import { createOrchestrator, InspectorError, type Orchestrator } from '../../src/index.js';
+import { type Inspector, startInspector } from '../../src/inspector/index.js';
 
 interface Answer {
   status: number;

@@ -7,13 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import {
-  createOrchestrator,
-  FileStore,
-  type JobSpec,
-  readJournal,
-  startInspector,
-} from '../../src/index.js';
+import { createOrchestrator, FileStore, type JobSpec, readJournal } from '../../src/index.js';
+import { startInspector } from '../../src/inspector/index.js';
 
 const cyclic: Record<string, unknown> = { reason: 'loop' };
 cyclic.self = cyclic;

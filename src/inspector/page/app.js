@@ -22,6 +22,10 @@ const dagre = /** @type {typeof import('@dagrejs/dagre')} */ (
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LOG_ROWS = 500;
+/** Last lines of the selected job's output shown in its panel; the link opens the whole log. */
+const OUTPUT_LINES = 20;
+/** While the selected job runs, its output is read again at most this often. */
+const OUTPUT_REFRESH_MS = 1000;
 /** Above this many jobs the graph is laid out in dependency layers instead of by dagre. */
 const DAGRE_LIMIT = 1500;
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -364,10 +368,53 @@ function renderJob() {
     if (job.blockedBy) fact('blocked by', job.blockedBy);
     if (job.output !== undefined) fact('output', JSON.stringify(job.output));
   }
+  showOutput(job);
   const live = !state.ended && job;
   button('retry').disabled = !(live && ['failed', 'blocked', 'canceled'].includes(job.status));
   button('skip').disabled = !(live && !['succeeded', 'skipped', 'canceled'].includes(job.status));
   highlight(svgOf('job-chart'), job ? state.jobStates[job.id] : null);
+}
+
+/** @type {{ key: string | null, readAt: number }} */
+const output = { key: null, readAt: 0 };
+
+/**
+ * The last lines the selected job printed, read from the server's log of its latest attempt.
+ * @param {JobView | null | undefined} job
+ */
+async function showOutput(job) {
+  const key = job ? `${job.id}|${job.attempt}|${job.status}` : null;
+  const running = job && ['running', 'retrying', 'verifying'].includes(job.status);
+  if (key === output.key && !(running && Date.now() - output.readAt > OUTPUT_REFRESH_MS)) return;
+  output.key = key;
+  output.readAt = Date.now();
+  const pre = $('job-log');
+  const link = /** @type {HTMLAnchorElement} */ ($('job-log-link'));
+  if (!job || job.attempt === 0) {
+    pre.textContent = job ? 'not started' : 'select a job';
+    link.hidden = true;
+    return;
+  }
+  const path = `/api/logs/${encodeURIComponent(job.id)}`;
+  try {
+    const response = await fetch(`${path}?tail=${OUTPUT_LINES}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (output.key !== key) return; // another job was selected meanwhile
+    if (!response.ok) {
+      pre.textContent = (await response.json()).error;
+      link.hidden = true;
+      return;
+    }
+    const attempt = response.headers.get('x-attempt') ?? '';
+    pre.textContent = (await response.text()) || '(no output)';
+    pre.dataset.attempt = attempt;
+    link.href = `${path}?attempt=${attempt}&token=${encodeURIComponent(token ?? '')}`;
+    link.textContent = `full log (attempt ${attempt})`;
+    link.hidden = false;
+  } catch {
+    pre.textContent = 'the output could not be read';
+  }
 }
 
 /** @param {PlanView['checkpoint']} checkpoint */
