@@ -51,6 +51,9 @@ export const ONE_DAY_MS = 86_400_000;
 export const MAX_TIMER_MS = 2_147_483_647;
 export const DEFAULT_INITIAL_DELAY_MS = 1000;
 
+/** A time limit a timer can wait for. */
+const TIME_LIMIT = { type: 'integer', min: 1, max: MAX_TIMER_MS } as const;
+
 const INTERRUPT_POLICY = {
   type: 'choice',
   values: ['rerun', 'hold'],
@@ -105,12 +108,7 @@ export const INTEGRATION_FIELDS = {
     default: 'completion',
     doc: 'completion: in the order jobs finish; strict: in plan order.',
   },
-  checkTimeoutMs: {
-    type: 'integer',
-    min: 1,
-    max: MAX_TIMER_MS,
-    doc: 'Time limit of one check, in ms.',
-  },
+  checkTimeoutMs: { ...TIME_LIMIT, doc: 'Time limit of one check, in ms.' },
 } as const satisfies Fields<IntegrationSpec>;
 
 export const JOB_FIELDS = {
@@ -119,12 +117,7 @@ export const JOB_FIELDS = {
   run: { type: 'function', required: true, doc: "The job's work." },
   input: { type: 'json', doc: 'A JSON value handed to run as ctx.input.' },
   retry: { type: 'object', fields: 'retry', doc: 'Retry policy; without one, one attempt.' },
-  timeoutMs: {
-    type: 'integer',
-    min: 1,
-    max: MAX_TIMER_MS,
-    doc: 'Time limit of one attempt, in ms. Default: none.',
-  },
+  timeoutMs: { ...TIME_LIMIT, doc: 'Time limit of one attempt, in ms. Default: none.' },
   priority: {
     type: 'finite',
     default: 0,
