@@ -55,6 +55,27 @@ export type {
   VerifyResult,
 } from './plan/types.js';
 export { validatePlan } from './plan/validate.js';
+export {
+  type AttemptQueue,
+  type AttemptQueueOptions,
+  createAttemptQueue,
+} from './remote/attempt-queue.js';
+export { PROTOCOL_VERSION } from './remote/protocol.js';
+export {
+  type HandlerJobSpec,
+  type QueuedJobSpec,
+  type QueuedPlanOptions,
+  type QueuedPlanSpec,
+  queuedPlan,
+  type RunsOn,
+} from './remote/queued-plan.js';
+export {
+  type AttemptWorker,
+  createWorker,
+  DEFAULT_CLOSE_GRACE_MS,
+  type Handler,
+  type WorkerOptions,
+} from './remote/worker.js';
 export type { Clock } from './runtime/clock.js';
 export {
   ControlNoAnswerError,
@@ -75,6 +96,8 @@ export {
   PlanValidationError,
   RedisStoreError,
   type RedisStoreErrorCode,
+  RemoteAttemptError,
+  type RemoteErrorCode,
   RestoreError,
   ResumeJobsMissingError,
   StateLockedError,

@@ -4,6 +4,8 @@ import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
+import { createAttemptQueue } from '../remote/attempt-queue.js';
+import { queuedPlan } from '../remote/queued-plan.js';
 import { RestoreError, StateLockedError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { freezer } from './freeze.js';
@@ -37,6 +39,22 @@ interface RedisRunFlags extends InspectFlags {
   leaseMs?: number;
 }
 
+/** The plan's attempts sent to `queue` while `body` runs it, or run here without one. */
+async function withQueue<T>(
+  target: RedisTarget,
+  queue: string | undefined,
+  plan: PlanSpec,
+  body: (plan: PlanSpec) => Promise<T>,
+): Promise<T> {
+  if (queue === undefined) return body(plan);
+  const attempts = await createAttemptQueue({ connection: target.url, queue });
+  try {
+    return await body(queuedPlan(plan, attempts));
+  } finally {
+    await attempts.close();
+  }
+}
+
 export async function runRedis(
   file: string,
   target: RedisTarget,
@@ -44,6 +62,7 @@ export async function runRedis(
     maxParallel?: number;
     mode?: PlanSpec['mode'];
     allowOutsideCwd?: boolean;
+    queue?: string;
   },
 ): Promise<number> {
   const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
@@ -55,10 +74,12 @@ export async function runRedis(
     planDir: dirname(resolve(file)),
     ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
     ...(plan.mode ? { mode: plan.mode } : {}),
+    ...(options.queue ? { queue: options.queue } : {}),
   });
   try {
-    const orchestrator = createOrchestrator(plan, { store });
-    return await coordinate(orchestrator, store, target, plan.id, options);
+    return await withQueue(target, options.queue, plan, (queued) =>
+      coordinate(createOrchestrator(queued, { store }), store, target, plan.id, options),
+    );
   } finally {
     await store.close(); // gives the lease up if still held
   }
@@ -128,8 +149,9 @@ export async function resumeRedis(
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
   try {
-    const orchestrator = await resumeOrchestrator(plan, store);
-    return await coordinate(orchestrator, store, target, planId, options);
+    return await withQueue(target, stored.queue, plan, async (queued) =>
+      coordinate(await resumeOrchestrator(queued, store), store, target, planId, options),
+    );
   } finally {
     await store.close(); // gives the lease up if still held
   }

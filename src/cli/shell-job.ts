@@ -21,6 +21,21 @@ export interface OutputLine {
   line: string;
 }
 
+/** A shell job as data: what a worker on another machine needs to run it. */
+export interface ShellWork {
+  run: ShellRun;
+  /** Absolute. */
+  cwd: string;
+  killGraceMs: number;
+}
+
+/** The command behind each shell job's `run`, for sending it to a worker as data. */
+const shellWorks = new WeakMap<JobRun, ShellWork>();
+
+export function shellWorkOf(run: JobRun): ShellWork | undefined {
+  return shellWorks.get(run);
+}
+
 /** Time between SIGTERM and SIGKILL when a job is stopped. */
 export const KILL_GRACE_MS = 3000;
 
@@ -82,7 +97,7 @@ export function shellJob(
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
 ): JobRun {
-  return ({ signal, report }) =>
+  const job: JobRun = ({ signal, report }) =>
     new Promise((resolve, reject) => {
       // Redacted before it is shortened, so that no part of a secret is left.
       const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
@@ -135,6 +150,8 @@ export function shellJob(
         else reject(new Error(`"${label}" exited with code ${code}`));
       });
     });
+  shellWorks.set(job, { run, cwd, killGraceMs });
+  return job;
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -1,0 +1,57 @@
+import type { ChildProcess } from 'node:child_process';
+import { cli } from '../cli/run-cli.js';
+
+/** A `plan-orchestrator worker` process, and the lines it printed so far. */
+export interface WorkerProcess {
+  readonly name: string;
+  readonly lines: string[];
+  readonly child: Promise<ChildProcess>;
+  readonly exited: ReturnType<typeof cli>;
+  /** Resolves once a printed line matches. */
+  line(pattern: RegExp): Promise<string>;
+}
+
+/** Starts a worker on `queue` and resolves once it says it is ready. */
+export async function startWorker(
+  url: string,
+  queue: string,
+  name: string,
+  extra: string[] = [],
+): Promise<WorkerProcess> {
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let setChild!: (child: ChildProcess) => void;
+  const child = new Promise<ChildProcess>((resolve) => {
+    setChild = resolve;
+  });
+  const exited = cli(['worker', '--redis', url, '--queue', queue, '--name', name, ...extra], {
+    onLine: (line, process) => {
+      setChild(process);
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    },
+  });
+  const worker: WorkerProcess = {
+    name,
+    lines,
+    child,
+    exited,
+    line: (pattern) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+  };
+  await Promise.race([
+    worker.line(/ready on queue/),
+    exited.then((result) => {
+      throw new Error(`worker ${name} exited early (${result.code}): ${result.stderr}`);
+    }),
+  ]);
+  return worker;
+}
