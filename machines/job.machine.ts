@@ -51,7 +51,13 @@ export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
 export type AttemptEvent =
   | { type: 'ATTEMPT.PROGRESS'; progress: unknown }
   | { type: 'ATTEMPT.SUCCEEDED'; output: unknown }
-  | { type: 'ATTEMPT.FAILED'; error: ErrorInfo; retryable: boolean };
+  | {
+      type: 'ATTEMPT.FAILED';
+      error: ErrorInfo;
+      retryable: boolean;
+      /** Default `job_failed`: the job's code failed; `worker_lost`: the worker running it died. */
+      kind?: 'job_failed' | 'worker_lost';
+    };
 
 /** Events the plan sends to a job. */
 export type PlanToJobEvent =
@@ -175,7 +181,7 @@ export const jobMachine = setup({
               },
             }
           : event.type === 'ATTEMPT.FAILED'
-            ? { kind: 'job_failed', retryable: event.retryable, error: event.error }
+            ? { kind: event.kind ?? 'job_failed', retryable: event.retryable, error: event.error }
             : event.type === 'xstate.done.actor.verify'
               ? {
                   kind: 'verification',
