@@ -96,6 +96,8 @@ export function shellJob(
   cwd: string,
   killGraceMs = KILL_GRACE_MS,
   redact: Redact = (text) => text,
+  /** A stopped job settles once its process group is gone, not as soon as it is signalled. */
+  settleOnExit = false,
 ): JobRun {
   const job: JobRun = ({ signal, report }) =>
     new Promise((resolve, reject) => {
@@ -119,7 +121,7 @@ export function shellJob(
         signalGroup(child.pid, 'SIGTERM');
         killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
         killTimer.unref();
-        reject(signal.reason);
+        if (!settleOnExit) reject(signal.reason);
       };
       if (signal.aborted) stop();
       else signal.addEventListener('abort', stop, { once: true });
@@ -145,7 +147,8 @@ export function shellJob(
       child.on('close', (code, killedBy) => {
         clearTimeout(killTimer);
         signal.removeEventListener('abort', stop);
-        if (code === 0) resolve({ exitCode: 0 });
+        if (settleOnExit && signal.aborted) reject(signal.reason);
+        else if (code === 0) resolve({ exitCode: 0 });
         else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
         else reject(new Error(`"${label}" exited with code ${code}`));
       });
