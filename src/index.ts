@@ -28,7 +28,7 @@ export {
   RedisStore,
   type RedisStoreOptions,
 } from './persistence/redis-store.js';
-export { resumeOrchestrator } from './persistence/resume.js';
+export { type ResumeOptions, resumeOrchestrator } from './persistence/resume.js';
 export {
   JOURNAL_FORMAT,
   type JournalHeader,

@@ -4,7 +4,7 @@ import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import { resumeOrchestrator } from '../persistence/resume.js';
 import type { PlanSpec } from '../plan/types.js';
-import { createAttemptQueue } from '../remote/attempt-queue.js';
+import { type AttemptQueue, createAttemptQueue } from '../remote/attempt-queue.js';
 import { queuedPlan } from '../remote/queued-plan.js';
 import { RestoreError, StateLockedError } from '../runtime/errors.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
@@ -44,12 +44,12 @@ async function withQueue<T>(
   target: RedisTarget,
   queue: string | undefined,
   plan: PlanSpec,
-  body: (plan: PlanSpec) => Promise<T>,
+  body: (plan: PlanSpec, attempts: AttemptQueue | null) => Promise<T>,
 ): Promise<T> {
-  if (queue === undefined) return body(plan);
+  if (queue === undefined) return body(plan, null);
   const attempts = await createAttemptQueue({ connection: target.url, queue });
   try {
-    return await body(queuedPlan(plan, attempts));
+    return await body(queuedPlan(plan, attempts), attempts);
   } finally {
     await attempts.close();
   }
@@ -149,9 +149,14 @@ export async function resumeRedis(
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
   try {
-    return await withQueue(target, stored.queue, plan, async (queued) =>
-      coordinate(await resumeOrchestrator(queued, store), store, target, planId, options),
-    );
+    return await withQueue(target, stored.queue, plan, async (queued, attempts) => {
+      // Attempts the queue still has go on (or are read back) instead of running again.
+      const adopt = attempts
+        ? { adopt: (ids: readonly string[]) => attempts.adoptable(planId, ids) }
+        : {};
+      const orchestrator = await resumeOrchestrator(queued, store, adopt);
+      return coordinate(orchestrator, store, target, planId, options);
+    });
   } finally {
     await store.close(); // gives the lease up if still held
   }

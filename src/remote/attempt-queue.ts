@@ -44,6 +44,12 @@ export interface AttemptQueue {
    * `handler`. `runKey` tells the attempts of this plan run apart from others on the queue.
    */
   runOf(runKey: string, handler: string): JobRun;
+  /**
+   * Of these attempts of the run `runKey`, those BullMQ still has (waiting, running or
+   * finished): a resumed coordinator adopts them (`resumeOrchestrator`'s `adopt`) instead of
+   * running them again.
+   */
+  adoptable(runKey: string, attemptIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** Closes the queue's connections; attempts still under way are left to their workers. */
   close(): Promise<void>;
 }
@@ -166,9 +172,17 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           );
       });
 
+  const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
+    const found = await Promise.all(
+      attemptIds.map((id) => queue.getJob(queueJobIdOf(runKey, id)).then((job) => !!job)),
+    );
+    return new Set(attemptIds.filter((_, i) => found[i]));
+  };
+
   return {
     name,
     runOf,
+    adoptable,
     async close() {
       await events.close();
       await queue.close();
