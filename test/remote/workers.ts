@@ -7,7 +7,7 @@ export interface WorkerProcess {
   readonly lines: string[];
   readonly child: Promise<ChildProcess>;
   readonly exited: ReturnType<typeof cli>;
-  /** Resolves once a printed line matches. */
+  /** Resolves once a line printed on stdout or stderr matches. */
   line(pattern: RegExp): Promise<string>;
 }
 
@@ -24,16 +24,25 @@ export async function startWorker(
   const child = new Promise<ChildProcess>((resolve) => {
     setChild = resolve;
   });
+  const seen = (line: string) => {
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  let stderrLines = 0;
   const exited = cli(['worker', '--redis', url, '--queue', queue, '--name', name, ...extra], {
     onLine: (line, process) => {
       setChild(process);
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
+      seen(line);
+    },
+    onStderr: (stderr) => {
+      const complete = stderr.split('\n').slice(0, -1);
+      for (const line of complete.slice(stderrLines)) seen(line);
+      stderrLines = complete.length;
     },
   });
   const worker: WorkerProcess = {
