@@ -10,6 +10,7 @@ import {
   PlanFinishedError,
   PlanNotRunningError,
   RedisStoreError,
+  RemoteAttemptError,
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
@@ -363,7 +364,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.stateInUse;
     }
-    if (error instanceof InspectorError) {
+    if (error instanceof InspectorError || error instanceof RemoteAttemptError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.usage;
     }

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** A shell job that logs a line, then waits until the file `go` exists. */
 const waitsForGo = () =>
   node(
-    `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(join(dir, 'runs.log'))}, 'run\\n'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) clearInterval(t) }, 20)`,
+    `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(join(dir, 'runs.log'))}, 'run\\n'); console.log('ready'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) clearInterval(t) }, 20)`,
   );
 
 /** Starts two workers, runs a one-job plan, and SIGKILLs the worker that took the job. */
@@ -43,7 +43,17 @@ async function killWorkerMidJob(planId: string, workerFlags: string[], plan: obj
     id: planId,
     jobs: [{ id: 'slow', run: waitsForGo(), ...plan }],
   });
-  const run = cli(['run', file, '--redis', server.url, '--queue', 'q', '--reporter', 'jsonl']);
+  let running!: () => void;
+  const isRunning = new Promise<void>((resolve) => {
+    running = resolve;
+  });
+  const run = cli(['run', file, '--redis', server.url, '--queue', 'q', '--reporter', 'jsonl'], {
+    onLine: (line) => {
+      if (line.includes('"type":"job-progress"')) running();
+    },
+  });
+  // The job's process printed its first line: it runs on the worker that took it.
+  await isRunning;
   const first = await Promise.race(
     workers.map((worker) => worker.line(/^started .* slow#1$/).then(() => worker)),
   );

@@ -29,23 +29,33 @@ afterEach(async () => {
 /** A shell job that logs its pid to `runs.log` and waits until the file `go` exists. */
 const waitsForGo = () =>
   node(
-    `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(join(dir, 'runs.log'))}, process.pid + '\\n'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) clearInterval(t) }, 20)`,
+    `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(join(dir, 'runs.log'))}, process.pid + '\\n'); console.log('ready'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) clearInterval(t) }, 20)`,
   );
 
+/** Runs a one-job plan on the queue; `running` resolves once the job's process printed "ready". */
 async function runOneJob(planId: string) {
   const file = await planFile(dir, 'plan.json', {
     id: planId,
     jobs: [{ id: 'slow', run: waitsForGo() }],
   });
-  return cli(['run', file, '--redis', server.url, '--queue', 'q', '--reporter', 'plain']);
+  let ready!: () => void;
+  const running = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  const run = cli(['run', file, '--redis', server.url, '--queue', 'q', '--reporter', 'plain'], {
+    onLine: (line) => {
+      if (line.includes('slow | ready')) ready();
+    },
+  });
+  return { run, running };
 }
 
 describe('a worker stopped by SIGTERM', () => {
   it('takes no new attempts, lets the running one finish within the grace, and exits 0', async () => {
     const worker = await startWorker(server.url, 'q', 'w1');
     workers.push(worker);
-    const run = runOneJob('graceful');
-    await worker.line(/^started graceful slow#1$/);
+    const { run, running } = await runOneJob('graceful');
+    await running;
     (await worker.child).kill('SIGTERM');
     await worker.line(/^SIGTERM: taking no more attempts/);
     await writeFile(go, '');
@@ -58,8 +68,8 @@ describe('a worker stopped by SIGTERM', () => {
   it('past the grace stops the running attempt and hands it back to the queue, where another worker runs it', async () => {
     const first = await startWorker(server.url, 'q', 'w1', ['--grace-ms', '200']);
     workers.push(first);
-    const run = runOneJob('handed-back');
-    await first.line(/^started handed-back slow#1$/);
+    const { run, running } = await runOneJob('handed-back');
+    await running;
     (await first.child).kill('SIGTERM');
     const exit = await first.exited;
     expect(exit.code).toBe(0);

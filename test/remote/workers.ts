@@ -9,6 +9,8 @@ export interface WorkerProcess {
   readonly exited: ReturnType<typeof cli>;
   /** Resolves once a line printed on stdout or stderr matches. */
   line(pattern: RegExp): Promise<string>;
+  /** Resolves once `times` printed lines match. */
+  linesMatching(pattern: RegExp, times: number): Promise<void>;
 }
 
 /** Starts a worker on `queue` and resolves once it says it is ready. */
@@ -19,7 +21,8 @@ export async function startWorker(
   extra: string[] = [],
 ): Promise<WorkerProcess> {
   const lines: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  /** Each waiter is resolved once `times` lines matched its pattern. */
+  const waiters: { pattern: RegExp; times: number; resolve: (line: string) => void }[] = [];
   let setChild!: (child: ChildProcess) => void;
   const child = new Promise<ChildProcess>((resolve) => {
     setChild = resolve;
@@ -27,7 +30,7 @@ export async function startWorker(
   const seen = (line: string) => {
     lines.push(line);
     for (const waiter of [...waiters]) {
-      if (waiter.pattern.test(line)) {
+      if (waiter.pattern.test(line) && --waiter.times === 0) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve(line);
       }
@@ -53,7 +56,14 @@ export async function startWorker(
     line: (pattern) => {
       const seen = lines.find((line) => pattern.test(line));
       if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+      return new Promise((resolve) => waiters.push({ pattern, times: 1, resolve }));
+    },
+    linesMatching: (pattern, times) => {
+      const left = times - lines.filter((line) => pattern.test(line)).length;
+      if (left <= 0) return Promise.resolve();
+      return new Promise((resolve) =>
+        waiters.push({ pattern, times: left, resolve: () => resolve() }),
+      );
     },
   };
   await Promise.race([
