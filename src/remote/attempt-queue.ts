@@ -77,7 +77,11 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const name = options.queue;
   const client = queueClient(options.connection);
   const queue = new Queue<AttemptJobData>(name, { connection: client, prefix });
-  const events = new QueueEvents(name, { connection: client.duplicate(), prefix });
+  // BullMQ closes no connection it was given: this one is disconnected on close, as `client` is.
+  const eventsClient = client.duplicate();
+  const events = new QueueEvents(name, { connection: eventsClient, prefix });
+  /** Attempts a restarted coordinator found in BullMQ (`adoptable`): their outcome may be in already. */
+  const adopted = new Set<string>();
   const waiting = new Map<string, Waiting>();
   /** Attempts canceled before a worker took them: told again once one does. */
   const canceled = new Map<string, CancelMessage>();
@@ -113,7 +117,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     await queue.remove(queueJobId).catch(() => 0);
   };
 
-  /** An attempt that already ended (added before a restart) is read back instead of waited for. */
+  /** An adopted attempt that already ended is read back: its queue events went by unheard. */
   const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
     const job = await queue.getJob(queueJobId);
     if (!job) return null;
@@ -158,7 +162,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
             removeOnComplete: { age: keep },
             removeOnFail: { age: keep },
           })
-          .then(() => finishedOutcome(queueJobId))
+          .then(() => (adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null))
           .then(
             (outcome) => {
               if (outcome) settle(outcome);
@@ -176,7 +180,9 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     const found = await Promise.all(
       attemptIds.map((id) => queue.getJob(queueJobIdOf(runKey, id)).then((job) => !!job)),
     );
-    return new Set(attemptIds.filter((_, i) => found[i]));
+    const kept = attemptIds.filter((_, i) => found[i]);
+    for (const id of kept) adopted.add(queueJobIdOf(runKey, id));
+    return new Set(kept);
   };
 
   return {
@@ -186,6 +192,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     async close() {
       await events.close();
       await queue.close();
+      eventsClient.disconnect();
       client.disconnect();
     },
   };
