@@ -1,3 +1,5 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptQueue,
@@ -9,6 +11,7 @@ import {
   queuedPlan,
   type StampedRecord,
 } from '../../src/index.js';
+import { decodeFailure } from '../../src/remote/protocol.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 let server: RedisServer;
@@ -85,6 +88,40 @@ describe('queuedPlan with createWorker: jobs that name a handler run on workers'
     expect(jobs.crop?.failure?.error.code).toBe('UNKNOWN_HANDLER');
     expect(jobs.crop?.failure?.error.message).toMatch(/Worker "resizer-1".*no handler "crop"/);
     expect(records.filter((r) => r.type === 'attempt-started')).toHaveLength(1);
+  });
+
+  it('a worker of another protocol version refuses the attempt with WORKER_PROTOCOL, naming itself and both versions', async () => {
+    const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+    const sender = new Queue('images', { connection });
+    const events = new QueueEvents('images', { connection: connection.duplicate() });
+    await events.waitUntilReady();
+    const failed = new Promise<string>((resolve) => {
+      events.on('failed', ({ jobId, failedReason }) => {
+        if (jobId === 'future.resize#1') resolve(failedReason);
+      });
+    });
+    await sender.add(
+      'resize',
+      {
+        protocol: 99,
+        planId: 'future',
+        jobId: 'resize',
+        attempt: 1,
+        attemptId: 'resize#1',
+        handler: 'resize',
+        input: null,
+      },
+      { jobId: 'future.resize#1' },
+    );
+    const failure = decodeFailure(await failed);
+    expect(failure?.retryable).toBe(false);
+    expect(failure?.error.code).toBe('WORKER_PROTOCOL');
+    expect(failure?.error.message).toMatch(
+      /Worker "resizer-1" speaks queue protocol 1 but attempt "resize#1" on queue "images" was sent with protocol 99/,
+    );
+    await events.close();
+    await sender.close();
+    connection.disconnect();
   });
 
   it('refuses at validation a job that would run on the queue with an inline function', () => {
