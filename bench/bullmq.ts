@@ -173,11 +173,11 @@ try {
   await writeFile(join(dir, 'bullmq.md'), lines.join('\n'));
   await writeFile(
     join(dir, 'bullmq.json'),
-    JSON.stringify(
+    `${JSON.stringify(
       { jobs: JOBS, concurrency: CONCURRENCY, repeats: REPEATS, rows, local: localUs },
       null,
       2,
-    ),
+    )}\n`,
   );
 } finally {
   await redis.stop();

@@ -34,7 +34,18 @@ type Outcome = { ok: true; output: unknown } | { ok: false; failedReason: string
 interface Waiting {
   settle(outcome: Outcome): void;
   report(progress: unknown): void;
+  /** When BullMQ had the attempt (its add resolved); null before. */
+  addedAt: number | null;
 }
+
+/**
+ * How often attempts waited for longer than this are looked up in BullMQ, in ms: queue events are
+ * a capped stream, and a coordinator that falls far enough behind it (or loses its connection for
+ * a while) misses some. The look-up reads their outcome instead.
+ */
+const SWEEP_MS = 5_000;
+/** Queue events kept in the stream (BullMQ's default is 10,000): room for a coordinator behind. */
+const EVENTS_KEPT = 100_000;
 
 /** What the attempts of one plan run need from the queue. */
 export interface AttemptQueue {
@@ -76,7 +87,11 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
   const name = options.queue;
   const client = queueClient(options.connection);
-  const queue = new Queue<AttemptJobData>(name, { connection: client, prefix });
+  const queue = new Queue<AttemptJobData>(name, {
+    connection: client,
+    prefix,
+    streams: { events: { maxLen: EVENTS_KEPT } },
+  });
   // BullMQ closes no connection it was given: this one is disconnected on close, as `client` is.
   const eventsClient = client.duplicate();
   const events = new QueueEvents(name, { connection: eventsClient, prefix });
@@ -101,7 +116,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     if (message) void publishCancel(message);
   });
   events.on('error', () => {
-    // ioredis reconnects on its own; a lost event is made up for by the state check after add.
+    // ioredis reconnects on its own; an event missed meanwhile is made up for by the sweep.
   });
   await events.waitUntilReady();
   await queue.waitUntilReady();
@@ -117,15 +132,34 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     await queue.remove(queueJobId).catch(() => 0);
   };
 
-  /** An adopted attempt that already ended is read back: its queue events went by unheard. */
+  /** An attempt that already ended is read back: its queue events went by unheard. */
   const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
     const job = await queue.getJob(queueJobId);
-    if (!job) return null;
+    if (!job) return { ok: false, failedReason: GONE };
     const state = await job.getState();
     if (state === 'completed') return { ok: true, output: job.returnvalue };
     if (state === 'failed') return { ok: false, failedReason: job.failedReason };
     return null;
   };
+
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    const due = Date.now() - SWEEP_MS;
+    const late = [...waiting].filter(([, w]) => w.addedAt !== null && w.addedAt <= due);
+    Promise.all(
+      late.map(([id, w]) =>
+        finishedOutcome(id).then(
+          (outcome) => outcome && w.settle(outcome),
+          () => undefined,
+        ),
+      ),
+    ).finally(() => {
+      sweeping = false;
+    });
+  }, SWEEP_MS);
+  sweep.unref();
 
   const runOf =
     (runKey: string, handler: string): JobRun =>
@@ -143,7 +177,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           reject(signal.reason);
           void cancel(queueJobId, signal.reason);
         };
-        waiting.set(queueJobId, { settle, report });
+        const entry: Waiting = { settle, report, addedAt: null };
+        waiting.set(queueJobId, entry);
         if (signal.aborted) return stop();
         signal.addEventListener('abort', stop, { once: true });
         const data: AttemptJobData = {
@@ -162,7 +197,10 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
             removeOnComplete: { age: keep },
             removeOnFail: { age: keep },
           })
-          .then(() => (adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null))
+          .then(() => {
+            entry.addedAt = Date.now();
+            return adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null;
+          })
           .then(
             (outcome) => {
               if (outcome) settle(outcome);
@@ -190,6 +228,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     runOf,
     adoptable,
     async close() {
+      clearInterval(sweep);
       await events.close();
       await queue.close();
       eventsClient.disconnect();
@@ -197,6 +236,9 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
   };
 }
+
+/** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
+const GONE = 'the queue no longer has it';
 
 function failureOf(failedReason: string, attemptId: string, queue: string): Error {
   const failure = decodeFailure(failedReason);
