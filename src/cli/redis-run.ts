@@ -28,6 +28,7 @@ import {
   reporterOf,
   withInspector,
 } from './run-plan.js';
+import { watchForWorkers } from './worker-watch.js';
 
 /**
  * `run --redis` and `resume --redis`: a plan kept in Redis, run by one coordinator at a time (the
@@ -48,9 +49,11 @@ async function withQueue<T>(
 ): Promise<T> {
   if (queue === undefined) return body(plan, null);
   const attempts = await createAttemptQueue({ connection: target.url, queue });
+  const stopWatching = watchForWorkers(attempts, (text) => process.stderr.write(text));
   try {
     return await body(queuedPlan(plan, attempts), attempts);
   } finally {
+    stopWatching();
     await attempts.close();
   }
 }

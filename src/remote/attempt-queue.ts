@@ -61,6 +61,8 @@ export interface AttemptQueue {
    * running them again.
    */
   adoptable(runKey: string, attemptIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** How many workers are connected to the queue now (BullMQ's `getWorkersCount`). */
+  workerCount(): Promise<number>;
   /** Closes the queue's connections; attempts still under way are left to their workers. */
   close(): Promise<void>;
 }
@@ -103,10 +105,15 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const channel = cancelChannelOf(prefix, name);
 
   events.on('completed', ({ jobId, returnvalue }) => {
+    canceled.delete(jobId);
     waiting.get(jobId)?.settle({ ok: true, output: returnvalue });
   });
   events.on('failed', ({ jobId, failedReason }) => {
+    canceled.delete(jobId);
     waiting.get(jobId)?.settle({ ok: false, failedReason });
+  });
+  events.on('removed', ({ jobId }) => {
+    canceled.delete(jobId);
   });
   events.on('progress', ({ jobId, data }) => {
     waiting.get(jobId)?.report(data);
@@ -227,6 +234,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     name,
     runOf,
     adoptable,
+    workerCount: () => queue.getWorkersCount(),
     async close() {
       clearInterval(sweep);
       await events.close();

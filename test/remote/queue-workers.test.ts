@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { node, planFile } from '../cli/jobs.js';
 import { cli } from '../cli/run-cli.js';
-import { queueFixture, runUntil } from './queue-fixture.js';
+import { queueFixture } from './queue-fixture.js';
 
 const t = queueFixture();
 
@@ -44,16 +44,24 @@ describe('run --queue: attempts run on worker processes', () => {
     ]);
   });
 
-  it('leaves jobs waiting on the queue until a worker starts, which then runs them', async () => {
+  it('says no worker serves the queue while jobs wait there, until a worker starts and runs them', async () => {
     const file = await planFile(t.dir, 'plan.json', {
       id: 'late-worker',
       jobs: [{ id: 'only', run: node("console.log('ran')") }],
     });
-    const { result, seen } = runUntil(
+    let noWorker!: () => void;
+    const told = new Promise<void>((resolve) => {
+      noWorker = resolve;
+    });
+    const result = cli(
       ['run', file, '--redis', t.server.url, '--queue', 'later', '--reporter', 'plain'],
-      'only: started (attempt 1)',
+      {
+        onStderr: (stderr) => {
+          if (stderr.includes('no worker on queue later seen for 5 s\n')) noWorker();
+        },
+      },
     );
-    await seen;
+    await told;
     const worker = await t.worker('later', 'late');
     const ended = await result;
     expect(ended.code).toBe(0);
