@@ -143,7 +143,12 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
 
   await listener.subscribe(cancelChannelOf(prefix, queue));
   listener.on('message', (_channel, text: string) => {
-    const message = JSON.parse(text) as CancelMessage;
+    let message: CancelMessage;
+    try {
+      message = JSON.parse(text) as CancelMessage;
+    } catch {
+      return; // not a cancel request of ours: whoever can publish there cannot bring us down
+    }
     running
       .get(message.queueJobId)
       ?.abort(remoteError({ error: message.reason, retryable: false }));
