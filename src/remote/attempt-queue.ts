@@ -88,7 +88,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   }
   const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
   const name = options.queue;
-  const client = queueClient(options.connection);
+  const client = queueClient(options.connection, true);
   const queue = new Queue<AttemptJobData>(name, {
     connection: client,
     prefix,

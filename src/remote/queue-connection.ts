@@ -4,10 +4,15 @@ import { checkConnection, type RedisConnection } from '../persistence/redis-conn
 /**
  * An ioredis client as BullMQ needs it: commands wait for a reconnection instead of failing after
  * a few retries (`maxRetriesPerRequest: null`), which BullMQ requires of a worker's connections.
+ * With `autoPipelining`, the commands issued in one tick go out together.
  */
-export function queueClient(connection: RedisConnection): Redis {
+export function queueClient(connection: RedisConnection, autoPipelining = false): Redis {
   checkConnection(connection);
-  const options: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: false };
+  const options: RedisOptions = {
+    maxRetriesPerRequest: null,
+    // The coordinator adds many attempts in one pass: sent together, one write for them all.
+    enableAutoPipelining: autoPipelining,
+  };
   return typeof connection === 'string'
     ? new Redis(connection, options)
     : new Redis({ ...connection, ...options });
