@@ -306,7 +306,7 @@ export function program(): Command {
       'jobs run at once (1-10000; default 1)',
       integer('--concurrency', 1, 10_000),
     )
-    .option('--name <name>', 'how this worker is named in the plan view (default host:pid)')
+    .option('--name <name>', 'how this worker is named in errors and its output (default host:pid)')
     .option(
       '--grace-ms <ms>',
       'on SIGINT/SIGTERM, how long running jobs may finish before they go back to the queue (0-3600000; default 10000)',
