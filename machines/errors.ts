@@ -21,7 +21,9 @@ export type FailureKind =
   | 'integration_conflict'
   | 'check_failed'
   /** The process stopped while the attempt ran, and the job's `onInterrupt` is `hold`. */
-  | 'interrupted';
+  | 'interrupted'
+  /** The worker running the attempt on a queue died (or stopped answering) past the stall limit. */
+  | 'worker_lost';
 
 /** Fields an ErrorInfo carries on its own, or that only repeat them. */
 const OWN_FIELDS = new Set(['name', 'message', 'stack']);

@@ -52,7 +52,13 @@ export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
 export type AttemptEvent =
   | { type: 'ATTEMPT_PROGRESS'; progress: unknown }
   | { type: 'ATTEMPT_SUCCEEDED'; output: unknown }
-  | { type: 'ATTEMPT_FAILED'; error: ErrorInfo; retryable: boolean };
+  | {
+      type: 'ATTEMPT_FAILED';
+      error: ErrorInfo;
+      retryable: boolean;
+      /** Default `job_failed`: the job's code failed; `worker_lost`: the worker running it died. */
+      kind?: 'job_failed' | 'worker_lost';
+    };
 
 /** Events the plan sends to a job. */
 export type PlanToJobEvent =
@@ -178,7 +184,7 @@ export const jobMachine = setup({
               },
             }
           : event.type === 'ATTEMPT_FAILED'
-            ? { kind: 'job_failed', retryable: event.retryable, error: event.error }
+            ? { kind: event.kind ?? 'job_failed', retryable: event.retryable, error: event.error }
             : event.type === 'xstate.done.actor.verify'
               ? {
                   kind: 'verification',

@@ -67,6 +67,27 @@ export type {
 } from './plan/types.js';
 export { type ValidationResult, validatePlan } from './plan/validate.js';
 export {
+  type AttemptQueue,
+  type AttemptQueueOptions,
+  createAttemptQueue,
+} from './remote/attempt-queue.js';
+export { PROTOCOL_VERSION } from './remote/protocol.js';
+export {
+  type HandlerJobSpec,
+  type QueuedJobSpec,
+  type QueuedPlanOptions,
+  type QueuedPlanSpec,
+  queuedPlan,
+  type RunsOn,
+} from './remote/queued-plan.js';
+export {
+  type AttemptWorker,
+  createWorker,
+  DEFAULT_CLOSE_GRACE_MS,
+  type Handler,
+  type WorkerOptions,
+} from './remote/worker.js';
+export {
   type Command,
   type CommandResult,
   createOrchestrator,
@@ -74,7 +95,7 @@ export {
   type OrchestratorOptions,
 } from './runtime/orchestrator.js';
 export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
-export { resumeOrchestrator } from './runtime/resume.js';
+export { type ResumeOptions, resumeOrchestrator } from './runtime/resume.js';
 export type { JobView, PlanView } from './runtime/view.js';
 export type { Clock } from './shared/clock.js';
 export {
@@ -97,6 +118,8 @@ export {
   PlanValidationError,
   RedisStoreError,
   type RedisStoreErrorCode,
+  RemoteAttemptError,
+  type RemoteErrorCode,
   RestoreError,
   ResumeJobsMissingError,
   StateLockedError,

@@ -42,6 +42,7 @@ const RETRYABLE_FROM: Record<RetryFrom, readonly string[]> = {
     'integration_conflict',
     'check_failed',
     'interrupted',
+    'worker_lost',
   ],
   verify: ['verification'],
   integrate: ['integration_conflict', 'check_failed'],

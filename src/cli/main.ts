@@ -12,6 +12,7 @@ import {
   PlanFinishedError,
   PlanNotRunningError,
   RedisStoreError,
+  RemoteAttemptError,
   RestoreError,
   StateLockedError,
   UnsafeStateFileError,
@@ -30,6 +31,7 @@ import { PlanNotFoundError } from './redis-source.js';
 import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
 import { STATUS_LIST_LIMIT } from './status-report.js';
+import { runWorker } from './worker.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -133,6 +135,10 @@ export function program(): Command {
     )
     .option(redisFlag, 'keep the plan in Redis, to resume it from any machine')
     .option(leaseFlag, leaseHelp, leaseMs)
+    .option(
+      '--queue <name>',
+      'send every job to this BullMQ queue, run by `plan-orchestrator worker` on any machine (needs --redis)',
+    )
     .addOption(reporter)
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
     .option(
@@ -146,6 +152,9 @@ export function program(): Command {
           throw new UsageError('run: --log-max-bytes goes with --state-dir (logs are kept there)');
         }
         if (options.redis === undefined) {
+          if (options.queue !== undefined) {
+            throw new UsageError('run: --queue goes with --redis (the queue lives in Redis)');
+          }
           leaseNeedsRedis('run', options);
           return run(file, options);
         }
@@ -324,6 +333,40 @@ export function program(): Command {
     .action((options) => {
       result = control('continue', { type: 'RESUME' }, options);
     });
+  cli
+    .command('worker')
+    .description('run the jobs that plans send to a queue (run --redis URL --queue NAME)')
+    .requiredOption(redisFlag, 'the Redis that holds the queue')
+    .requiredOption('--queue <name>', 'the queue to take jobs from')
+    .option(
+      '--concurrency <n>',
+      'jobs run at once (1-10000; default 1)',
+      integer('--concurrency', 1, 10_000),
+    )
+    .option('--name <name>', 'how this worker is named in errors and its output (default host:pid)')
+    .option(
+      '--grace-ms <ms>',
+      'on SIGINT/SIGTERM, how long running jobs may finish before they go back to the queue (0-3600000; default 10000)',
+      integer('--grace-ms', 0, 3_600_000),
+    )
+    .option(
+      '--lock-ms <ms>',
+      "how long a running job's lock lasts without renewal: a dead worker is noticed after about this long (1000-600000; default 30000)",
+      integer('--lock-ms', 1_000, 600_000),
+    )
+    .option(
+      '--stalled-check-ms <ms>',
+      'how often to look for jobs whose worker died (1000-600000; default 30000)',
+      integer('--stalled-check-ms', 1_000, 600_000),
+    )
+    .option(
+      '--max-stalled <n>',
+      'how often a job may lose its worker and run elsewhere before it fails with WORKER_LOST (0-100; default 1)',
+      integer('--max-stalled', 0, 100),
+    )
+    .action((options) => {
+      result = (async () => runWorker(parseRedisUrl(options.redis), options))();
+    });
   Object.defineProperty(cli, 'result', { get: () => result });
   return cli;
 }
@@ -358,7 +401,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.stateInUse;
     }
-    if (error instanceof InspectorError) {
+    if (error instanceof InspectorError || error instanceof RemoteAttemptError) {
       process.stderr.write(`error ${error.code} ${error.message}\n`);
       return EXIT.usage;
     }

@@ -7,14 +7,7 @@ import { bindCommand, templateIssues, usesExpressions } from './command-template
 import type { ExpressionScope, ExpressionValues } from './expressions.js';
 import type { AttemptLogs } from './job-logs.js';
 import type { FileRun } from './secret-env.js';
-import {
-  KILL_GRACE_MS,
-  type OutputLine,
-  runCommand,
-  type ShellRun,
-  shellJob,
-  shellVerify,
-} from './shell-job.js';
+import { type OutputLine, runCommand, type ShellRun, shellJob, shellVerify } from './shell-job.js';
 
 /**
  * The commands of a plan file beyond its jobs' `run`: the integration stage (`integrate`,
@@ -82,7 +75,7 @@ export function jobCommand(
     attemptId: ctx.attemptId,
     outputsOf: (jobId) => (jobId === null ? undefined : ctx.needs[jobId]),
   }));
-  return shellJob(command.run, reader.planDir, KILL_GRACE_MS, reader.redact, bind, reader.logs);
+  return shellJob(command.run, reader.planDir, { redact: reader.redact, bind, logs: reader.logs });
 }
 
 /** A job's `verify` as a function: exit code 0 accepts the result (see `shellVerify`). */
@@ -117,7 +110,7 @@ async function runHook(
     if (lines.length > LAST_LINES) lines.shift();
   };
   try {
-    return await runCommand(bound.run, bound.cwd, { signal, report }, KILL_GRACE_MS, redact);
+    return await runCommand(bound.run, bound.cwd, { signal, report }, { redact });
   } catch (error) {
     if (signal.aborted || !(error instanceof Error) || lines.length === 0) throw error;
     throw new Error(`${error.message}; last output:\n${lines.join('\n')}`);

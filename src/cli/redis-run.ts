@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { type PlanKeys, planKeys } from '../persistence/redis-keys.js';
 import { RedisStore } from '../persistence/redis-store.js';
 import type { PlanSpec } from '../plan/types.js';
+import { type AttemptQueue, createAttemptQueue } from '../remote/attempt-queue.js';
+import { queuedPlan } from '../remote/queued-plan.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { resumeOrchestrator } from '../runtime/resume.js';
 import { RestoreError, StateLockedError } from '../shared/errors.js';
@@ -26,6 +28,8 @@ import {
   reporterOf,
   withInspector,
 } from './run-plan.js';
+import { shellWork } from './shell-handler.js';
+import { watchForWorkers } from './worker-watch.js';
 
 /**
  * `run --redis` and `resume --redis`: a plan kept in Redis, run by one coordinator at a time (the
@@ -37,6 +41,24 @@ interface RedisRunFlags extends InspectFlags {
   leaseMs?: number;
 }
 
+/** The plan's attempts sent to `queue` while `body` runs it, or run here without one. */
+async function withQueue<T>(
+  target: RedisTarget,
+  queue: string | undefined,
+  plan: PlanSpec,
+  body: (plan: PlanSpec, attempts: AttemptQueue | null) => Promise<T>,
+): Promise<T> {
+  if (queue === undefined) return body(plan, null);
+  const attempts = await createAttemptQueue({ connection: target.url, queue });
+  const stopWatching = watchForWorkers(attempts, (text) => process.stderr.write(text));
+  try {
+    return await body(queuedPlan(plan, attempts, { asWork: shellWork }), attempts);
+  } finally {
+    stopWatching();
+    await attempts.close();
+  }
+}
+
 export async function runRedis(
   file: string,
   target: RedisTarget,
@@ -44,6 +66,7 @@ export async function runRedis(
     maxParallel?: number;
     mode?: PlanSpec['mode'];
     allowOutsideCwd?: boolean;
+    queue?: string;
   },
 ): Promise<number> {
   const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
@@ -55,10 +78,12 @@ export async function runRedis(
     planDir: dirname(resolve(file)),
     ...(plan.maxParallel ? { maxParallel: plan.maxParallel } : {}),
     ...(plan.mode ? { mode: plan.mode } : {}),
+    ...(options.queue ? { queue: options.queue } : {}),
   });
   try {
-    const orchestrator = createOrchestrator(plan, { store });
-    return await coordinate(orchestrator, store, target, plan.id, options);
+    return await withQueue(target, options.queue, plan, (queued) =>
+      coordinate(createOrchestrator(queued, { store }), store, target, plan.id, options),
+    );
   } finally {
     await store.close(); // gives the lease up if still held
   }
@@ -128,8 +153,14 @@ export async function resumeRedis(
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
   try {
-    const orchestrator = await resumeOrchestrator(plan, store);
-    return await coordinate(orchestrator, store, target, planId, options);
+    return await withQueue(target, stored.queue, plan, async (queued, attempts) => {
+      // Attempts the queue still has go on (or are read back) instead of running again.
+      const adopt = attempts
+        ? { adopt: (ids: readonly string[]) => attempts.adoptable(planId, ids) }
+        : {};
+      const orchestrator = await resumeOrchestrator(queued, store, adopt);
+      return coordinate(orchestrator, store, target, planId, options);
+    });
   } finally {
     await store.close(); // gives the lease up if still held
   }

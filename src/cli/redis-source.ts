@@ -10,6 +10,8 @@ import { metaProblem, type PlanMeta } from './state-folder.js';
  */
 export interface StoredPlanSource extends PlanMeta {
   source: string;
+  /** The BullMQ queue the plan's attempts go to (`run --queue`); none: they run in the coordinator. */
+  queue?: string;
 }
 
 /** A plan id that no plan kept in this Redis has. */

@@ -25,6 +25,22 @@ export interface OutputLine {
   line: string;
 }
 
+/** A shell job as data: what a worker on another machine needs to run one attempt of it. */
+export interface ShellWork {
+  run: ShellRun;
+  /** Absolute. */
+  cwd: string;
+  killGraceMs: number;
+}
+
+/** The command behind each shell job's `run`, as it runs for an attempt, to send to a worker. */
+const shellWorks = new WeakMap<JobRun, (ctx: JobRunContext) => ShellWork>();
+
+/** What a shell job made by `shellJob` runs for an attempt, as data; undefined for other jobs. */
+export function shellWorkOf(run: JobRun): ((ctx: JobRunContext) => ShellWork) | undefined {
+  return shellWorks.get(run);
+}
+
 /** Why `path` is not a folder a process can start in, or null when it is one. */
 export function folderProblem(path: string): string | null {
   try {
@@ -95,20 +111,47 @@ export type CommandBinder = (ctx: JobRunContext) => { run: ShellRun; cwd: string
  * `redact` is applied to every output line, output value and error message before it leaves the
  * job, so that a secret never reaches a record, the journal, a reporter or the inspector.
  */
-export function shellJob(
-  run: ShellRun,
-  cwd: string,
-  killGraceMs = KILL_GRACE_MS,
-  redact: Redact = (text) => text,
-  bind?: CommandBinder,
-  logs?: AttemptLogs,
-): JobRun {
-  return async (ctx) => {
-    const bound = bind ? bind(ctx) : { run, cwd };
+export function shellJob(run: ShellRun, cwd: string, options: ShellJobOptions = {}): JobRun {
+  const { bind, logs, ...command } = options;
+  const bound = (ctx: JobRunContext) => (bind ? bind(ctx) : { run, cwd });
+  const job: JobRun = async (ctx) => {
+    const { run, cwd } = bound(ctx);
     const log = logs?.(ctx.jobId, ctx.attempt);
-    const outputs = await runCommand(bound.run, bound.cwd, ctx, killGraceMs, redact, log);
+    const outputs = await runCommand(run, cwd, ctx, { ...command, log });
     return Object.keys(outputs).length > 0 ? { exitCode: 0, outputs } : { exitCode: 0 };
   };
+  const killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
+  shellWorks.set(job, (ctx) => ({ ...bound(ctx), killGraceMs }));
+  return job;
+}
+
+/** How `shellJob` and `runCommand` run a command. */
+export interface RunCommandOptions {
+  /**
+   * Time between SIGTERM and SIGKILL when the command is stopped, in milliseconds.
+   *
+   * @default KILL_GRACE_MS
+   */
+  killGraceMs?: number;
+  /** Applied to every output line, output value and error message. Default: none. */
+  redact?: Redact;
+  /** Where the attempt's output lines are kept. Default: nowhere. */
+  log?: AttemptLog;
+  /**
+   * A stopped command settles once its process group is gone, not as soon as it is signalled
+   * (a worker takes its next attempt only then).
+   *
+   * @default false
+   */
+  settleOnExit?: boolean;
+}
+
+/** How `shellJob` runs its command. */
+export interface ShellJobOptions extends Omit<RunCommandOptions, 'log'> {
+  /** The command this attempt runs, once its expressions are replaced. Default: as written. */
+  bind?: CommandBinder;
+  /** Where each attempt keeps its output lines. Default: nowhere. */
+  logs?: AttemptLogs;
 }
 
 /**
@@ -119,10 +162,14 @@ export async function runCommand(
   run: ShellRun,
   cwd: string,
   { signal, report }: Pick<JobRunContext, 'signal' | 'report'>,
-  killGraceMs = KILL_GRACE_MS,
-  redact: Redact = (text) => text,
-  log?: AttemptLog,
+  options: RunCommandOptions = {},
 ): Promise<Outputs> {
+  const {
+    killGraceMs = KILL_GRACE_MS,
+    redact = (text: string) => text,
+    log,
+    settleOnExit = false,
+  } = options;
   const outputFile = createOutputFile();
   const exited = new Promise<void>((resolve, reject) => {
     // Redacted before it is shortened, so that no part of a secret is left.
@@ -145,7 +192,7 @@ export async function runCommand(
       signalGroup(child.pid, 'SIGTERM');
       killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
       killTimer.unref();
-      reject(signal.reason);
+      if (!settleOnExit) reject(signal.reason);
     };
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
@@ -177,7 +224,8 @@ export async function runCommand(
     child.on('close', (code, killedBy) => {
       clearTimeout(killTimer);
       signal.removeEventListener('abort', stop);
-      if (code === 0) resolve();
+      if (settleOnExit && signal.aborted) reject(signal.reason);
+      else if (code === 0) resolve();
       else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
       else reject(new Error(`"${label}" exited with code ${code}`));
     });
@@ -215,7 +263,7 @@ export function shellVerify(
   redact?: Redact,
   bind?: CommandBinder,
 ): (output: unknown, ctx: { jobId: string; attempt: number }) => Promise<string[]> {
-  const job = shellJob(run, cwd, KILL_GRACE_MS, redact, bind);
+  const job = shellJob(run, cwd, { redact, bind });
   return async (_output, { jobId, attempt }) => {
     const lines: string[] = [];
     try {

@@ -28,12 +28,17 @@ export interface RestoredPlan {
  * of a retry delay is waited out from `now`. The journal may end inside a group of records written
  * together: what the lost records said is derived again from the ones kept.
  */
-export function restorePlan(stored: StoredPlan, now: number): RestoredPlan {
+export function restorePlan(
+  stored: StoredPlan,
+  now: number,
+  /** Attempts still under way elsewhere (on a queue's workers): they go on, not interrupted. */
+  adopted: ReadonlySet<string> = new Set(),
+): RestoredPlan {
   const fold = JournalFold.of(stored);
   const kept = fold.copy(); // the fold's own state becomes the plan's live state below
   const { context, retryAt, finished, seq } = fold.state;
   // Facts of a command whose records the crash cut off are recorded first, as they happened first.
-  const records = [...fold.owedRecords(), ...resumeInFlight(context, retryAt, now)];
+  const records = [...fold.owedRecords(), ...resumeInFlight(context, retryAt, now, adopted)];
   settleDependents(context, records);
   rebuildDerived(context, records);
   return { context, fold: kept, records, finished, lastSeq: seq };
@@ -44,10 +49,15 @@ function resumeInFlight(
   ctx: PlanContext,
   retryAt: Readonly<Record<string, number>>,
   now: number,
+  adopted: ReadonlySet<string>,
 ): PlanRecord[] {
   const records: PlanRecord[] = [];
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
+    if (job.status === 'running' && adopted.has(job.attemptId!)) {
+      // Its job actor starts again in `running`, on the same attempt (see rebuildDerived).
+      continue;
+    }
     if (job.status === 'running' || job.status === 'verifying') {
       records.push({ type: 'attempt-interrupted', jobId: id, attemptId: job.attemptId! });
       if (job.onInterrupt === 'hold') {
@@ -182,7 +192,7 @@ function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
     }
     if (job.status === 'queued') pushReady(ctx.ready, job.priority, job.index);
     if (job.status === 'awaitingIntegration') pushReady(ctx.awaiting, -(job.rank ?? 0), job.index);
-    if (job.status === 'retrying') {
+    if (job.status === 'retrying' || job.status === 'running') {
       job.slot = `slot-${ctx.slotCount++}`;
       ctx.live++;
       ctx.toLaunch.push(id);

@@ -32,10 +32,13 @@ function abortReason(input: AttemptInput, why: AbortWhy, detail?: string): Error
 }
 
 function failed(error: unknown): AttemptEvent {
+  const info = toErrorInfo(error);
   return {
     type: 'ATTEMPT_FAILED',
-    error: toErrorInfo(error),
+    error: info,
     retryable: !(error instanceof NonRetryableError),
+    // A queue's attempt whose worker died: not the job's code failing, and told apart.
+    ...(info.code === 'WORKER_LOST' ? { kind: 'worker_lost' as const } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
+import { JournalFold } from '../persistence/journal-fold.js';
 import { restorePlan } from '../persistence/restore.js';
-import type { Store } from '../persistence/store.js';
+import type { Store, StoredPlan } from '../persistence/store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { systemClock } from '../shared/clock.js';
@@ -28,10 +29,19 @@ import { type Orchestrator, type OrchestratorOptions, runOrchestrator } from './
  * holds is refused with a `StateLockedError` naming the owner, before anything is read. The
  * store is relinquished again when resuming fails, and once the resumed plan has settled.
  */
+export interface ResumeOptions extends Omit<OrchestratorOptions, 'store'> {
+  /**
+   * Given the attempt ids that were running when the plan stopped, answers those still under way
+   * or finished elsewhere (a queue's workers: `AttemptQueue.adoptable`). Those are adopted: their
+   * job waits for the same attempt's outcome instead of running again. Default: none.
+   */
+  adopt?: (attemptIds: readonly string[]) => Promise<ReadonlySet<string>>;
+}
+
 export async function resumeOrchestrator(
   plan: PlanSpec,
   store: Store,
-  options: Omit<OrchestratorOptions, 'store'> = {},
+  options: ResumeOptions = {},
 ): Promise<Orchestrator> {
   checkOrchestratorOptions(options);
   const issues = findPlanIssues(plan);
@@ -52,7 +62,7 @@ export async function resumeOrchestrator(
 async function resumeOwned(
   plan: PlanSpec,
   store: Store,
-  options: Omit<OrchestratorOptions, 'store'>,
+  options: ResumeOptions,
 ): Promise<Orchestrator> {
   const stored = await store.load();
   const where = (store as { path?: string }).path ?? 'the store';
@@ -64,7 +74,7 @@ async function resumeOwned(
     );
   }
   const clock = options.clock ?? systemClock;
-  const restored = restorePlan(stored, clock.now());
+  const restored = restorePlan(stored, clock.now(), await adoptedOf(stored, options.adopt));
   if (restored.finished) {
     throw new PlanFinishedError(plan.id, restored.finished);
   }
@@ -81,4 +91,18 @@ async function resumeOwned(
     fold: restored.fold,
   };
   return runOrchestrator(plan, input, { ...options, store }, resumption);
+}
+
+/** The attempts that were running when the plan stopped and that `adopt` says go on elsewhere. */
+async function adoptedOf(
+  stored: StoredPlan,
+  adopt: ResumeOptions['adopt'],
+): Promise<ReadonlySet<string>> {
+  if (!adopt) return new Set();
+  const { context } = JournalFold.of(stored).state;
+  const running = context.order
+    .map((id) => context.jobs[id]!)
+    .filter((job) => job.status === 'running' && job.attemptId !== null)
+    .map((job) => job.attemptId!);
+  return running.length === 0 ? new Set() : adopt(running);
 }

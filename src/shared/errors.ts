@@ -21,6 +21,7 @@ export type OrchestratorErrorCode =
   | 'CONTROL_NO_ANSWER'
   | RedisStoreErrorCode
   | InspectorErrorCode
+  | RemoteErrorCode
   /** Command line only: options that cannot go together, or one missing its partner. */
   | 'USAGE'
   /** Command line only: no plan of that id is kept in this Redis. */
@@ -344,6 +345,25 @@ export class RedisStoreError extends OrchestratorError {
   declare readonly code: RedisStoreErrorCode;
 
   constructor(code: RedisStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export type RemoteErrorCode =
+  /** A job names a handler the worker that took its attempt has not registered. */
+  | 'UNKNOWN_HANDLER'
+  /** The worker running an attempt stopped answering more often than the stall limit allows. */
+  | 'WORKER_LOST'
+  /** A worker and a coordinator speak different versions of the queue protocol. */
+  | 'WORKER_PROTOCOL'
+  /** An option of an attempt queue or a worker is out of bounds. */
+  | 'QUEUE_OPTION';
+
+/** An attempt could not run on a worker, or a queue or worker was set up wrongly. */
+export class RemoteAttemptError extends OrchestratorError {
+  declare readonly code: RemoteErrorCode;
+
+  constructor(code: RemoteErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }

@@ -26,11 +26,9 @@ describe('shell jobs', () => {
     ].join(' ');
     const controller = new AbortController();
     let grandchild = 0;
-    const job = shellJob(
-      { command: process.execPath, args: ['-e', script] },
-      process.cwd(),
-      200,
-    )({
+    const job = shellJob({ command: process.execPath, args: ['-e', script] }, process.cwd(), {
+      killGraceMs: 200,
+    })({
       jobId: 'tree',
       attempt: 1,
       attemptId: 'tree#1',
@@ -77,7 +75,9 @@ describe('shell jobs', () => {
 describe('a shell job whose folder went away', () => {
   it('fails saying the folder is missing, not that the command was not found', async () => {
     const cwd = join(tmpdir(), `plan-orchestrator-gone-${process.pid}`);
-    const job = shellJob({ command: process.execPath, args: ['-e', ''] }, cwd, 200);
+    const job = shellJob({ command: process.execPath, args: ['-e', ''] }, cwd, {
+      killGraceMs: 200,
+    });
     const attempt = job({
       jobId: 'gone',
       attempt: 1,

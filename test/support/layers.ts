@@ -12,6 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/plan'],
   ['src/persistence'],
   ['src/runtime'],
+  ['src/remote'],
   ['src/observe'],
   ['src/inspector'],
   ['src/cli', 'src/testing', 'src/otel'],

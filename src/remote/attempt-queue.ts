@@ -1,0 +1,265 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { toErrorInfo } from '../../machines/errors.js';
+import type { RedisConnection } from '../persistence/redis-connection.js';
+import type { JobRun } from '../plan/types.js';
+import { RemoteAttemptError } from '../shared/errors.js';
+import {
+  type AttemptJobData,
+  type CancelMessage,
+  cancelChannelOf,
+  decodeFailure,
+  PROTOCOL_VERSION,
+  queueJobIdOf,
+} from './protocol.js';
+import { DEFAULT_QUEUE_PREFIX, queueClient } from './queue-connection.js';
+import { remoteError } from './remote-error.js';
+
+export interface AttemptQueueOptions {
+  /** The Redis that holds the queue. */
+  connection: RedisConnection;
+  /** The BullMQ queue the attempts go to; workers started with the same name take them. */
+  queue: string;
+  /** BullMQ's key prefix. Default `bull`, BullMQ's own. */
+  prefix?: string;
+  /**
+   * How long a finished attempt stays in BullMQ, in seconds, so that a coordinator that
+   * restarts can adopt its result. Integer, 60 to 2,592,000 (30 days). Default 86,400 (a day).
+   */
+  keepFinishedSeconds?: number;
+}
+
+/** Where an attempt ended on a worker, as the coordinator hears it. */
+type Outcome = { ok: true; output: unknown } | { ok: false; failedReason: string };
+
+interface Waiting {
+  settle(outcome: Outcome): void;
+  report(progress: unknown): void;
+  /** When BullMQ had the attempt (its add resolved); null before. */
+  addedAt: number | null;
+}
+
+/**
+ * How often attempts waited for longer than this are looked up in BullMQ, in ms: queue events are
+ * a capped stream, and a coordinator that falls far enough behind it (or loses its connection for
+ * a while) misses some. The look-up reads their outcome instead.
+ */
+const SWEEP_MS = 5_000;
+/** Queue events kept in the stream (BullMQ's default is 10,000): room for a coordinator behind. */
+const EVENTS_KEPT = 100_000;
+
+/** What the attempts of one plan run need from the queue. */
+export interface AttemptQueue {
+  readonly name: string;
+  /**
+   * The `run` of a job whose attempts run on the queue's workers, by the handler named
+   * `handler`. `runKey` tells the attempts of this plan run apart from others on the queue.
+   */
+  runOf(runKey: string, handler: string): JobRun;
+  /**
+   * Of these attempts of the run `runKey`, those BullMQ still has (waiting, running or
+   * finished): a resumed coordinator adopts them (`resumeOrchestrator`'s `adopt`) instead of
+   * running them again.
+   */
+  adoptable(runKey: string, attemptIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** How many workers are connected to the queue now (BullMQ's `getWorkersCount`). */
+  workerCount(): Promise<number>;
+  /** Closes the queue's connections; attempts still under way are left to their workers. */
+  close(): Promise<void>;
+}
+
+const MIN_KEEP_S = 60;
+const MAX_KEEP_S = 2_592_000;
+const DEFAULT_KEEP_S = 86_400;
+
+/**
+ * Dispatches attempts to BullMQ: one BullMQ job per attempt, whose id is derived from the plan
+ * and the attempt (so that adding it again is a no-op), with BullMQ's own retries off (the job's
+ * retry policy governs). Outcomes and progress come back through BullMQ's queue events; a
+ * stopped attempt (timeout, skip, cancel) is canceled on whichever worker runs it through a
+ * Redis channel every worker of the queue listens to.
+ */
+export async function createAttemptQueue(options: AttemptQueueOptions): Promise<AttemptQueue> {
+  const keep = options.keepFinishedSeconds ?? DEFAULT_KEEP_S;
+  if (!Number.isInteger(keep) || keep < MIN_KEEP_S || keep > MAX_KEEP_S) {
+    throw new RemoteAttemptError(
+      'QUEUE_OPTION',
+      `keepFinishedSeconds must be an integer from ${MIN_KEEP_S} to ${MAX_KEEP_S}; got ${String(keep)}`,
+    );
+  }
+  const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const name = options.queue;
+  const client = queueClient(options.connection, true);
+  const queue = new Queue<AttemptJobData>(name, {
+    connection: client,
+    prefix,
+    streams: { events: { maxLen: EVENTS_KEPT } },
+  });
+  // BullMQ closes no connection it was given: this one is disconnected on close, as `client` is.
+  const eventsClient = client.duplicate();
+  const events = new QueueEvents(name, { connection: eventsClient, prefix });
+  /** Attempts a restarted coordinator found in BullMQ (`adoptable`): their outcome may be in already. */
+  const adopted = new Set<string>();
+  const waiting = new Map<string, Waiting>();
+  /** Attempts canceled before a worker took them: told again once one does. */
+  const canceled = new Map<string, CancelMessage>();
+  const channel = cancelChannelOf(prefix, name);
+
+  events.on('completed', ({ jobId, returnvalue }) => {
+    canceled.delete(jobId);
+    waiting.get(jobId)?.settle({ ok: true, output: returnvalue });
+  });
+  events.on('failed', ({ jobId, failedReason }) => {
+    canceled.delete(jobId);
+    waiting.get(jobId)?.settle({ ok: false, failedReason });
+  });
+  events.on('removed', ({ jobId }) => {
+    canceled.delete(jobId);
+  });
+  events.on('progress', ({ jobId, data }) => {
+    waiting.get(jobId)?.report(data);
+  });
+  events.on('active', ({ jobId }) => {
+    const message = canceled.get(jobId);
+    if (message) void publishCancel(message);
+  });
+  events.on('error', () => {
+    // ioredis reconnects on its own; an event missed meanwhile is made up for by the sweep.
+  });
+  await events.waitUntilReady();
+  await queue.waitUntilReady();
+
+  const publishCancel = (message: CancelMessage) =>
+    client.publish(channel, JSON.stringify(message)).catch(() => undefined);
+
+  const cancel = async (queueJobId: string, reason: unknown) => {
+    const message: CancelMessage = { queueJobId, reason: toErrorInfo(reason) };
+    canceled.set(queueJobId, message);
+    await publishCancel(message);
+    // A job no worker took yet is simply taken off the queue; a running one cannot be (locked).
+    await queue.remove(queueJobId).catch(() => 0);
+  };
+
+  /** An attempt that already ended is read back: its queue events went by unheard. */
+  const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
+    const job = await queue.getJob(queueJobId);
+    if (!job) return { ok: false, failedReason: GONE };
+    const state = await job.getState();
+    if (state === 'completed') return { ok: true, output: job.returnvalue };
+    if (state === 'failed') return { ok: false, failedReason: job.failedReason };
+    return null;
+  };
+
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    const due = Date.now() - SWEEP_MS;
+    const late = [...waiting].filter(([, w]) => w.addedAt !== null && w.addedAt <= due);
+    Promise.all(
+      late.map(([id, w]) =>
+        finishedOutcome(id).then(
+          (outcome) => outcome && w.settle(outcome),
+          () => undefined,
+        ),
+      ),
+    ).finally(() => {
+      sweeping = false;
+    });
+  }, SWEEP_MS);
+  sweep.unref();
+
+  const runOf =
+    (runKey: string, handler: string): JobRun =>
+    ({ jobId, attempt, attemptId, input, needs, signal, report }) =>
+      new Promise((resolve, reject) => {
+        const queueJobId = queueJobIdOf(runKey, attemptId);
+        const settle = (outcome: Outcome) => {
+          if (!waiting.delete(queueJobId)) return;
+          signal.removeEventListener('abort', stop);
+          if (outcome.ok) resolve(outcome.output);
+          else reject(failureOf(outcome.failedReason, attemptId, name));
+        };
+        const stop = () => {
+          waiting.delete(queueJobId);
+          reject(signal.reason);
+          void cancel(queueJobId, signal.reason);
+        };
+        const entry: Waiting = { settle, report, addedAt: null };
+        waiting.set(queueJobId, entry);
+        if (signal.aborted) return stop();
+        signal.addEventListener('abort', stop, { once: true });
+        const data: AttemptJobData = {
+          protocol: PROTOCOL_VERSION,
+          planId: runKey,
+          jobId,
+          attempt,
+          attemptId,
+          handler,
+          input: input ?? null,
+          needs,
+        };
+        queue
+          .add(jobId, data, {
+            jobId: queueJobId,
+            attempts: 1,
+            removeOnComplete: { age: keep },
+            removeOnFail: { age: keep },
+          })
+          .then(() => {
+            entry.addedAt = Date.now();
+            return adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null;
+          })
+          .then(
+            (outcome) => {
+              if (outcome) settle(outcome);
+            },
+            (error: unknown) => {
+              if (!waiting.has(queueJobId)) return;
+              waiting.delete(queueJobId);
+              signal.removeEventListener('abort', stop);
+              reject(error);
+            },
+          );
+      });
+
+  const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
+    const found = await Promise.all(
+      attemptIds.map((id) => queue.getJob(queueJobIdOf(runKey, id)).then((job) => !!job)),
+    );
+    const kept = attemptIds.filter((_, i) => found[i]);
+    for (const id of kept) adopted.add(queueJobIdOf(runKey, id));
+    return new Set(kept);
+  };
+
+  return {
+    name,
+    runOf,
+    adoptable,
+    workerCount: () => queue.getWorkersCount(),
+    async close() {
+      clearInterval(sweep);
+      await events.close();
+      await queue.close();
+      eventsClient.disconnect();
+      client.disconnect();
+    },
+  };
+}
+
+/** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
+const GONE = 'the queue no longer has it';
+
+function failureOf(failedReason: string, attemptId: string, queue: string): Error {
+  const failure = decodeFailure(failedReason);
+  if (failure) return remoteError(failure);
+  // BullMQ's own reason: the only one an attempt can end with without our worker saying so is
+  // the stalled-job limit (its worker died or stopped answering too often).
+  return remoteError({
+    retryable: true,
+    error: {
+      name: 'RemoteAttemptError',
+      code: 'WORKER_LOST',
+      message: `Attempt "${attemptId}" lost its worker on queue "${queue}" (${failedReason}); the job's retry policy decides whether it runs again`,
+    },
+  });
+}

@@ -1,0 +1,71 @@
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { node, planFile } from '../cli/jobs.js';
+import { cli } from '../cli/run-cli.js';
+import { queueFixture } from './queue-fixture.js';
+
+const t = queueFixture();
+
+describe('run --queue: attempts run on worker processes', () => {
+  it('spreads jobs over two workers, reports their output lines, and the plan completes', async () => {
+    const workers = [await t.worker('builds', 'w1'), await t.worker('builds', 'w2')];
+    const file = await planFile(t.dir, 'plan.json', {
+      id: 'spread',
+      maxParallel: 2,
+      jobs: [
+        { id: 'a', run: t.waitsForGo('a') },
+        { id: 'b', run: t.waitsForGo('b') },
+        { id: 'c', dependsOn: ['a', 'b'], run: node("console.log('c done')") },
+      ],
+    });
+    const run = cli([
+      'run',
+      file,
+      '--redis',
+      t.server.url,
+      '--queue',
+      'builds',
+      '--reporter',
+      'plain',
+    ]);
+    // One attempt at a time on each worker: both waiting at once means one runs on each.
+    await Promise.all(workers.map((worker) => worker.line(/^started spread [ab]#1$/)));
+    await writeFile(t.go, '');
+    const result = await run;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/a \| ready/);
+    expect(result.stdout).toMatch(/c \| c done/);
+    const started = workers.map((worker) => worker.lines.filter((l) => l.startsWith('started')));
+    expect(started.flat().sort()).toEqual([
+      'started spread a#1',
+      'started spread b#1',
+      'started spread c#1',
+    ]);
+  });
+
+  it('says no worker serves the queue while jobs wait there, until a worker starts and runs them', async () => {
+    const file = await planFile(t.dir, 'plan.json', {
+      id: 'late-worker',
+      jobs: [{ id: 'only', run: node("console.log('ran')") }],
+    });
+    let noWorker!: () => void;
+    const told = new Promise<void>((resolve) => {
+      noWorker = resolve;
+    });
+    const result = cli(
+      ['run', file, '--redis', t.server.url, '--queue', 'later', '--reporter', 'plain'],
+      {
+        onStderr: (stderr) => {
+          if (stderr.includes('no worker on queue later seen for 5 s\n')) noWorker();
+        },
+      },
+    );
+    await told;
+    const worker = await t.worker('later', 'late');
+    const ended = await result;
+    expect(ended.code).toBe(0);
+    expect(ended.stdout).toMatch(/only \| ran/);
+    expect(await worker.line(/^started late-worker/)).toBe('started late-worker only#1');
+  });
+});
