@@ -17,6 +17,16 @@ export const shellHandler: Handler = (ctx) => {
 
 /** A plan file's shell job as work for the queue's workers; undefined for any other `run`. */
 export function shellWork(run: JobRun): RemoteWork | undefined {
-  const inputOf = shellWorkOf(run);
-  return inputOf && { handler: SHELL_HANDLER, inputOf };
+  const shell = shellWorkOf(run);
+  if (!shell) return undefined;
+  // The worker sees the secrets it runs with; what comes back is redacted as a local job's is.
+  const redact = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? shell.redact(value)
+      : Array.isArray(value)
+        ? value.map(redact)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item)]))
+          : value;
+  return { handler: SHELL_HANDLER, inputOf: shell.workOf, redact };
 }

@@ -33,11 +33,17 @@ export interface ShellWork {
   killGraceMs: number;
 }
 
-/** The command behind each shell job's `run`, as it runs for an attempt, to send to a worker. */
-const shellWorks = new WeakMap<JobRun, (ctx: JobRunContext) => ShellWork>();
+/** A shell job's command as it runs for an attempt, and how its output is redacted. */
+export interface ShellJobWork {
+  workOf: (ctx: JobRunContext) => ShellWork;
+  redact: Redact;
+}
 
-/** What a shell job made by `shellJob` runs for an attempt, as data; undefined for other jobs. */
-export function shellWorkOf(run: JobRun): ((ctx: JobRunContext) => ShellWork) | undefined {
+/** The command behind each shell job's `run`, to send to a worker. */
+const shellWorks = new WeakMap<JobRun, ShellJobWork>();
+
+/** What a shell job made by `shellJob` runs, as data; undefined for any other `run`. */
+export function shellWorkOf(run: JobRun): ShellJobWork | undefined {
   return shellWorks.get(run);
 }
 
@@ -121,7 +127,10 @@ export function shellJob(run: ShellRun, cwd: string, options: ShellJobOptions = 
     return Object.keys(outputs).length > 0 ? { exitCode: 0, outputs } : { exitCode: 0 };
   };
   const killGraceMs = options.killGraceMs ?? KILL_GRACE_MS;
-  shellWorks.set(job, (ctx) => ({ ...bound(ctx), killGraceMs }));
+  shellWorks.set(job, {
+    workOf: (ctx) => ({ ...bound(ctx), killGraceMs }),
+    redact: options.redact ?? ((text) => text),
+  });
   return job;
 }
 

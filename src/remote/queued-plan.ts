@@ -38,6 +38,8 @@ export interface QueuedPlanOptions {
 export interface RemoteWork {
   handler: string;
   inputOf: (ctx: JobRunContext) => unknown;
+  /** Applied to each progress report and to the output before the plan sees them. */
+  redact?: (value: unknown) => unknown;
 }
 
 /**
@@ -90,7 +92,16 @@ export function queuedPlan(
     const work = typeof spec.run === 'function' ? options.asWork?.(spec.run) : undefined;
     if (work) {
       const run = queue.runOf(runKey, work.handler);
-      return { ...spec, run: (ctx: JobRunContext) => run({ ...ctx, input: work.inputOf(ctx) }) };
+      const redact = work.redact ?? ((value: unknown) => value);
+      const remote = async (ctx: JobRunContext) =>
+        redact(
+          await run({
+            ...ctx,
+            input: work.inputOf(ctx),
+            report: (progress) => ctx.report(redact(progress)),
+          }),
+        );
+      return { ...spec, run: remote };
     }
     if (typeof spec.run === 'function') {
       issues.push({

@@ -68,4 +68,39 @@ describe('run --queue: attempts run on worker processes', () => {
     expect(ended.stdout).toMatch(/only \| ran/);
     expect(await worker.line(/^started late-worker/)).toBe('started late-worker only#1');
   });
+
+  it('passes outputs from one remote job to the next and keeps secrets redacted in what comes back', async () => {
+    await t.worker('secrets', 'w1');
+    const writeOutputs = [
+      "const { appendFileSync } = require('fs');",
+      "appendFileSync(process.env.PLAN_OUTPUT, 'version=1.2.3\\ntoken=' + process.env.TOKEN + '\\n');",
+      "console.log('token is ' + process.env.TOKEN);",
+    ].join(' ');
+    const file = await planFile(t.dir, 'plan.json', {
+      id: 'remote-outputs',
+      jobs: [
+        {
+          id: 'make',
+          run: { ...node(writeOutputs), env: { TOKEN: { fromEnv: 'REMOTE_TOKEN' } } },
+        },
+        {
+          id: 'use',
+          dependsOn: ['make'],
+          run: {
+            command: process.execPath,
+            args: ['-e', 'console.log(process.argv[1])', 'got ${{ needs.make.outputs.version }}'],
+          },
+        },
+      ],
+    });
+    const result = await cli(
+      ['run', file, '--redis', t.server.url, '--queue', 'secrets', '--reporter', 'jsonl'],
+      { env: { ...process.env, REMOTE_TOKEN: 's3cr3t-value' } },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('token is ***');
+    expect(result.stdout).toContain('got 1.2.3');
+    expect(result.stdout).toContain('"token":"***"');
+    expect(result.stdout).not.toContain('s3cr3t-value');
+  });
 });
