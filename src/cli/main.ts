@@ -17,6 +17,7 @@ import {
 } from '../shared/errors.js';
 import { controlCommand, sendControl } from './control.js';
 import { EXIT } from './output.js';
+import { selects } from './plan-subset.js';
 import { graph, status, validate } from './read-commands.js';
 import { RedisDatabaseError } from './redis-connect.js';
 import { sendRedisControl } from './redis-control.js';
@@ -33,6 +34,12 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   if (problem) throw new InvalidArgumentError(problem);
   return n;
 };
+
+/** `--only a b`, `--only a,b` and `--only a --only b` alike. */
+const commaList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value.split(',').filter((id) => id !== ''),
+];
 
 /** What a person writes in `--reason`: recorded in the journal, so kept short. */
 const MAX_REASON_CHARS = 4096;
@@ -124,8 +131,23 @@ export function program(): Command {
     .option(leaseFlag, leaseHelp, leaseMs)
     .addOption(reporter)
     .option('--allow-outside-cwd', "let jobs run in folders outside the plan file's folder")
+    .option(
+      '--dry-run',
+      'check the plan, print the order jobs would start in and their commands, run nothing',
+    )
+    .option(
+      '--only <job...>',
+      'run only these jobs (space- or comma-separated) and the jobs they depend on',
+      commaList,
+    )
+    .option(
+      '--from <job>',
+      'run this job and every job after it; the jobs it depends on count as done',
+    )
     .action((file, options) => {
       result = (async () => {
+        // A rehearsal reads the plan file only: no state folder, no Redis.
+        if (options.dryRun) return run(file, options);
         if (options.redis === undefined) {
           leaseNeedsRedis('run', options);
           return run(file, options);
@@ -133,6 +155,11 @@ export function program(): Command {
         if (options.stateDir !== undefined) {
           throw new UsageError(
             'run: give --state-dir or --redis, not both (a plan is kept in one place)',
+          );
+        }
+        if (selects(options)) {
+          throw new UsageError(
+            'run: --only and --from go with --state-dir or no store, not with --redis',
           );
         }
         return runRedis(file, parseRedisUrl(options.redis), options);

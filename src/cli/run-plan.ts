@@ -1,12 +1,15 @@
+import { dirname, resolve } from 'node:path';
 import { startInspector } from '../inspector/server.js';
 import { FileStore } from '../persistence/file-store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { resumeOrchestrator } from '../runtime/resume.js';
 import { openControl } from './control.js';
+import { rehearsal } from './dry-run.js';
 import { freezer } from './freeze.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
+import { type Selection, selectJobs } from './plan-subset.js';
 import {
   jsonlReporter,
   plainReporter,
@@ -149,21 +152,27 @@ export interface InspectFlags {
 
 export async function run(
   file: string,
-  options: InspectFlags & {
-    maxParallel?: number;
-    mode?: PlanSpec['mode'];
-    stateDir?: string;
-    reporter: ReporterKind;
-    allowOutsideCwd?: boolean;
-  },
+  options: InspectFlags &
+    Selection & {
+      maxParallel?: number;
+      mode?: PlanSpec['mode'];
+      stateDir?: string;
+      reporter: ReporterKind;
+      allowOutsideCwd?: boolean;
+      dryRun?: boolean;
+    },
 ) {
   const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
   planOrExit(loaded);
   const plan: PlanSpec = {
-    ...loaded.plan,
+    ...selectJobs(loaded.plan, loaded.jobRuns, options),
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
   };
+  if (options.dryRun) {
+    out(rehearsal(plan, loaded.jobRuns, dirname(resolve(file))));
+    return EXIT.completed;
+  }
   if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir && !options.inspect) {
     process.stderr.write(
       `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons)\n`,
@@ -171,7 +180,7 @@ export async function run(
     return EXIT.usage;
   }
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
-  if (store) await claimNewStateFolder(store, file, loaded.source, plan);
+  if (store) await claimNewStateFolder(store, file, loaded.source, plan, options);
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
@@ -229,7 +238,7 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   const loaded = parsePlanText(source, meta.file, meta.planDir, { allowOutsideCwd: true });
   planOrExit(loaded);
   const plan: PlanSpec = {
-    ...loaded.plan,
+    ...selectJobs(loaded.plan, loaded.jobRuns, meta),
     ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
     ...(meta.mode ? { mode: meta.mode } : {}),
   };

@@ -4,6 +4,7 @@ import { liveOwnerOf, lockedBy } from '../persistence/folder-lock.js';
 import { checkStateFile, readStateFile, writePrivateFile } from '../persistence/private-file.js';
 import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../shared/errors.js';
+import type { Selection } from './plan-subset.js';
 
 /**
  * The state folder of `run --state-dir`: the journal, the plan file and its options (for
@@ -23,6 +24,7 @@ export async function claimNewStateFolder(
   file: string,
   source: string,
   plan: PlanSpec,
+  selection: Selection = {},
 ): Promise<void> {
   const stateDir = store.dir;
   const refuseIfHoldsPlan = async () => {
@@ -48,6 +50,9 @@ export async function claimNewStateFolder(
       planDir: dirname(resolve(file)),
       maxParallel: plan.maxParallel,
       mode: plan.mode,
+      // The jobs run picked, so that resume goes on with the same ones.
+      ...(selection.only?.length ? { only: selection.only } : {}),
+      ...(selection.from !== undefined ? { from: selection.from } : {}),
     };
     await writePrivateFile(join(stateDir, PLAN_SOURCE), source);
     await writePrivateFile(join(stateDir, PLAN_META), JSON.stringify(meta));
@@ -69,6 +74,10 @@ export interface PlanMeta {
   planDir: string;
   maxParallel?: number;
   mode?: PlanSpec['mode'];
+  /** `run --only`: the jobs picked. */
+  only?: string[];
+  /** `run --from`: the job the run started from. */
+  from?: string;
 }
 
 /** The plan file and options `run --state-dir` stored; anything else is a `RestoreError`. */
@@ -104,7 +113,7 @@ export function metaProblem(meta: unknown): string | null {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     return `it holds ${JSON.stringify(meta)}, not the plan's options (an object)`;
   }
-  const { file, planDir, maxParallel, mode } = meta as Record<string, unknown>;
+  const { file, planDir, maxParallel, mode, only, from } = meta as Record<string, unknown>;
   if (typeof file !== 'string') return 'it has no "file" (the path of the plan file)';
   if (typeof planDir !== 'string') return 'it has no "planDir" (the plan file\'s folder)';
   if (
@@ -115,6 +124,12 @@ export function metaProblem(meta: unknown): string | null {
   }
   if (mode !== undefined && !['autopilot', 'copilot', 'supervisor'].includes(mode as string)) {
     return `its "mode" is ${JSON.stringify(mode)}, not autopilot, copilot or supervisor`;
+  }
+  if (only !== undefined && !(Array.isArray(only) && only.every((id) => typeof id === 'string'))) {
+    return `its "only" is ${JSON.stringify(only)}, not a list of job ids`;
+  }
+  if (from !== undefined && typeof from !== 'string') {
+    return `its "from" is ${JSON.stringify(from)}, not a job id`;
   }
   return null;
 }
