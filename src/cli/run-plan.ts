@@ -21,6 +21,7 @@ import { killAllNow, terminateAll } from './shell-job.js';
 import { claimNewStateFolder, readStateFolder, refuseLiveOwner } from './state-folder.js';
 import { onStopSignal } from './stop-signals.js';
 import { strandedMessage } from './stranded.js';
+import { askAtCheckpoints, attachedToTerminal } from './terminal-decisions.js';
 
 /** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
 
@@ -48,15 +49,26 @@ export async function drive(
   durable: DurableRun | null,
   flags: InspectFlags = {},
 ): Promise<number> {
-  const steerable = durable !== null || flags.inspect !== undefined;
+  const atTerminal = attachedToTerminal();
+  const steerable = durable !== null || flags.inspect !== undefined || atTerminal;
   // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
   let reporting = true;
-  orchestrator.events$.subscribe((record) => {
-    if (reporting) reporter.record(record);
-  });
-  orchestrator.view$.subscribe((view) => {
-    if (reporting) reporter.view(view);
-  });
+  // While a question at the terminal waits for its answer, the view waits behind it.
+  let held: Array<() => void> | null = null;
+  const report = (show: () => void) => {
+    if (!reporting) return;
+    if (held) held.push(show);
+    else show();
+  };
+  orchestrator.events$.subscribe((record) => report(() => reporter.record(record)));
+  orchestrator.view$.subscribe((view) => report(() => reporter.view(view)));
+  const questions = atTerminal
+    ? askAtCheckpoints(orchestrator, (hold) => {
+        const waiting = held;
+        held = hold ? (held ?? []) : null;
+        if (!hold) for (const show of waiting ?? []) show();
+      })
+    : null;
   let decided = false;
   let outcome!: (code: Promise<number>) => void;
   const ended = new Promise<number>((resolve) => {
@@ -66,6 +78,7 @@ export async function drive(
   const decide = (code: () => Promise<number>) => {
     if (decided) return;
     decided = true;
+    questions?.close();
     outcome(code().finally(() => terminateAll()));
   };
 
@@ -173,9 +186,10 @@ export async function run(
     out(rehearsal(plan, loaded.jobRuns, dirname(resolve(file))));
     return EXIT.completed;
   }
-  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir && !options.inspect) {
+  const steerable = options.stateDir || options.inspect || attachedToTerminal();
+  if (plan.mode && plan.mode !== 'autopilot' && !steerable) {
     process.stderr.write(
-      `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons)\n`,
+      `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons), or run it at a terminal\n`,
     );
     return EXIT.usage;
   }
