@@ -175,7 +175,11 @@ export async function run(
       dryRun?: boolean;
     },
 ) {
-  const loaded = await loadPlanFile(file, { allowOutsideCwd: options.allowOutsideCwd === true });
+  const loaded = await loadPlanFile(file, {
+    allowOutsideCwd: options.allowOutsideCwd === true,
+    // A rehearsal reads no secret: their names are shown, their form checked.
+    ...(options.dryRun ? { environment: null } : {}),
+  });
   planOrExit(loaded);
   const plan: PlanSpec = {
     ...selectJobs(loaded.plan, loaded.jobRuns, options),

@@ -65,6 +65,18 @@ describe('run --dry-run', () => {
     expect(result.stdout).toContain('  step 1: urgent, a\n  step 2: b, c\n  step 3: d\n');
   });
 
+  it('needs no secret: a fromEnv value is shown by its name', async () => {
+    await writeFile(
+      file,
+      'id: secret\njobs:\n  - { id: a, run: { command: "true", env: { TOKEN: { fromEnv: DRY_RUN_UNSET_TOKEN } } } }\n',
+    );
+    const env = { ...process.env };
+    delete env.DRY_RUN_UNSET_TOKEN;
+    const result = await cli(['run', file, '--dry-run'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('  a: true\n    env TOKEN=<from $DRY_RUN_UNSET_TOKEN>\n');
+  });
+
   it('reports the problems of a plan file and exits 2, as run does', async () => {
     await writeFile(
       file,
