@@ -72,7 +72,9 @@ function dependentsOf(jobs: readonly JobSpec[], start: string): Set<string> {
   const dependents = new Map<string, string[]>();
   for (const job of jobs) {
     for (const dep of job.dependsOn ?? []) {
-      dependents.set(dep, [...(dependents.get(dep) ?? []), job.id]);
+      const list = dependents.get(dep);
+      if (list) list.push(job.id);
+      else dependents.set(dep, [job.id]);
     }
   }
   const chosen = new Set<string>();
