@@ -96,6 +96,8 @@ export function askAtCheckpoints(
   const lines = new Map<string, string[]>();
   orchestrator.events$.subscribe((record) => {
     if (record.type === 'attempt-started') lines.set(record.jobId, []);
+    // Only a job that stops the plan has its lines shown: a succeeded one's are let go.
+    if (record.type === 'job-succeeded') lines.delete(record.jobId);
     if (record.type !== 'job-progress') return;
     const line = (record.progress as Partial<OutputLine> | null)?.line;
     if (typeof line !== 'string') return;
