@@ -31,7 +31,8 @@ function readmePlans(): unknown[] {
   return [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(([, block]) => {
     const indent = /^( *)\S/m.exec(block!)![1]!.length;
     const text = block!.replace(new RegExp(`^ {${indent}}`, 'gm'), '');
-    const value = parse(text);
+    // Merge keys merged, as the loader does.
+    const value = parse(text, { merge: true });
     return indent === 0 ? value : { id: 'p', jobs: [{ id: 'j', ...value }] };
   });
 }

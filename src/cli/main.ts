@@ -21,6 +21,7 @@ import { controlCommand, sendControl } from './control.js';
 import { DEFAULT_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
 import { showLogs } from './logs-command.js';
 import { EXIT } from './output.js';
+import { selects } from './plan-subset.js';
 import { graph, status, validate } from './read-commands.js';
 import { RedisDatabaseError } from './redis-connect.js';
 import { sendRedisControl } from './redis-control.js';
@@ -39,6 +40,12 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   if (problem) throw new InvalidArgumentError(problem);
   return n;
 };
+
+/** `--only a b`, `--only a,b` and `--only a --only b` alike. */
+const commaList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value.split(',').filter((id) => id !== ''),
+];
 
 /** What a person writes in `--reason`: recorded in the journal, so kept short. */
 const MAX_REASON_CHARS = 4096;
@@ -146,8 +153,23 @@ export function program(): Command {
       `output kept per attempt of a job in the state folder, in bytes (${MIN_LOG_MAX_BYTES}-${MAX_LOG_MAX_BYTES}; default ${DEFAULT_LOG_MAX_BYTES})`,
       integer('--log-max-bytes', MIN_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES),
     )
+    .option(
+      '--dry-run',
+      'check the plan, print the order jobs would start in and their commands, run nothing',
+    )
+    .option(
+      '--only <job...>',
+      'run only these jobs (space- or comma-separated) and the jobs they depend on',
+      commaList,
+    )
+    .option(
+      '--from <job>',
+      'run this job and every job after it; the jobs it depends on count as done',
+    )
     .action((file, options) => {
       result = (async () => {
+        // A rehearsal reads the plan file only: no state folder, no Redis.
+        if (options.dryRun) return run(file, options);
         if (options.logMaxBytes !== undefined && options.stateDir === undefined) {
           throw new UsageError('run: --log-max-bytes goes with --state-dir (logs are kept there)');
         }
@@ -161,6 +183,11 @@ export function program(): Command {
         if (options.stateDir !== undefined) {
           throw new UsageError(
             'run: give --state-dir or --redis, not both (a plan is kept in one place)',
+          );
+        }
+        if (selects(options)) {
+          throw new UsageError(
+            'run: --only and --from go with --state-dir or no store, not with --redis',
           );
         }
         return runRedis(file, parseRedisUrl(options.redis), options);

@@ -20,6 +20,7 @@ import {
   jobCommand,
   verifyCommand,
 } from './plan-file-integration.js';
+import { applyReuse, sourcePath } from './plan-file-reuse.js';
 import { RUN_FIELD_ALIASES, RUN_FIELDS } from './run-fields.js';
 import { type EnvIssue, envValueProblem, type FileRun, PlanEnv } from './secret-env.js';
 import { folderProblem, type ShellRun } from './shell-job.js';
@@ -62,7 +63,14 @@ export interface LoadOptions {
 
 export type LoadedPlan =
   /** `warnings`: what is close to a size limit (see `PLAN_LIMITS`). */
-  | { ok: true; plan: PlanSpec; source: string; warnings: Diagnostic[] }
+  | {
+      ok: true;
+      plan: PlanSpec;
+      source: string;
+      warnings: Diagnostic[];
+      /** Each job's `run` as the file writes it (defaults applied, expressions unreplaced). */
+      jobRuns: ReadonlyMap<string, FileRun>;
+    }
   | { ok: false; diagnostics: Diagnostic[] };
 
 const RUN_KEYS = Object.keys(RUN_FIELDS);
@@ -133,7 +141,13 @@ export function parsePlanText(
     };
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // `<<: *anchor` merges the anchor's fields in (YAML 1.1's merge key, which 1.2 left out).
+  const doc = parseDocument(source, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: true,
+  });
   const at = (offset: number | undefined) => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { file, line, col };
@@ -185,7 +199,8 @@ export function parsePlanText(
       ],
     };
   }
-  const raw = expanded.value as Record<string, unknown> | null;
+  const reused = applyReuse(expanded.value);
+  const raw = reused.raw;
   const runIssues: RunIssue[] = [];
   const runWarnings: RunIssue[] = [];
   const envIssues: EnvIssue[] = [];
@@ -237,6 +252,7 @@ export function parsePlanText(
     jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs,
   };
   const issues = [
+    ...reused.issues.map((i) => ({ ...i, code: 'INVALID_OPTION' })),
     ...runIssues.map((i) => ({ ...i, code: i.code ?? 'INVALID_RUN' })),
     ...envIssues,
     // A job's run and verify here are commands checkRun reported on; the validator would only
@@ -251,24 +267,32 @@ export function parsePlanText(
     ...warning(w.message),
   }));
   if (issues.length > 0) {
-    return {
-      ok: false,
-      diagnostics: byPosition([
-        ...issues.map((i) => ({
-          // Messages about a key itself point at the key.
-          ...positionOf(i.path, ABOUT_KEYS.has(i.kind)),
-          code: i.code,
-          message: i.message,
-        })),
-        ...warnings,
-      ]),
-    };
+    // A value of `defaults` is reported once, where it is written, not once per job.
+    const seen = new Set<string>();
+    const located = issues.flatMap((i) => {
+      const path = sourcePath(i.path, reused.inherited);
+      const found = {
+        // Messages about a key itself point at the key.
+        ...positionOf(path, ABOUT_KEYS.has(i.kind)),
+        code: i.code,
+        message: i.message,
+      };
+      const key = formatDiagnostic(found);
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [found];
+    });
+    return { ok: false, diagnostics: byPosition([...located, ...warnings]) };
   }
+  const jobRuns = new Map(
+    (jobs as Array<{ id: string; run: FileRun }>).map((job) => [job.id, job.run] as const),
+  );
   return {
     ok: true,
     plan: candidate as unknown as PlanSpec,
     source,
     warnings: byPosition(warnings),
+    jobRuns,
   };
 }
 

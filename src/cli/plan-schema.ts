@@ -6,7 +6,7 @@ import {
   RETRY_FIELDS,
 } from '../plan/fields.js';
 import { ID_PATTERN, ID_RULE } from '../plan/validate.js';
-import { RUN_FIELDS } from './run-fields.js';
+import { DEFAULTS_FIELDS, REUSE_PREFIX, RUN_FIELDS } from './run-fields.js';
 import { VARIABLE_NAME } from './secret-env.js';
 
 type Schema = Record<string, unknown>;
@@ -63,6 +63,33 @@ function objectSchema(fields: Record<string, FieldRule>, extra: Schema = {}): Sc
 
 /** A command of a plan file (a job's `run` or `verify`, a hook, `finalize`): run without a shell unless asked. */
 function commandSchema(): Schema {
+  const properties = commandProperties();
+  return {
+    type: 'object',
+    required: ['command'],
+    properties,
+    additionalProperties: false,
+    // With shell: true the command is a shell string, and args are refused.
+    not: { required: ['shell', 'args'], properties: { shell: { const: true } } },
+  };
+}
+
+/** `x-` fields hold what the file reuses (YAML anchors); they are ignored. */
+const reuseFields = { patternProperties: { [`^${REUSE_PREFIX}`]: {} } };
+
+/** The plan file's `defaults:` for every job. */
+function defaultsSchema(): Schema {
+  const { cwd, env } = commandProperties();
+  const properties = {
+    retry: { ...fieldSchema(JOB_FIELDS.retry), description: DEFAULTS_FIELDS.retry },
+    timeoutMs: { ...fieldSchema(JOB_FIELDS.timeoutMs), description: DEFAULTS_FIELDS.timeoutMs },
+    cwd: { ...cwd, description: DEFAULTS_FIELDS.cwd },
+    env: { ...env, description: DEFAULTS_FIELDS.env },
+  } satisfies Record<keyof typeof DEFAULTS_FIELDS, Schema>;
+  return { type: 'object', properties, additionalProperties: false };
+}
+
+function commandProperties() {
   const envValue = {
     oneOf: [
       { type: 'string' },
@@ -87,14 +114,7 @@ function commandSchema(): Schema {
     },
     shell: { description: RUN_FIELDS.shell, type: 'boolean', default: false },
   } satisfies Record<keyof typeof RUN_FIELDS, Schema>;
-  return {
-    type: 'object',
-    required: ['command'],
-    properties,
-    additionalProperties: false,
-    // With shell: true the command is a shell string, and args are refused.
-    not: { required: ['shell', 'args'], properties: { shell: { const: true } } },
-  };
+  return properties;
 }
 
 /**
@@ -104,13 +124,20 @@ function commandSchema(): Schema {
  * still reports.
  */
 export function planFileSchema(): Schema {
+  const plan = objectSchema(PLAN_FIELDS, reuseFields);
+  // A field of plan files only: code sets these values on its jobs itself.
+  plan.properties = {
+    ...(plan.properties as Schema),
+    defaults: { description: 'Values every job has unless it sets its own.', ...ref('defaults') },
+  };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'plan-orchestrator plan file',
-    ...objectSchema(PLAN_FIELDS),
+    ...plan,
     definitions: {
       id: { type: 'string', pattern: ID_PATTERN.source, description: `An id: ${ID_RULE}.` },
-      job: objectSchema(JOB_FIELDS),
+      job: objectSchema(JOB_FIELDS, reuseFields),
+      defaults: defaultsSchema(),
       retry: objectSchema(RETRY_FIELDS),
       integration: objectSchema(INTEGRATION_FIELDS),
       command: commandSchema(),

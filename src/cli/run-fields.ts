@@ -21,3 +21,18 @@ export const RUN_FIELD_ALIASES: Readonly<Record<string, keyof FileRun>> = {
   arguments: 'args',
   environment: 'env',
 };
+
+/**
+ * The fields of a plan file's `defaults:`, given to every job that does not set its own: `retry`
+ * and `timeoutMs` follow the job's rules, `cwd` and `env` those of its `run` (env merged per
+ * name, the job's value winning).
+ */
+export const DEFAULTS_FIELDS = {
+  retry: 'Retry policy of every job that has none of its own.',
+  timeoutMs: 'Time limit of one attempt of every job that sets none, in ms.',
+  cwd: "The folder every job's run and verify use unless they name one.",
+  env: "Environment variables of every job's run and verify; a job's own value for a name wins.",
+} as const;
+
+/** Fields a plan file may add at the top level and in jobs for its own reuse (YAML anchors): ignored. */
+export const REUSE_PREFIX = 'x-';

@@ -1,13 +1,16 @@
+import { dirname, resolve } from 'node:path';
 import { FileStore } from '../persistence/file-store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { createOrchestrator, type Orchestrator } from '../runtime/orchestrator.js';
 import { resumeOrchestrator } from '../runtime/resume.js';
 import { openControl } from './control.js';
+import { rehearsal } from './dry-run.js';
 import { freezer } from './freeze.js';
 import { folderLogs, readAttemptLog } from './job-logs.js';
 import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
+import { type Selection, selectJobs } from './plan-subset.js';
 import {
   jsonlReporter,
   plainReporter,
@@ -19,6 +22,7 @@ import { killAllNow, terminateAll } from './shell-job.js';
 import { claimNewStateFolder, readStateFolder, refuseLiveOwner } from './state-folder.js';
 import { onStopSignal } from './stop-signals.js';
 import { strandedMessage } from './stranded.js';
+import { askAtCheckpoints, attachedToTerminal } from './terminal-decisions.js';
 
 /** `run` and `resume`: a plan runs until it ends, with its state folder and control channel. */
 
@@ -53,15 +57,26 @@ export async function drive(
   durable: DurableRun | null,
   flags: InspectFlags = {},
 ): Promise<number> {
-  const steerable = durable !== null || flags.inspect !== undefined;
+  const atTerminal = attachedToTerminal();
+  const steerable = durable !== null || flags.inspect !== undefined || atTerminal;
   // Once the outcome is decided, what happens to the jobs being stopped is not news any more.
   let reporting = true;
-  orchestrator.events$.subscribe((record) => {
-    if (reporting) reporter.record(record);
-  });
-  orchestrator.view$.subscribe((view) => {
-    if (reporting) reporter.view(view);
-  });
+  // While a question at the terminal waits for its answer, the view waits behind it.
+  let held: Array<() => void> | null = null;
+  const report = (show: () => void) => {
+    if (!reporting) return;
+    if (held) held.push(show);
+    else show();
+  };
+  orchestrator.events$.subscribe((record) => report(() => reporter.record(record)));
+  orchestrator.view$.subscribe((view) => report(() => reporter.view(view)));
+  const questions = atTerminal
+    ? askAtCheckpoints(orchestrator, (hold) => {
+        const waiting = held;
+        held = hold ? (held ?? []) : null;
+        if (!hold) for (const show of waiting ?? []) show();
+      })
+    : null;
   let decided = false;
   let outcome!: (code: Promise<number>) => void;
   const ended = new Promise<number>((resolve) => {
@@ -71,6 +86,7 @@ export async function drive(
   const decide = (code: () => Promise<number>) => {
     if (decided) return;
     decided = true;
+    questions?.close();
     outcome(code().finally(() => terminateAll()));
   };
 
@@ -157,33 +173,42 @@ export interface InspectFlags {
 
 export async function run(
   file: string,
-  options: InspectFlags & {
-    maxParallel?: number;
-    mode?: PlanSpec['mode'];
-    stateDir?: string;
-    reporter: ReporterKind;
-    allowOutsideCwd?: boolean;
-    logMaxBytes?: number;
-  },
+  options: InspectFlags &
+    Selection & {
+      maxParallel?: number;
+      mode?: PlanSpec['mode'];
+      stateDir?: string;
+      reporter: ReporterKind;
+      allowOutsideCwd?: boolean;
+      logMaxBytes?: number;
+      dryRun?: boolean;
+    },
 ) {
   const loaded = await loadPlanFile(file, {
     allowOutsideCwd: options.allowOutsideCwd === true,
     ...(options.stateDir ? { logs: folderLogs(options.stateDir, options.logMaxBytes) } : {}),
+    // A rehearsal reads no secret: their names are shown, their form checked.
+    ...(options.dryRun ? { environment: null } : {}),
   });
   planOrExit(loaded);
   const plan: PlanSpec = {
-    ...loaded.plan,
+    ...selectJobs(loaded.plan, loaded.jobRuns, options),
     ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
   };
-  if (plan.mode && plan.mode !== 'autopilot' && !options.stateDir && !options.inspect) {
+  if (options.dryRun) {
+    out(rehearsal(plan, loaded.jobRuns, dirname(resolve(file))));
+    return EXIT.completed;
+  }
+  const steerable = options.stateDir || options.inspect || attachedToTerminal();
+  if (plan.mode && plan.mode !== 'autopilot' && !steerable) {
     process.stderr.write(
-      `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons)\n`,
+      `mode ${plan.mode} waits for approvals: give --state-dir (for the approve command) or --inspect (for the page's buttons), or run it at a terminal\n`,
     );
     return EXIT.usage;
   }
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
-  if (store) await claimNewStateFolder(store, file, loaded.source, plan, options.logMaxBytes);
+  if (store) await claimNewStateFolder(store, file, loaded.source, plan, options);
   try {
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
@@ -251,7 +276,7 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
   });
   planOrExit(loaded);
   const plan: PlanSpec = {
-    ...loaded.plan,
+    ...selectJobs(loaded.plan, loaded.jobRuns, meta),
     ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
     ...(meta.mode ? { mode: meta.mode } : {}),
   };

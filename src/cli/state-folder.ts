@@ -5,6 +5,7 @@ import { checkStateFile, readStateFile, writePrivateFile } from '../persistence/
 import type { PlanSpec } from '../plan/types.js';
 import { RestoreError, StateLockedError } from '../shared/errors.js';
 import { MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
+import type { Selection } from './plan-subset.js';
 
 /**
  * The state folder of `run --state-dir`: the journal, the plan file and its options (for
@@ -24,7 +25,7 @@ export async function claimNewStateFolder(
   file: string,
   source: string,
   plan: PlanSpec,
-  logMaxBytes?: number,
+  options: Selection & { logMaxBytes?: number } = {},
 ): Promise<void> {
   const stateDir = store.dir;
   const refuseIfHoldsPlan = async () => {
@@ -50,7 +51,10 @@ export async function claimNewStateFolder(
       planDir: dirname(resolve(file)),
       maxParallel: plan.maxParallel,
       mode: plan.mode,
-      ...(logMaxBytes === undefined ? {} : { logMaxBytes }),
+      ...(options.logMaxBytes === undefined ? {} : { logMaxBytes: options.logMaxBytes }),
+      // The jobs run picked, so that resume goes on with the same ones.
+      ...(options.only?.length ? { only: options.only } : {}),
+      ...(options.from !== undefined ? { from: options.from } : {}),
     };
     await writePrivateFile(join(stateDir, PLAN_SOURCE), source);
     await writePrivateFile(join(stateDir, PLAN_META), JSON.stringify(meta));
@@ -74,6 +78,10 @@ export interface PlanMeta {
   mode?: PlanSpec['mode'];
   /** `run --log-max-bytes`: kept so that `resume` caps the logs alike. */
   logMaxBytes?: number;
+  /** `run --only`: the jobs picked. */
+  only?: string[];
+  /** `run --from`: the job the run started from. */
+  from?: string;
 }
 
 /** The plan file and options `run --state-dir` stored; anything else is a `RestoreError`. */
@@ -109,7 +117,10 @@ export function metaProblem(meta: unknown): string | null {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
     return `it holds ${JSON.stringify(meta)}, not the plan's options (an object)`;
   }
-  const { file, planDir, maxParallel, mode, logMaxBytes } = meta as Record<string, unknown>;
+  const { file, planDir, maxParallel, mode, logMaxBytes, only, from } = meta as Record<
+    string,
+    unknown
+  >;
   if (typeof file !== 'string') return 'it has no "file" (the path of the plan file)';
   if (typeof planDir !== 'string') return 'it has no "planDir" (the plan file\'s folder)';
   if (
@@ -128,6 +139,12 @@ export function metaProblem(meta: unknown): string | null {
       (logMaxBytes as number) > MAX_LOG_MAX_BYTES)
   ) {
     return `its "logMaxBytes" is ${JSON.stringify(logMaxBytes)}, not an integer from ${MIN_LOG_MAX_BYTES} to ${MAX_LOG_MAX_BYTES}`;
+  }
+  if (only !== undefined && !(Array.isArray(only) && only.every((id) => typeof id === 'string'))) {
+    return `its "only" is ${JSON.stringify(only)}, not a list of job ids`;
+  }
+  if (from !== undefined && typeof from !== 'string') {
+    return `its "from" is ${JSON.stringify(from)}, not a job id`;
   }
   return null;
 }

@@ -30,7 +30,7 @@ export function describeCheckpoint(checkpoint: Checkpoint | null): string {
 export function strandedMessage(planId: string, checkpoint: Checkpoint | null): string {
   return [
     `stranded: plan "${planId}" is paused at ${describeCheckpoint(checkpoint)}`,
-    'Nothing in this run can act on the pause (no --state-dir, no --inspect): the running jobs are stopped and the run ends with exit code 4.',
-    'To decide instead, run with --state-dir <dir> and use plan-orchestrator retry, skip, approve or continue (or run with --inspect and use its buttons); or set onJobFailure: fail or continue in the plan.',
+    'Nothing in this run can act on the pause (no --state-dir, no --inspect, not at a terminal): the running jobs are stopped and the run ends with exit code 4.',
+    'To decide instead, run with --state-dir <dir> and use plan-orchestrator retry, skip, approve or continue (or run with --inspect and use its buttons, or at a terminal to be asked); or set onJobFailure: fail or continue in the plan.',
   ].join('\n');
 }

@@ -77,7 +77,7 @@ describe('the exit code never says success for a plan that did not complete', ()
     expect(result.stderr).toMatch(
       /^stranded: plan "stranded" is paused at on_error: job "broken" failed \(job_failed\): ".*" exited with code 7$/m,
     );
-    expect(result.stderr).toContain('(no --state-dir, no --inspect)');
+    expect(result.stderr).toContain('(no --state-dir, no --inspect, not at a terminal)');
     expect(result.stderr).toContain('run with --state-dir <dir> and use plan-orchestrator retry');
     expect(result.stdout).toContain('plan paused at on_error');
     expect(existsSync(pidFile)).toBe(true);

@@ -88,7 +88,7 @@ describe('run --queue: attempts run on worker processes', () => {
           dependsOn: ['make'],
           run: {
             command: process.execPath,
-            args: ['-e', 'console.log(process.argv[1])', 'got ${{ needs.make.outputs.version }}'],
+            args: ['-e', 'console.log(process.argv[1])', `got \${{ needs.make.outputs.version }}`],
           },
         },
       ],
