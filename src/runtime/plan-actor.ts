@@ -13,14 +13,15 @@ export type RuntimePlanActor = Actor<typeof planRuntimeMachine>;
 export type PlanActor = Omit<RuntimePlanActor, 'send'>;
 
 /**
- * From outside, the actor's `send` hands the event to `refuse` instead of the plan: a caller that
- * goes around the types (`as any`) still cannot skip a write-ahead or fake a job's outcome.
+ * From outside, the actor's `send` hands the event to `fromOutside` (the orchestrator's command
+ * gate) instead of the plan: a caller that goes around the types (`as any`) still cannot skip a
+ * write-ahead or forge a job's outcome.
  */
 export function lendPlanActor(
   actor: RuntimePlanActor,
-  refuse: (event: unknown) => void,
+  fromOutside: (event: unknown) => void,
 ): PlanActor {
-  actor.send = refuse;
+  actor.send = fromOutside;
   return actor;
 }
 
