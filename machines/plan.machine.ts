@@ -19,6 +19,7 @@ import {
   type PlanContext,
   type PlanMachineInput,
 } from './plan/context.js';
+import { copyPlanContext } from './plan/copy.js';
 import {
   advanceIntegration,
   integrationIdOf,
@@ -134,10 +135,12 @@ function failureReason(ctx: PlanContext): string {
 }
 
 /**
- * The plan machine: schedules the jobs, one job actor each, and learns their outcomes only from
- * its mailbox. Exported for visualisation and inspection; `createOrchestrator` runs it.
+ * The plan machine as the runtime runs it: schedules the jobs, one job actor each, and learns
+ * their outcomes only from its mailbox. Its actions update the context in place, so that an
+ * event costs O(the jobs it touches) and not O(plan): only an actor that owns the context (the
+ * orchestrator's) may run it. Everyone else gets `planMachine`.
  */
-export const planMachine = setup({
+export const planRuntimeMachine = setup({
   types: {
     input: {} as PlanMachineInput,
     context: {} as PlanContext,
@@ -447,6 +450,27 @@ export const planMachine = setup({
     canceled: { type: 'final', entry: 'finishCanceled' },
   },
 });
+
+/**
+ * The plan machine for visualisation, inspection and tests by event sequences: the same
+ * statechart, with pure transitions. `transition(planMachine, snapshot, event)` works on a copy
+ * of the snapshot's context (O(jobs) per event), so the snapshot given stays as it was and two
+ * transitions from it are independent.
+ */
+export const planMachine: typeof planRuntimeMachine = withPureTransitions(planRuntimeMachine);
+
+function withPureTransitions(machine: typeof planRuntimeMachine): typeof planRuntimeMachine {
+  const pure = machine.provide({});
+  const step = pure.transition.bind(pure);
+  pure.transition = (snapshot, event, scope) => {
+    // Like an actor, the scope's `self` holds the snapshot the event meets (`handleCommand`
+    // reads the plan's status there); XState's inert scope for `transition()` holds none.
+    const self = Object.create(scope.self, { getSnapshot: { value: () => snapshot } });
+    const copy = { ...snapshot, context: copyPlanContext(snapshot.context) };
+    return step(copy, event, { ...scope, self });
+  };
+  return pure;
+}
 
 /** `APPROVE` at whatever checkpoint the plan holds at. */
 function approve(

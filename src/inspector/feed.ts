@@ -150,7 +150,10 @@ export class InspectorFeed {
   }
 
   private inspected(event: InspectionEvent): void {
-    if (event.type === '@xstate.microstep' && event.actorRef === this.orchestrator.actor) {
+    if (
+      event.type === '@xstate.microstep' &&
+      event.actorRef.sessionId === this.orchestrator.actor.sessionId
+    ) {
       const trail = this.changes().trail;
       const value = (event.snapshot as { value?: StateValue }).value;
       if (value !== undefined && JSON.stringify(trail.at(-1)) !== JSON.stringify(value)) {

@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import type { AttemptTracker, LateResultSink } from './attempt-actor.js';
+import { deliverToPlan } from './plan-actor.js';
 
 type PlanActor = Actor<typeof planMachine>;
 
@@ -19,7 +20,7 @@ export function attemptOutcomes(
   const late: LateResultSink = (event) => {
     const actor = actorOf();
     if (actor.getSnapshot().status === 'active') {
-      actor.send(event);
+      deliverToPlan(actor, event);
       return;
     }
     publish([

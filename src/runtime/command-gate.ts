@@ -9,6 +9,7 @@ import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues } from '../plan/validate.js';
 import type { PlanIssue } from '../shared/errors.js';
 import type { Command, CommandResult } from './command.js';
+import { deliverToPlan } from './plan-actor.js';
 import { toJobInput } from './resolve-plan.js';
 
 export interface CommandGateContext {
@@ -93,7 +94,7 @@ export function createCommandGate({
     const reason = rejectionOf(status, snapshot.context, machineCommand);
     if (reason === null && command.type === 'ADD_JOB') specs.set(command.job.id, command.job);
     // The machine checks the command again and records the verdict in `events$` (the audit log).
-    actor.send(machineCommand);
+    deliverToPlan(actor, machineCommand);
     return reason === null ? { accepted: true } : { accepted: false, reason };
   };
 }

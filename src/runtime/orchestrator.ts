@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
-import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
 import type { PlanContext, PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
-import { planMachine } from '../../machines/plan.machine.js';
+import { planRuntimeMachine } from '../../machines/plan.machine.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store } from '../persistence/store.js';
 import type { JobNeeds, PlanSpec } from '../plan/types.js';
@@ -18,6 +18,7 @@ import { createCommandGate } from './command-gate.js';
 import { guardSubscribers } from './guarded-stream.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
 import { checkOrchestratorOptions } from './options.js';
+import { lendPlanActor, type PlanActor } from './plan-actor.js';
 import { RecordPublisher } from './record-publisher.js';
 import { toMachineInput } from './resolve-plan.js';
 import { createDurability, resumeWhenWritable } from './store-wiring.js';
@@ -77,8 +78,11 @@ export interface Orchestrator {
   readonly events$: Observable<StampedRecord>;
   /** Resolves with the final view when the plan completed, failed or was canceled. */
   whenSettled(): Promise<PlanView>;
-  /** The root XState actor (the plan machine), for inspection and advanced use. */
-  readonly actor: Actor<typeof planMachine>;
+  /**
+   * The root XState actor (the plan machine), to watch and inspect: it has no `send` (commands go
+   * through `send()` above), and an event sent to it anyway is refused like an unknown command.
+   */
+  readonly actor: PlanActor;
 }
 
 /** Validates the plan and prepares it to run; throws `PlanValidationError` listing every problem. */
@@ -147,7 +151,7 @@ export function runOrchestrator(
   // Read when an attempt starts: its dependencies have succeeded, so their outputs are in place.
   const needsOf = (jobId: string) => needsFrom(actor.getSnapshot().context, jobId);
   const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined, needsOf);
-  const machine = planMachine.provide({
+  const machine = planRuntimeMachine.provide({
     actors: {
       job: withAttempts(job, runner),
       runningJob: withAttempts(enteredRunning(job), runner),
@@ -201,7 +205,9 @@ export function runOrchestrator(
     view$: guardSubscribers(viewStream(actor, getView), 'view$', subscriberFailed),
     events$: guardSubscribers(events.asObservable(), 'events$', subscriberFailed),
     whenSettled,
-    actor,
+    // Whatever is sent to it from outside is checked and recorded like a command (and refused
+    // when it is not one).
+    actor: lendPlanActor(actor, (event) => send(event as Command)),
   };
   return orchestrator;
 }

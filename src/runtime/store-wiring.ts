@@ -5,6 +5,7 @@ import { Durability } from '../persistence/durability.js';
 import type { JournalFold } from '../persistence/journal-fold.js';
 import type { Store } from '../persistence/store.js';
 import type { Command, CommandResult } from './command.js';
+import { deliverToPlan } from './plan-actor.js';
 
 type PlanActor = Actor<typeof planMachine>;
 
@@ -22,7 +23,7 @@ export function createDurability(
   const active = () => actorOf().getSnapshot().status === 'active';
   return new Durability(store, fold, snapshotEvery, {
     committed: (upTo: number) => {
-      if (active()) actorOf().send({ type: 'COMMIT_SUCCEEDED', upTo });
+      if (active()) deliverToPlan(actorOf(), { type: 'COMMIT_SUCCEEDED', upTo });
     },
     // The plan holds (checkpoint `persistence`) until RESUME tries the write again.
     failed: (error: ErrorInfo) => {
@@ -30,7 +31,7 @@ export function createDurability(
       // Another coordinator took the plan over (fencing): this one stops its attempts and writes
       // nothing more; `whenSettled` rejects with the store's LeaseLostError.
       if (error.code === 'LEASE_LOST') actorOf().stop();
-      else actorOf().send({ type: 'COMMIT_FAILED', error });
+      else deliverToPlan(actorOf(), { type: 'COMMIT_FAILED', error });
     },
   });
 }

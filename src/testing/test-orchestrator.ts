@@ -15,6 +15,7 @@ import {
   type Orchestrator,
   type OrchestratorOptions,
 } from '../runtime/orchestrator.js';
+import { deliverToPlan } from '../runtime/plan-actor.js';
 import { resumeOrchestrator } from '../runtime/resume.js';
 import type { PlanView } from '../runtime/view.js';
 import type { StampedRecord } from '../shared/records.js';
@@ -171,7 +172,10 @@ function prepareTestOrchestrator(
   };
 
   const inspect = (event: InspectionEvent) => {
-    if (event.type === '@xstate.event' && event.actorRef === orchestrator.actor) {
+    if (
+      event.type === '@xstate.event' &&
+      event.actorRef.sessionId === orchestrator.actor.sessionId
+    ) {
       // A job actor's done event carries the job's last outcome (JOB_COMPLETED or JOB_FAILED).
       const { type, output } = event.event as { type: string; output?: unknown };
       const done = type.startsWith('xstate.done.actor.');
@@ -259,7 +263,7 @@ function prepareTestOrchestrator(
           ? { ...command, job: { ...command.job, run: command.job.run ?? manualRun } }
           : command,
       ),
-    deliver: (event) => orchestrator.actor.send(event),
+    deliver: (event) => deliverToPlan(orchestrator.actor, event),
     view: () => orchestrator.getView(),
     sequence: (filter) =>
       records.map(formatRecord).filter((line) => (filter ? filter.test(line) : true)),
