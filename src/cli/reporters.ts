@@ -15,6 +15,11 @@ export interface Reporter {
   record(record: StampedRecord): void;
   view(view: PlanView): void;
   end(view: PlanView): void;
+  /**
+   * Something else is about to write to the terminal (a question at a checkpoint): a view drawn
+   * in place clears itself, and draws its next frame below what was written meanwhile.
+   */
+  giveWay?(): void;
 }
 
 export type ReporterKind = 'pretty' | 'plain' | 'jsonl';
@@ -147,6 +152,11 @@ export function prettyReporter(
     write(`${lines.join('\n')}\n`);
     drawn = lines.length;
   };
+  const giveWay = () => {
+    if (timer !== undefined) clearTimer(timer);
+    timer = undefined;
+    erase();
+  };
   const schedule = () => {
     if (timer !== undefined) return;
     timer = setTimer(draw, Math.max(0, lastFrame + frameMs - now()));
@@ -174,11 +184,10 @@ export function prettyReporter(
       schedule();
     },
     end(view) {
-      if (timer !== undefined) clearTimer(timer);
-      timer = undefined;
-      erase();
+      giveWay();
       write(finalSummary(view, now() - start));
     },
+    giveWay,
   };
 }
 

@@ -73,6 +73,7 @@ export async function drive(
   const questions = atTerminal
     ? askAtCheckpoints(orchestrator, (hold) => {
         const waiting = held;
+        if (hold) reporter.giveWay?.();
         held = hold ? (held ?? []) : null;
         if (!hold) for (const show of waiting ?? []) show();
       })

@@ -143,6 +143,25 @@ describe('the pretty reporter', () => {
     for (const text of writes) expect(text.length).toBeLessThanOrEqual(24 * 80);
   });
 
+  it('gives way to a question: clears its frame, and draws the next one below the question', () => {
+    const { reporter, writes, frames } = reporterOnFakeTerminal();
+    reporter.view(wideView(5000, 16, 0, 10));
+    vi.advanceTimersByTime(0);
+    reporter.view(wideView(5000, 16, 0, 20));
+    reporter.giveWay?.();
+    expect(writes.at(-1)).toBe('\x1b[19F\x1b[J');
+    // The frame that was due does not come while the question is on the terminal.
+    vi.advanceTimersByTime(1000);
+    expect(frames()).toBe(1);
+    writes.push('on_error: job "b" failed. approve, retry, skip or cancel? retry\n');
+    reporter.view(wideView(5000, 16, 0, 30));
+    vi.advanceTimersByTime(0);
+    expect(frames()).toBe(2);
+    // Nothing of the question is erased: the frame is written below it.
+    expect(writes.at(-2)).toContain('retry\n');
+    expect(writes.at(-1)).toContain('] 30/5000');
+  });
+
   it('ends with a summary: status, duration, counts and the failed jobs, folded past ten', () => {
     const { reporter, writes } = reporterOnFakeTerminal();
     const view = wideView(5000, 0, 12, 4988);
