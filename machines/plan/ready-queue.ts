@@ -1,6 +1,6 @@
 /**
- * Ready jobs ordered by priority (higher first), ties in declaration order. A binary heap of
- * `[priority, index]` pairs kept as plain arrays so it stays serializable. Entries are removed
+ * Ready jobs ordered by rank (higher first; a job's `pathPriority`, see critical-path.ts), ties
+ * in declaration order. A binary heap of `[rank, index]` pairs kept as plain arrays so it stays serializable. Entries are removed
  * lazily: a job that stops being `queued` is skipped when it reaches the top.
  */
 export type ReadyQueue = Array<[priority: number, index: number]>;
