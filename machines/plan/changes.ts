@@ -25,7 +25,7 @@ export function addJob(ctx: PlanContext, input: PlanJobInput, out: PlanRecord[])
     // A failure still awaiting a decision may yet be retried: the new job waits for it.
     if (isDead(ctx, dep) && !ctx.unresolved.includes(id)) deadDependency ??= id;
   }
-  rankAddedJob(ctx, job);
+  rankAddedJob(ctx.jobs, ctx.ready, job);
   ctx.dirty = true;
   if (deadDependency !== undefined) {
     settle(ctx, job, 'blocked');

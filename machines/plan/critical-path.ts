@@ -1,5 +1,14 @@
-import type { JobRecord, PlanContext } from './context.js';
-import { pushReady } from './ready-queue.js';
+import { pushReady, type ReadyQueue } from './ready-queue.js';
+
+/** What ranking reads and writes of a job record (context.ts builds the records from it). */
+interface RankedJob {
+  readonly index: number;
+  readonly priority: number;
+  readonly dependsOn: readonly string[];
+  readonly dependents: readonly string[];
+  readonly status: string;
+  pathPriority: number;
+}
 
 /**
  * Critical-path ranking: a job ranks by its own priority plus the highest rank among the jobs
@@ -13,9 +22,9 @@ import { pushReady } from './ready-queue.js';
  * 100,000 jobs in one chain needs no deep stack. The result follows from the plan alone, so a
  * restored plan is ranked again the same way.
  */
-export function rankJobs(order: readonly string[], jobs: Record<string, JobRecord>): void {
+export function rankJobs(order: readonly string[], jobs: Record<string, RankedJob>): void {
   const count = order.length;
-  const records: JobRecord[] = new Array(count);
+  const records: RankedJob[] = new Array(count);
   const unranked = new Int32Array(count);
   const pending = new Int32Array(count);
   let top = 0;
@@ -43,17 +52,21 @@ export function rankJobs(order: readonly string[], jobs: Record<string, JobRecor
  * is queued enters the ready queue again at its new rank; the old entry is skipped when it comes
  * up, as every entry of a job that is no longer queued is.
  */
-export function rankAddedJob(ctx: PlanContext, added: JobRecord): void {
+export function rankAddedJob(
+  jobs: Record<string, RankedJob>,
+  ready: ReadyQueue,
+  added: RankedJob,
+): void {
   added.pathPriority = added.priority;
-  const raised: JobRecord[] = [added];
+  const raised: RankedJob[] = [added];
   for (let job = raised.pop(); job; job = raised.pop()) {
     const offered = Math.max(0, job.pathPriority);
     for (const id of job.dependsOn) {
-      const dependency = ctx.jobs[id]!;
+      const dependency = jobs[id]!;
       const rank = dependency.priority + offered;
       if (rank <= dependency.pathPriority) continue;
       dependency.pathPriority = rank;
-      if (dependency.status === 'queued') pushReady(ctx.ready, rank, dependency.index);
+      if (dependency.status === 'queued') pushReady(ready, rank, dependency.index);
       raised.push(dependency);
     }
   }
