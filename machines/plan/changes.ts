@@ -1,4 +1,5 @@
 import { newJobRecord, type PlanContext, type PlanJobInput } from './context.js';
+import { rankAddedJob } from './critical-path.js';
 import { pushReady } from './ready-queue.js';
 import type { PlanRecord } from './records.js';
 import { isDead, queue, settle } from './scheduling.js';
@@ -24,6 +25,7 @@ export function addJob(ctx: PlanContext, input: PlanJobInput, out: PlanRecord[])
     // A failure still awaiting a decision may yet be retried: the new job waits for it.
     if (isDead(ctx, dep) && !ctx.unresolved.includes(id)) deadDependency ??= id;
   }
+  rankAddedJob(ctx.jobs, ctx.ready, job);
   ctx.dirty = true;
   if (deadDependency !== undefined) {
     settle(ctx, job, 'blocked');

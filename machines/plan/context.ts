@@ -1,5 +1,6 @@
 import type { ErrorInfo, FailureKind } from '../errors.js';
 import type { ResolvedRetry } from '../retry.js';
+import { rankJobs } from './critical-path.js';
 import { popReady, pushReady, type ReadyQueue } from './ready-queue.js';
 
 /**
@@ -102,6 +103,8 @@ export interface JobRecord extends PlanJobInput {
   rollbackFirst: boolean;
   /** Place in the integration queue (completion order, or a `REORDER`). */
   rank: number | null;
+  /** Order among ready jobs: own priority plus the highest downstream (see critical-path.ts). */
+  pathPriority: number;
 }
 
 /**
@@ -201,6 +204,7 @@ export function newJobRecord(job: PlanJobInput, index: number): JobRecord {
     waitMs: null,
     rollbackFirst: false,
     rank: null,
+    pathPriority: job.priority,
   };
 }
 
@@ -233,6 +237,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
   for (const id of order) {
     for (const dep of jobs[id]!.dependsOn) jobs[dep]!.dependents.push(id);
   }
+  rankJobs(order, jobs);
   return {
     planId: input.planId,
     mode: input.mode,

@@ -1,16 +1,17 @@
 /**
- * Ready jobs ordered by priority (higher first), ties in declaration order. A binary heap of
- * `[priority, index]` pairs kept as plain arrays so it stays serializable. Entries are removed
- * lazily: a job that stops being `queued` is skipped when it reaches the top.
+ * Ready jobs ordered by rank (higher first; a job's `pathPriority`, see critical-path.ts), ties
+ * in declaration order. A binary heap of `[rank, index]` pairs kept as plain arrays so it stays
+ * serializable. Entries are removed lazily: a job that stops being `queued` is skipped when it
+ * reaches the top.
  */
-export type ReadyQueue = Array<[priority: number, index: number]>;
+export type ReadyQueue = Array<[rank: number, index: number]>;
 
 function before(a: [number, number], b: [number, number]): boolean {
   return a[0] !== b[0] ? a[0] > b[0] : a[1] < b[1];
 }
 
-export function pushReady(queue: ReadyQueue, priority: number, index: number): void {
-  const entry: [number, number] = [priority, index];
+export function pushReady(queue: ReadyQueue, rank: number, index: number): void {
+  const entry: [number, number] = [rank, index];
   let i = queue.push(entry) - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;

@@ -28,7 +28,7 @@ export function queueRoots(ctx: PlanContext, out: Out): void {
 
 export function queue(ctx: PlanContext, job: JobRecord, out: Out): void {
   job.status = 'queued';
-  pushReady(ctx.ready, job.priority, job.index);
+  pushReady(ctx.ready, job.pathPriority, job.index);
   out.push({ type: 'job-queued', jobId: job.id });
 }
 
@@ -146,7 +146,7 @@ export function decide(ctx: PlanContext, out: Out): void {
     if (job.status !== 'queued') continue;
     if (job.requiresApproval && !job.runApproved) {
       // Held where it would start: the plan pauses at `pre_run` until the job is approved.
-      pushReady(ctx.ready, job.priority, job.index);
+      pushReady(ctx.ready, job.pathPriority, job.index);
       ctx.gate ??= { name: 'pre_run', jobId: job.id };
       break;
     }

@@ -17,6 +17,8 @@ import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
 export const JOURNAL = 'journal.jsonl';
+/** Records after which a plan writes nothing more. */
+const PLAN_ENDS: ReadonlySet<string> = new Set(['plan-completed', 'plan-failed', 'plan-canceled']);
 const SNAPSHOT = 'snapshot.json';
 
 /**
@@ -43,6 +45,19 @@ export class FileStore implements Store {
   private readonly lock: FolderLock;
   /** Ownership is taken once: a store that gave it up (or lost it) never takes it back by writing. */
   private everOwned = false;
+  /**
+   * The journal, open from one flush to the next while flushes follow each other: opening and
+   * closing it for every flush took two more round trips to the disk's thread pool than the
+   * write and the sync. Closed when a turn of the event loop passes without another flush (so
+   * a plan that waits, or is dropped, holds no descriptor), once the plan's last record is
+   * written, after a failed write, and by `relinquish`.
+   */
+  private file: FileHandle | null = null;
+  /** A write is under way; counts writes done, so that an idle close knows if one came since. */
+  private writing = false;
+  private written = 0;
+  /** The buffer holds the plan's last record (after it, the journal is closed). */
+  private ended = false;
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
@@ -63,6 +78,7 @@ export class FileStore implements Store {
   /** Waits for the flushes under way, then gives the folder up. */
   async relinquish(): Promise<void> {
     await this.tail.catch(() => {});
+    await this.closeJournal();
     await this.lock.release();
   }
 
@@ -72,7 +88,10 @@ export class FileStore implements Store {
   }
 
   append(records: readonly StampedRecord[]): void {
-    for (const record of records) this.buffer.push(serialize(record));
+    for (const record of records) {
+      this.buffer.push(serialize(record));
+      if (PLAN_ENDS.has(record.type)) this.ended = true;
+    }
   }
 
   flush(): Promise<void> {
@@ -84,13 +103,16 @@ export class FileStore implements Store {
   private async write(): Promise<void> {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
+    const ends = this.ended;
     this.buffer = [];
+    this.ended = false;
+    this.writing = true;
     let file: FileHandle | null = null;
     try {
       if (this.lock.owner) await this.lock.confirm();
       else if (this.everOwned) throw new Error('this store gave the folder up; it writes no more');
       else await this.acquire();
-      file = await this.openJournal();
+      file = this.file ??= await this.openJournal();
       const whole = this.wholeBytes!;
       // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
       if (this.mayHaveTornTail && (await file.stat()).size !== whole) await file.truncate(whole);
@@ -99,6 +121,8 @@ export class FileStore implements Store {
       await writeAll(file, data, whole);
       await file.sync();
       this.wholeBytes = whole + data.length;
+      if (ends) await this.closeJournal();
+      else this.closeWhenIdle();
     } catch (error) {
       this.mayHaveTornTail = true;
       if (file && this.wholeBytes !== null) {
@@ -108,11 +132,29 @@ export class FileStore implements Store {
           .then(() => file!.sync())
           .catch(() => {});
       }
+      // The next flush opens the journal again, with every check an opening makes.
+      await this.closeJournal();
       this.buffer = lines.concat(this.buffer);
+      this.ended ||= ends;
       throw this.failure(error);
     } finally {
-      await file?.close().catch(() => {});
+      this.writing = false;
+      this.written++;
     }
+  }
+
+  private closeWhenIdle(): void {
+    const written = this.written + 1; // this write's, counted as it ends
+    setImmediate(() => {
+      if (this.written === written && !this.writing && this.buffer.length === 0)
+        void this.closeJournal();
+    });
+  }
+
+  private async closeJournal(): Promise<void> {
+    const file = this.file;
+    this.file = null;
+    await file?.close().catch(() => {});
   }
 
   private async openJournal(): Promise<FileHandle> {

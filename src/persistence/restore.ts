@@ -3,6 +3,7 @@ import {
   type PlanContext,
   TERMINAL_STATUSES,
 } from '../../machines/plan/context.js';
+import { rankJobs } from '../../machines/plan/critical-path.js';
 import { pushReady } from '../../machines/plan/ready-queue.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { JournalFold } from './journal-fold.js';
@@ -178,6 +179,8 @@ function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
   ctx.awaiting = [];
   // Every retrying job gets its actor again below and counts down what is left of its delay.
   ctx.dueJobs = [];
+  // Ranked again from the plan (jobs added while it ran included): a snapshot may predate ranks.
+  rankJobs(ctx.order, ctx.jobs);
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
     job.slot = null;
@@ -190,7 +193,7 @@ function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
       job.status = 'queued';
       records.push({ type: 'job-queued', jobId: id });
     }
-    if (job.status === 'queued') pushReady(ctx.ready, job.priority, job.index);
+    if (job.status === 'queued') pushReady(ctx.ready, job.pathPriority, job.index);
     if (job.status === 'awaitingIntegration') pushReady(ctx.awaiting, -(job.rank ?? 0), job.index);
     if (job.status === 'retrying' || job.status === 'running') {
       job.slot = `slot-${ctx.slotCount++}`;

@@ -121,7 +121,7 @@ export const JOB_FIELDS = {
   priority: {
     type: 'finite',
     default: 0,
-    doc: 'Higher starts first among ready jobs; ties go in declaration order.',
+    doc: 'Higher starts first among ready jobs, counting the highest priority among the jobs that need it; ties go in declaration order.',
   },
   verify: { type: 'function', doc: 'Checks a successful result.' },
   onInterrupt: { ...INTERRUPT_POLICY, doc: `${INTERRUPT_POLICY.doc} Default: the plan's.` },

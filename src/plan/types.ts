@@ -143,7 +143,9 @@ export interface JobSpec<Input = unknown, Output = unknown> {
    */
   timeoutMs?: number;
   /**
-   * Higher starts first among ready jobs; ties go in declaration order.
+   * Higher starts first among ready jobs; ties go in declaration order. A job ranks by its own
+   * priority plus the highest rank among the jobs that need it, so the jobs a high-priority job
+   * waits for go first too (see the README's Priority section).
    *
    * Any finite number.
    *

@@ -1,8 +1,16 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStore, MemoryStore, RestoreError, readJournal, type Store } from '../../src/index.js';
+import {
+  createOrchestrator,
+  FileStore,
+  MemoryStore,
+  RestoreError,
+  readJournal,
+  type Store,
+} from '../../src/index.js';
 import {
   createTestOrchestrator,
   resumeTestOrchestrator,
@@ -326,5 +334,56 @@ describe('outputs that cannot be stored', () => {
         },
       },
     });
+  });
+});
+
+describe('the journal file', () => {
+  /** File descriptors of this process open on `path`, read at once (Linux: /proc/self/fd). */
+  function openOn(path: string): number {
+    const fds = readdirSync('/proc/self/fd');
+    return fds.filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false; // the descriptor readdir itself used is gone
+      }
+    }).length;
+  }
+
+  it('stays open from one flush to the next while the plan runs, and is closed when it ends', async () => {
+    const store = new FileStore(join(dir, 'state'));
+    const openWhileRunning: number[] = [];
+    const run = async () => void openWhileRunning.push(openOn(store.path));
+    const orchestrator = createOrchestrator(
+      {
+        id: 'p',
+        jobs: [
+          { id: 'A', run },
+          { id: 'B', dependsOn: ['A'], run },
+        ],
+      },
+      { store },
+    );
+    orchestrator.start();
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
+    // Each job starts just after its start was made durable: the journal is still open.
+    expect(openWhileRunning).toEqual([1, 1]);
+    expect(openOn(store.path)).toBe(0);
+    expect((await readJournal(store.path)).records.at(-1)?.type).toBe('plan-completed');
+  });
+
+  it('is closed while the plan waits, once a turn of the event loop passes without a flush', async () => {
+    const store = new FileStore(join(dir, 'state'));
+    const orchestrator = createOrchestrator(
+      { id: 'p', mode: 'copilot', jobs: [{ id: 'A', run: async () => {} }] },
+      { store },
+    );
+    orchestrator.start();
+    await store.flush(); // after the plan's own flush: the plan now waits for APPROVE
+    expect(openOn(store.path)).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(openOn(store.path)).toBe(0);
+    orchestrator.send({ type: 'APPROVE' });
+    expect((await orchestrator.whenSettled()).status).toBe('completed');
   });
 });
