@@ -381,7 +381,11 @@ describe('the journal file', () => {
     orchestrator.start();
     await store.flush(); // after the plan's own flush: the plan now waits for APPROVE
     expect(openOn(store.path)).toBe(1);
-    await new Promise((resolve) => setImmediate(resolve));
+    // The close is asked for one turn after the last flush and done by the thread pool: give it
+    // turns of the event loop (no wall time), during which the waiting plan writes nothing.
+    for (let turn = 0; turn < 1000 && openOn(store.path) > 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     expect(openOn(store.path)).toBe(0);
     orchestrator.send({ type: 'APPROVE' });
     expect((await orchestrator.whenSettled()).status).toBe('completed');
