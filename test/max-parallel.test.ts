@@ -42,13 +42,13 @@ describe('maxParallel', () => {
     expect(peak).toBe(600);
   });
 
-  it('runs 1,500 jobs that wait for each other all at once when maxParallel is far above the plan', async () => {
-    const orchestrator = createOrchestrator(barrierPlan('barrier-wide', 1_500, 1_000_000));
+  it('runs 5,000 jobs that wait for each other all at once when maxParallel is far above the plan', async () => {
+    const orchestrator = createOrchestrator(barrierPlan('barrier-wide', 5_000, 1_000_000));
     orchestrator.start();
     const view = await orchestrator.whenSettled();
 
     expect(view.status).toBe('completed');
-    expect(view.counts.succeeded).toBe(1_500);
-    expect(view.jobs[1_499]?.output).toBe(1_499);
+    expect(view.counts.succeeded).toBe(5_000);
+    expect(view.jobs[4_999]?.output).toBe(4_999);
   });
 });

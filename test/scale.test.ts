@@ -31,21 +31,29 @@ describe('scale', () => {
     kit.checkInvariants();
   });
 
-  it('runs all 1,000 independent jobs at once with maxParallel far above the plan', async () => {
+  it('runs all 1,000 independent jobs at once with maxParallel far above the plan, in groups of job actors', async () => {
     const n = 1_000;
     const kit = createTestOrchestrator({
       id: 'wide-unlimited',
       maxParallel: 1_000_000,
       jobs: Array.from({ length: n }, (_, i) => ({ id: `j${i}`, run: () => Promise.resolve(i) })),
     });
-    let peakChildren = 0;
+    let live = 0;
+    let peak = 0;
+    kit.orchestrator.events$.subscribe((record) => {
+      if (record.type === 'attempt-started') peak = Math.max(peak, ++live);
+      if (record.type === 'job-succeeded') live--;
+    });
+    const planChildren = new Set<string>();
     kit.orchestrator.actor.subscribe((snapshot) => {
-      peakChildren = Math.max(peakChildren, Object.keys(snapshot.children).length);
+      for (const id of Object.keys(snapshot.children)) planChildren.add(id);
     });
     await kit.start();
     const view = await kit.orchestrator.whenSettled();
     expect(view.counts.succeeded).toBe(n);
-    expect(peakChildren).toBe(n);
+    expect(peak).toBe(n);
+    // No children map holds them all: the plan holds groups of at most 256 job actors.
+    expect([...planChildren].sort()).toEqual(['jobs-0', 'jobs-1', 'jobs-2', 'jobs-3']);
     kit.checkInvariants();
   });
 });
