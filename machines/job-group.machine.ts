@@ -13,7 +13,7 @@ import {
  * allowed more than this many at once holds its job actors in groups of at most this many, so no
  * children map grows past it.
  */
-export const JOB_GROUP_SIZE = 256;
+export const JOB_GROUP_SIZE = 64;
 
 export interface JobSpawn {
   src: 'job' | 'runningJob';

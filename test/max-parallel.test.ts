@@ -51,4 +51,37 @@ describe('maxParallel', () => {
     expect(view.counts.succeeded).toBe(5_000);
     expect(view.jobs[4_999]?.output).toBe(4_999);
   });
+
+  it('cancels 600 running jobs held in groups: each one sees its signal aborted and the plan ends canceled', async () => {
+    const n = 600;
+    let started = 0;
+    let aborted = 0;
+    let allStarted!: () => void;
+    const running = new Promise<void>((resolve) => {
+      allStarted = resolve;
+    });
+    const orchestrator = createOrchestrator({
+      id: 'cancel-grouped',
+      maxParallel: n,
+      jobs: Array.from({ length: n }, (_, i) => ({
+        id: `j${i}`,
+        run: ({ signal }: { signal: AbortSignal }) =>
+          new Promise<void>((_, reject) => {
+            signal.addEventListener('abort', () => {
+              aborted++;
+              reject(signal.reason);
+            });
+            if (++started === n) allStarted();
+          }),
+      })),
+    });
+    orchestrator.start();
+    await running;
+    expect(orchestrator.cancel('stop')).toEqual({ accepted: true });
+    const view = await orchestrator.whenSettled();
+
+    expect(view.status).toBe('canceled');
+    expect(view.counts.canceled).toBe(n);
+    expect(aborted).toBe(n);
+  });
 });
