@@ -8,6 +8,7 @@ import {
   jobMachine,
   runningJobMachine,
 } from './job.machine.js';
+import { jobGroupMachine } from './job-group.machine.js';
 import { addJob, reorder } from './plan/changes.js';
 import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
 
@@ -25,6 +26,7 @@ import {
   integrationIdOf,
   recordIntegrationEvent,
 } from './plan/integration-queue.js';
+import { byGroup, groupsJobs, groupsNeeded, jobTarget } from './plan/job-groups.js';
 import type { PlanRecord } from './plan/records.js';
 import {
   allSettled,
@@ -151,6 +153,8 @@ export const planRuntimeMachine = setup({
     job: jobMachine,
     // A job launched to run at once starts in `running` (see `enteredRunning`).
     runningJob: runningJobMachine,
+    // Holds job actors when the plan may run more at once than one children map should hold.
+    jobGroup: jobGroupMachine,
     integration: integrationMachine,
     // A placeholder; the orchestrator provides the plan's `finalize` hook.
     finalize: fromPromise<unknown, PlanSummary>(async () => undefined),
@@ -279,7 +283,8 @@ export const planRuntimeMachine = setup({
       }
       enqueue.emit({ type: 'records', records });
       for (const { slot, why, detail } of cancelSlots) {
-        enqueue.sendTo(slot, { type: 'CANCEL', why, ...(detail ? { detail } : {}) });
+        const cancel = { type: 'CANCEL', why, ...(detail ? { detail } : {}) } as const;
+        enqueue.sendTo(...jobTarget(context, slot, cancel));
       }
     }),
     decide: enqueueActions(({ context, enqueue }) => {
@@ -304,9 +309,14 @@ export const planRuntimeMachine = setup({
         enqueue.spawnChild('integration', { id: 'integration', input });
       }
       context.actors += spawns.length + (integrate ? 1 : 0);
-      // XState copies the children map for each spawnChild and the whole context for an assign:
-      // one job at a time is cheaper spawned alone, a batch in one assign.
-      if (spawns.length === 1) {
+      if (groupsJobs(context)) {
+        for (const group of groupsNeeded(context)) enqueue.spawnChild('jobGroup', { id: group });
+        for (const [group, batch] of byGroup(spawns)) {
+          enqueue.sendTo(group, { type: 'SPAWN_JOBS', spawns: batch });
+        }
+      } else if (spawns.length === 1) {
+        // XState copies the children map for each spawnChild and the whole context for an
+        // assign: one job at a time is cheaper spawned alone, a batch in one assign.
         const { src, id, input } = spawns[0]!;
         enqueue.spawnChild(src, { id, input });
       } else if (spawns.length > 1) {
@@ -315,7 +325,9 @@ export const planRuntimeMachine = setup({
           return {};
         });
       }
-      for (const job of start) enqueue.sendTo(job.slot!, { type: 'START_ATTEMPT' });
+      for (const job of start) {
+        enqueue.sendTo(...jobTarget(context, job.slot!, { type: 'START_ATTEMPT' }));
+      }
       // After the spawns and sends: by the time this is emitted, the attempts have started.
       if (records.length > 0) enqueue.emit({ type: 'records', records });
     }),
@@ -351,7 +363,9 @@ export const planRuntimeMachine = setup({
       const slots = cancelAll(context, records);
       records.push({ type: 'plan-failed', reason: failureReason(context) });
       enqueue.emit({ type: 'records', records });
-      for (const slot of slots) enqueue.sendTo(slot, { type: 'CANCEL', why: 'canceled' });
+      for (const slot of slots) {
+        enqueue.sendTo(...jobTarget(context, slot, { type: 'CANCEL', why: 'canceled' }));
+      }
     }),
     finishCanceled: enqueueActions(({ context, enqueue }) => {
       const reason = context.cancel?.reason;

@@ -134,6 +134,8 @@ export interface PlanContext {
   settled: number;
   freeSlots: string[];
   slotCount: number;
+  /** Groups of job actors spawned, in a plan that groups them (`maxParallel` above `JOB_GROUP_SIZE`). */
+  groupCount: number;
   /** Decided by the current pass, spawned once the decision is durable. */
   toLaunch: string[];
   /** Retrying jobs whose next attempt was decided, to be told once the decision is durable. */
@@ -253,6 +255,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     settled: 0,
     freeSlots: [],
     slotCount: 0,
+    groupCount: 0,
     toLaunch: [],
     toStart: [],
     dueJobs: [],

@@ -12,13 +12,6 @@ import type { PlanRecord } from './records.js';
 
 type Out = PlanRecord[];
 
-/**
- * Job actors alive at once, whatever `maxParallel` says. A finished plan's children are stopped
- * one by one by XState, each stop copying the children map: the cost grows with the square of
- * the plan's peak of live job actors, so that peak is kept bounded.
- */
-export const LIVE_JOB_ACTORS = 512;
-
 export function queueRoots(ctx: PlanContext, out: Out): void {
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
@@ -138,8 +131,7 @@ export function decide(ctx: PlanContext, out: Out): void {
     ctx.toStart.push(id);
   }
   ctx.dueJobs.length = 0;
-  const limit = Math.min(ctx.maxParallel, LIVE_JOB_ACTORS);
-  while (ctx.live < limit) {
+  while (ctx.live < ctx.maxParallel) {
     const index = popReady(ctx.ready);
     if (index < 0) break;
     const job = ctx.jobs[ctx.order[index]!]!;

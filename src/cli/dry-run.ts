@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { popReady, pushReady, type ReadyQueue } from '../../machines/plan/ready-queue.js';
-import { LIVE_JOB_ACTORS } from '../../machines/plan/scheduling.js';
 import { DEFAULT_MAX_PARALLEL, type PlanSpec } from '../plan/types.js';
 import { hasExpression } from './expressions.js';
 import type { FileRun } from './secret-env.js';
@@ -10,16 +9,15 @@ import type { FileRun } from './secret-env.js';
  * each, printed; nothing runs and nothing is written.
  *
  * The order is a simulation with the plan's own ready queue (priority, then declaration order)
- * and slots (`maxParallel`, at most `LIVE_JOB_ACTORS`), on a clock where every job takes one
- * unit and succeeds at its first attempt: real jobs take their own time, so the real order can
- * differ where durations differ.
+ * and slots (`maxParallel`), on a clock where every job takes one unit and succeeds at its first
+ * attempt: real jobs take their own time, so the real order can differ where durations differ.
  */
 export function rehearsal(
   plan: PlanSpec,
   jobRuns: ReadonlyMap<string, FileRun>,
   planDir: string,
 ): string {
-  const slots = Math.min(plan.maxParallel ?? DEFAULT_MAX_PARALLEL, LIVE_JOB_ACTORS);
+  const slots = plan.maxParallel ?? DEFAULT_MAX_PARALLEL;
   const count = plan.jobs.length;
   const lines = [
     `dry run of plan "${plan.id}": ${count} ${count === 1 ? 'job' : 'jobs'}, at most ${slots} at once; nothing runs`,

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
+import { jobGroupMachine } from '../../machines/job-group.machine.js';
 import type { PlanContext, PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { planRuntimeMachine } from '../../machines/plan.machine.js';
@@ -151,10 +152,14 @@ export function runOrchestrator(
   // Read when an attempt starts: its dependencies have succeeded, so their outputs are in place.
   const needsOf = (jobId: string) => needsFrom(actor.getSnapshot().context, jobId);
   const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined, needsOf);
+  const jobActors = {
+    job: withAttempts(job, runner),
+    runningJob: withAttempts(enteredRunning(job), runner),
+  };
   const machine = planRuntimeMachine.provide({
     actors: {
-      job: withAttempts(job, runner),
-      runningJob: withAttempts(enteredRunning(job), runner),
+      ...jobActors,
+      jobGroup: jobGroupMachine.provide({ actors: jobActors }),
       integration: createIntegrationLogic(plan.id, plan.integration),
       finalize: createFinalizeLogic(plan, store !== undefined),
     },

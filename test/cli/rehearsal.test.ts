@@ -65,6 +65,19 @@ describe('run --dry-run', () => {
     expect(result.stdout).toContain('  step 1: urgent, a\n  step 2: b, c\n  step 3: d\n');
   });
 
+  it('starts all 600 jobs in one step with maxParallel 600', async () => {
+    const jobs = Array.from(
+      { length: 600 },
+      (_, i) => `  - { id: j${i}, run: { command: "true" } }`,
+    );
+    await writeFile(file, ['id: wide', 'maxParallel: 600', 'jobs:', ...jobs].join('\n'));
+    const result = await cli(['run', file, '--dry-run']);
+    expect(result.stdout).toContain('600 jobs, at most 600 at once');
+    const all = Array.from({ length: 600 }, (_, i) => `j${i}`).join(', ');
+    expect(result.stdout).toContain(`  step 1: ${all}\n`);
+    expect(result.stdout).not.toContain('step 2:');
+  });
+
   it('needs no secret: a fromEnv value is shown by its name', async () => {
     await writeFile(
       file,
