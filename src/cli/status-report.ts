@@ -3,6 +3,7 @@ import type { JobRecord, JobStatus, PlanContext } from '../../machines/plan/cont
 import type { Checkpoint } from '../../machines/plan/records.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import type { StoredPlan } from '../persistence/store.js';
+import { workerOf } from '../shared/placement.js';
 
 /** Above this many jobs, `status` prints a summary: counts, checkpoint, failures; no job table. */
 export const STATUS_LIST_LIMIT = 50;
@@ -36,6 +37,8 @@ export function describeStatus(stored: StoredPlan, options: StatusOptions = {}):
   lines.push(`Records: ${seq}`);
   lines.push(`Jobs: ${context.order.length} (${countsOf(context)})`);
   const jobs = context.order.map((id) => context.jobs[id]!);
+  const workers = workersOf(stored);
+  const jobLine = (job: JobRecord) => jobLineOf(job, workers.get(job.id));
   if (options.jobs || jobs.length <= STATUS_LIST_LIMIT) {
     for (const job of jobs) lines.push(jobLine(job));
   } else {
@@ -53,6 +56,7 @@ export function describeStatus(stored: StoredPlan, options: StatusOptions = {}):
 /** The plan's state as `status --json` prints it, for programs. */
 export function statusJson(stored: StoredPlan) {
   const { context, finished, seq } = JournalFold.of(stored).state;
+  const workers = workersOf(stored);
   const checkpoint = finished ? null : (holdingCheckpoint(context) ?? lastPauseStanding(stored));
   const counts: Partial<Record<JobStatus, number>> = {};
   for (const id of context.order) {
@@ -67,10 +71,12 @@ export function statusJson(stored: StoredPlan) {
     counts,
     jobs: context.order.map((id) => {
       const job = context.jobs[id]!;
+      const worker = workers.get(id);
       return {
         id,
         status: job.status,
         attempt: job.attempt,
+        ...(worker !== undefined ? { worker } : {}),
         ...(job.failure ? { failure: job.failure } : {}),
         ...(job.blockedBy ? { blockedBy: job.blockedBy } : {}),
       };
@@ -149,7 +155,19 @@ function countsOf(ctx: PlanContext): string {
   return [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
 }
 
-function jobLine(job: JobRecord): string {
+/** The worker each job's latest attempt was placed on, for jobs whose attempts ran on a queue. */
+function workersOf(stored: StoredPlan): Map<string, string> {
+  const workers = new Map<string, string>();
+  for (const record of stored.records) {
+    if (record.type === 'attempt-started') workers.delete(record.jobId);
+    if (record.type !== 'job-progress') continue;
+    const worker = workerOf(record.progress);
+    if (worker !== undefined) workers.set(record.jobId, worker);
+  }
+  return workers;
+}
+
+function jobLineOf(job: JobRecord, worker: string | undefined): string {
   const attempt = job.attempt > 0 ? `attempt ${job.attempt}` : '';
   let why = '';
   if (job.status === 'failed' && job.failure) {
@@ -159,6 +177,7 @@ function jobLine(job: JobRecord): string {
   } else {
     why = outputsLine(job.output);
   }
+  if (worker !== undefined) why = `on ${worker}${why ? `; ${why}` : ''}`;
   return `  ${job.id.padEnd(24)} ${job.status.padEnd(20)} ${attempt.padEnd(12)} ${why}`.trimEnd();
 }
 

@@ -3,6 +3,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import type { Durability } from '../persistence/durability.js';
 import type { Clock } from '../shared/clock.js';
+import { workerOf } from '../shared/placement.js';
 import type { StampedRecord } from '../shared/records.js';
 import type { StreamName } from './guarded-stream.js';
 import type { JobTiming } from './view.js';
@@ -69,6 +70,12 @@ function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: numb
     case 'attempt-started':
       timing.set(record.jobId, { startedAt: at });
       return;
+    case 'job-progress': {
+      const worker = workerOf(record.progress);
+      const entry = timing.get(record.jobId);
+      if (worker !== undefined && entry) entry.worker = worker;
+      return;
+    }
     case 'job-succeeded':
     case 'job-failed':
     case 'job-skipped':

@@ -25,6 +25,8 @@ export interface JobView {
   startedAt?: number;
   /** Clock time the job ended, when known. */
   endedAt?: number;
+  /** The worker that runs the latest attempt (or ran it), for a job whose attempts run on a queue. */
+  worker?: string;
 }
 
 /** The plan as it stands: what `getView()` returns and `view$` emits. */
@@ -43,9 +45,11 @@ export interface PlanView {
   jobs: JobView[];
 }
 
+/** What the view knows of a job beyond the plan's state: when it ran, and on which worker. */
 export interface JobTiming {
   startedAt?: number;
   endedAt?: number;
+  worker?: string;
 }
 
 const EMPTY_COUNTS: Record<JobStatus, number> = {

@@ -358,6 +358,7 @@ function renderJob() {
       state.jobStates[job.id] ? valueText(state.jobStates[job.id]) : 'not started',
     );
     fact('attempt', String(job.attempt));
+    fact('worker', job.worker);
     fact('duration', formatDuration(durationOf(job)));
     fact('depends on', job.dependsOn.join(', ') || '—');
     if (job.failure)
