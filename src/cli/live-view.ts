@@ -59,6 +59,9 @@ function progressBar(view: PlanView, columns: number): string {
 
 function activeLine(job: JobView, now: number): string {
   const took = job.startedAt === undefined ? '' : seconds(now - job.startedAt);
+  if (job.waiting !== undefined) {
+    return `  ${job.id.padEnd(24)} ${'queued'.padEnd(12)} #${job.attempt} ${job.waiting}`;
+  }
   const where = job.worker === undefined ? '' : ` on ${job.worker}`;
   return `  ${job.id.padEnd(24)} ${job.status.padEnd(12)} #${job.attempt} ${took}${where}`.trimEnd();
 }

@@ -3,6 +3,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { RedisConnection } from '../persistence/redis-connection.js';
 import type { JobRun } from '../plan/types.js';
 import { RemoteAttemptError } from '../shared/errors.js';
+import { noWorkerProgress } from '../shared/placement.js';
 import {
   type AttemptJobData,
   type CancelMessage,
@@ -36,6 +37,8 @@ interface Waiting {
   report(progress: unknown): void;
   /** When BullMQ had the attempt (its add resolved); null before. */
   addedAt: number | null;
+  /** Whether a worker took it. */
+  taken: boolean;
 }
 
 /**
@@ -63,6 +66,11 @@ export interface AttemptQueue {
   adoptable(runKey: string, attemptIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** How many workers are connected to the queue now (BullMQ's `getWorkersCount`). */
   workerCount(): Promise<number>;
+  /**
+   * Reports, as progress of each attempt in the queue that no worker took yet, that the queue
+   * has had no worker for `seconds`: the view and `status` show such jobs `queued`, saying so.
+   */
+  tellNoWorker(seconds: number): void;
   /** Closes the queue's connections; attempts still under way are left to their workers. */
   close(): Promise<void>;
 }
@@ -119,6 +127,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     waiting.get(jobId)?.report(data);
   });
   events.on('active', ({ jobId }) => {
+    const entry = waiting.get(jobId);
+    if (entry) entry.taken = true;
     const message = canceled.get(jobId);
     if (message) void publishCancel(message);
   });
@@ -184,7 +194,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           reject(signal.reason);
           void cancel(queueJobId, signal.reason);
         };
-        const entry: Waiting = { settle, report, addedAt: null };
+        const entry: Waiting = { settle, report, addedAt: null, taken: false };
         waiting.set(queueJobId, entry);
         if (signal.aborted) return stop();
         signal.addEventListener('abort', stop, { once: true });
@@ -236,6 +246,12 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     runOf,
     adoptable,
     workerCount: () => queue.getWorkersCount(),
+    tellNoWorker(seconds) {
+      const progress = noWorkerProgress(name, seconds);
+      for (const entry of waiting.values()) {
+        if (entry.addedAt !== null && !entry.taken) entry.report(progress);
+      }
+    },
     async close() {
       clearInterval(sweep);
       await events.close();

@@ -3,7 +3,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import type { Durability } from '../persistence/durability.js';
 import type { Clock } from '../shared/clock.js';
-import { workerOf } from '../shared/placement.js';
+import { notePlacement } from '../shared/placement.js';
 import type { StampedRecord } from '../shared/records.js';
 import type { StreamName } from './guarded-stream.js';
 import type { JobTiming } from './view.js';
@@ -70,10 +70,13 @@ function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: numb
     case 'attempt-started':
       timing.set(record.jobId, { startedAt: at });
       return;
+    case 'attempt-failed':
+      // The attempt is over: it no longer waits on its queue.
+      delete timing.get(record.jobId)?.waiting;
+      return;
     case 'job-progress': {
-      const worker = workerOf(record.progress);
       const entry = timing.get(record.jobId);
-      if (worker !== undefined && entry) entry.worker = worker;
+      if (entry) notePlacement(entry, record.progress);
       return;
     }
     case 'job-succeeded':
@@ -83,6 +86,7 @@ function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: numb
     case 'job-blocked': {
       const entry = timing.get(record.jobId) ?? {};
       entry.endedAt = at;
+      delete entry.waiting;
       timing.set(record.jobId, entry);
       return;
     }

@@ -88,6 +88,7 @@ describe('run --queue: attempts run on worker processes', () => {
           dependsOn: ['make'],
           run: {
             command: process.execPath,
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the plan file's expression, not JavaScript's
             args: ['-e', 'console.log(process.argv[1])', 'got ${{ needs.make.outputs.version }}'],
           },
         },

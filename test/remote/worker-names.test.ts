@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { planFile } from '../cli/jobs.js';
+import { node, planFile } from '../cli/jobs.js';
 import { cli } from '../cli/run-cli.js';
 import { queueFixture } from './queue-fixture.js';
 
@@ -47,6 +47,41 @@ describe('which worker runs each job', () => {
     expect(jobs.map((job) => [job.id, job.worker])).toEqual([
       ['a', ranOn('a')],
       ['b', ranOn('b')],
+    ]);
+  });
+});
+
+describe('a queue nobody serves', () => {
+  it('status and the view say no worker seen', async () => {
+    const file = await planFile(t.dir, 'plan.json', {
+      id: 'unserved',
+      jobs: [{ id: 'only', run: node("console.log('ran')") }],
+    });
+    const result = await cli(
+      ['run', file, '--redis', t.server.url, '--queue', 'idle', '--reporter', 'plain'],
+      {
+        onLine: (line, child) => {
+          if (line.endsWith('only: queued, no worker on queue idle seen for 5 s')) {
+            child.kill('SIGTERM');
+          }
+        },
+      },
+    );
+    expect(result.stdout).toMatch(/only: queued, no worker on queue idle seen for 5 s\n/);
+    expect(result.stderr).toContain('no worker on queue idle seen for 5 s\n');
+
+    const status = await cli(['status', '--redis', t.server.url, '--plan', 'unserved']);
+    expect(status.stdout).toMatch(
+      /\n {2}only +queued +attempt 1 +no worker on queue idle seen for 5 s\n/,
+    );
+    const json = await cli(['status', '--redis', t.server.url, '--plan', 'unserved', '--json']);
+    expect(JSON.parse(json.stdout).jobs).toEqual([
+      {
+        id: 'only',
+        status: 'running',
+        attempt: 1,
+        waiting: 'no worker on queue idle seen for 5 s',
+      },
     ]);
   });
 });

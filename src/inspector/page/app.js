@@ -352,7 +352,8 @@ function renderJob() {
     facts.append(dt, dd);
   };
   if (job) {
-    fact('status', job.status);
+    fact('status', job.waiting === undefined ? job.status : 'queued');
+    fact('waiting', job.waiting);
     fact(
       'machine state',
       state.jobStates[job.id] ? valueText(state.jobStates[job.id]) : 'not started',
