@@ -67,7 +67,7 @@ export interface AttemptQueue {
   /** How many workers are connected to the queue now (BullMQ's `getWorkersCount`). */
   workerCount(): Promise<number>;
   /**
-   * Reports, as progress of each attempt in the queue that no worker took yet, that the queue
+   * Reports, as progress of each attempt sent to the queue that no worker took yet, that the queue
    * has had no worker for `seconds`: the view and `status` show such jobs `queued`, saying so.
    */
   tellNoWorker(seconds: number): void;
@@ -249,7 +249,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     tellNoWorker(seconds) {
       const progress = noWorkerProgress(name, seconds);
       for (const entry of waiting.values()) {
-        if (entry.addedAt !== null && !entry.taken) entry.report(progress);
+        if (!entry.taken) entry.report(progress);
       }
     },
     async close() {
