@@ -178,6 +178,29 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   }, SWEEP_MS);
   sweep.unref();
 
+  /**
+   * The attempts begun in one scheduling pass (one turn of the event loop) go to BullMQ in one
+   * `addBulk`: one round trip and one transaction for the pass instead of one per attempt.
+   */
+  let batch: { job: AttemptAdd; added: () => void; failed: (error: unknown) => void }[] = [];
+  const flush = () => {
+    const sending = batch;
+    batch = [];
+    queue.addBulk(sending.map(({ job }) => job)).then(
+      () => {
+        for (const { added } of sending) added();
+      },
+      (error: unknown) => {
+        for (const { failed } of sending) failed(error);
+      },
+    );
+  };
+  const send = (job: AttemptAdd) =>
+    new Promise<void>((added, failed) => {
+      if (batch.length === 0) queueMicrotask(flush);
+      batch.push({ job, added, failed });
+    });
+
   const runOf =
     (runKey: string, handler: string): JobRun =>
     ({ jobId, attempt, attemptId, input, needs, signal, report }) =>
@@ -208,28 +231,31 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           input: input ?? null,
           needs,
         };
-        queue
-          .add(jobId, data, {
+        send({
+          name: jobId,
+          data,
+          opts: {
             jobId: queueJobId,
             attempts: 1,
             removeOnComplete: { age: keep },
             removeOnFail: { age: keep },
-          })
-          .then(() => {
+          },
+        }).then(
+          () => {
             entry.addedAt = Date.now();
-            return adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null;
-          })
-          .then(
-            (outcome) => {
-              if (outcome) settle(outcome);
-            },
-            (error: unknown) => {
-              if (!waiting.has(queueJobId)) return;
-              waiting.delete(queueJobId);
-              signal.removeEventListener('abort', stop);
-              reject(error);
-            },
-          );
+            if (!adopted.has(queueJobId)) return;
+            finishedOutcome(queueJobId).then(
+              (outcome) => outcome && settle(outcome),
+              () => undefined, // the sweep reads it again
+            );
+          },
+          (error: unknown) => {
+            if (!waiting.has(queueJobId)) return;
+            waiting.delete(queueJobId);
+            signal.removeEventListener('abort', stop);
+            reject(error);
+          },
+        );
       });
 
   const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
@@ -261,6 +287,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
   };
 }
+
+type AttemptAdd = Parameters<Queue<AttemptJobData>['addBulk']>[0][number];
 
 /** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
 const GONE = 'the queue no longer has it';
