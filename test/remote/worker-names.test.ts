@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { node, planFile } from '../cli/jobs.js';
 import { cli } from '../cli/run-cli.js';
@@ -8,33 +7,9 @@ const t = queueFixture();
 
 describe('which worker runs each job', () => {
   it('the plain reporter and status name the worker that ran each job', async () => {
-    const workers = [await t.worker('named', 'w1'), await t.worker('named', 'w2')];
-    const file = await planFile(t.dir, 'plan.json', {
-      id: 'named',
-      maxParallel: 2,
-      jobs: [
-        { id: 'a', run: t.waitsForGo('a') },
-        { id: 'b', run: t.waitsForGo('b') },
-      ],
-    });
-    const run = cli([
-      'run',
-      file,
-      '--redis',
-      t.server.url,
-      '--queue',
-      'named',
-      '--reporter',
-      'plain',
-    ]);
-    // One attempt at a time on each worker: both waiting at once means one runs on each.
-    const started = await Promise.all(
-      workers.map((worker) => worker.line(/^started named [ab]#1$/)),
-    );
-    await writeFile(t.go, '');
-    const result = await run;
+    const { result, first } = await t.runOnTwoWorkers('named', 'named');
     expect(result.code).toBe(0);
-    const ranOn = (job: string) => (started[0] === `started named ${job}#1` ? 'w1' : 'w2');
+    const ranOn = (job: string) => (first[0] === `started named ${job}#1` ? 'w1' : 'w2');
     expect(result.stdout).toContain(`a: on worker ${ranOn('a')}\n`);
     expect(result.stdout).toContain(`b: on worker ${ranOn('b')}\n`);
 
