@@ -59,7 +59,11 @@ function progressBar(view: PlanView, columns: number): string {
 
 function activeLine(job: JobView, now: number): string {
   const took = job.startedAt === undefined ? '' : seconds(now - job.startedAt);
-  return `  ${job.id.padEnd(24)} ${job.status.padEnd(12)} #${job.attempt} ${took}`.trimEnd();
+  if (job.waiting !== undefined) {
+    return `  ${job.id.padEnd(24)} ${'queued'.padEnd(12)} #${job.attempt} ${job.waiting}`;
+  }
+  const where = job.worker === undefined ? '' : ` on ${job.worker}`;
+  return `  ${job.id.padEnd(24)} ${job.status.padEnd(12)} #${job.attempt} ${took}${where}`.trimEnd();
 }
 
 /** Up to `room` lines of `items`; when they do not fit, the last line says how many more. */

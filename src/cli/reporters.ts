@@ -1,4 +1,5 @@
 import type { PlanView } from '../runtime/view.js';
+import { isPlacement, noWorkerOf, workerOf } from '../shared/placement.js';
 import type { StampedRecord } from '../shared/records.js';
 import {
   countsLine,
@@ -30,6 +31,10 @@ function describe(record: StampedRecord): string | null {
     case 'attempt-started':
       return `${record.jobId}: started (attempt ${record.attempt})`;
     case 'job-progress': {
+      const worker = workerOf(record.progress);
+      if (worker !== undefined) return `${record.jobId}: on worker ${worker}`;
+      const waiting = noWorkerOf(record.progress);
+      if (waiting !== undefined) return `${record.jobId}: queued, ${waiting}`;
       const output = record.progress as OutputLine;
       return `${record.jobId} | ${output.line}`;
     }
@@ -168,8 +173,9 @@ export function prettyReporter(
         failures.length = Math.min(failures.length, RECENT_FAILURES);
       }
       // Job output and failures scroll above the view; the view comes back with the next frame.
+      // Where a job's attempt stands on its queue shows in the view's table instead.
       if (
-        record.type === 'job-progress' ||
+        (record.type === 'job-progress' && !isPlacement(record.progress)) ||
         record.type === 'job-failed' ||
         record.type === 'attempt-failed' ||
         (record.type === 'plan-restored' && record.warnings.length > 0)

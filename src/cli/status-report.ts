@@ -3,6 +3,7 @@ import type { JobRecord, JobStatus, PlanContext } from '../../machines/plan/cont
 import type { Checkpoint } from '../../machines/plan/records.js';
 import { JournalFold } from '../persistence/journal-fold.js';
 import type { StoredPlan } from '../persistence/store.js';
+import { notePlacement, type Placement } from '../shared/placement.js';
 
 /** Above this many jobs, `status` prints a summary: counts, checkpoint, failures; no job table. */
 export const STATUS_LIST_LIMIT = 50;
@@ -36,6 +37,8 @@ export function describeStatus(stored: StoredPlan, options: StatusOptions = {}):
   lines.push(`Records: ${seq}`);
   lines.push(`Jobs: ${context.order.length} (${countsOf(context)})`);
   const jobs = context.order.map((id) => context.jobs[id]!);
+  const placements = placementsOf(stored);
+  const jobLine = (job: JobRecord) => jobLineOf(job, placements.get(job.id));
   if (options.jobs || jobs.length <= STATUS_LIST_LIMIT) {
     for (const job of jobs) lines.push(jobLine(job));
   } else {
@@ -53,6 +56,7 @@ export function describeStatus(stored: StoredPlan, options: StatusOptions = {}):
 /** The plan's state as `status --json` prints it, for programs. */
 export function statusJson(stored: StoredPlan) {
   const { context, finished, seq } = JournalFold.of(stored).state;
+  const placements = placementsOf(stored);
   const checkpoint = finished ? null : (holdingCheckpoint(context) ?? lastPauseStanding(stored));
   const counts: Partial<Record<JobStatus, number>> = {};
   for (const id of context.order) {
@@ -67,10 +71,13 @@ export function statusJson(stored: StoredPlan) {
     counts,
     jobs: context.order.map((id) => {
       const job = context.jobs[id]!;
+      const { worker, waiting } = placementOf(job, placements.get(id));
       return {
         id,
         status: job.status,
         attempt: job.attempt,
+        ...(worker !== undefined ? { worker } : {}),
+        ...(waiting !== undefined ? { waiting } : {}),
         ...(job.failure ? { failure: job.failure } : {}),
         ...(job.blockedBy ? { blockedBy: job.blockedBy } : {}),
       };
@@ -149,7 +156,26 @@ function countsOf(ctx: PlanContext): string {
   return [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
 }
 
-function jobLine(job: JobRecord): string {
+/** Where each job's latest attempt stood on its queue, for jobs whose attempts ran on one. */
+function placementsOf(stored: StoredPlan): Map<string, Placement> {
+  const placements = new Map<string, Placement>();
+  for (const record of stored.records) {
+    if (record.type === 'attempt-started') placements.set(record.jobId, {});
+    if (record.type === 'job-progress') {
+      const placement = placements.get(record.jobId);
+      if (placement) notePlacement(placement, record.progress);
+    }
+  }
+  return placements;
+}
+
+/** A job waits on its queue only while its attempt runs (and no worker took it). */
+function placementOf(job: JobRecord, placement: Placement = {}): Placement {
+  return job.status === 'running' ? placement : { ...placement, waiting: undefined };
+}
+
+function jobLineOf(job: JobRecord, stood: Placement | undefined): string {
+  const { worker, waiting } = placementOf(job, stood);
   const attempt = job.attempt > 0 ? `attempt ${job.attempt}` : '';
   let why = '';
   if (job.status === 'failed' && job.failure) {
@@ -159,7 +185,10 @@ function jobLine(job: JobRecord): string {
   } else {
     why = outputsLine(job.output);
   }
-  return `  ${job.id.padEnd(24)} ${job.status.padEnd(20)} ${attempt.padEnd(12)} ${why}`.trimEnd();
+  if (worker !== undefined) why = `on ${worker}${why ? `; ${why}` : ''}`;
+  if (waiting !== undefined) why = waiting;
+  const status = waiting !== undefined ? 'queued' : job.status;
+  return `  ${job.id.padEnd(24)} ${status.padEnd(20)} ${attempt.padEnd(12)} ${why}`.trimEnd();
 }
 
 /** Longest rendering of one output value in the job table. */

@@ -1,12 +1,14 @@
 import type { AttemptQueue } from '../remote/attempt-queue.js';
+import { noWorkerText } from '../shared/placement.js';
 
 /** How often the coordinator looks for workers on its queue. */
 const CHECK_MS = 5_000;
 
 /**
- * Tells, on stderr, that nobody serves the plan's queue: "no worker on queue NAME seen for N s",
- * after 5 s without one and then each time that time has doubled, so that jobs shown `running`
- * but waiting in the queue are explained. Returns a function that stops watching.
+ * Tells that nobody serves the plan's queue, "no worker on queue NAME seen for N s", after 5 s
+ * without one and then each time that time has doubled: on stderr, and as progress of the
+ * attempts waiting in the queue, which the view and `status` then show `queued`, saying why.
+ * Returns a function that stops watching.
  */
 export function watchForWorkers(
   attempts: AttemptQueue,
@@ -28,7 +30,9 @@ export function watchForWorkers(
         const missing = now - missingSince;
         if (missing < nextNotice) return;
         nextNotice *= 2;
-        write(`no worker on queue ${attempts.name} seen for ${Math.round(missing / 1000)} s\n`);
+        const seconds = Math.round(missing / 1000);
+        attempts.tellNoWorker(seconds);
+        write(`${noWorkerText(attempts.name, seconds)}\n`);
       },
       () => undefined, // Redis away: the store reports that
     );

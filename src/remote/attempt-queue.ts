@@ -3,6 +3,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { RedisConnection } from '../persistence/redis-connection.js';
 import type { JobRun } from '../plan/types.js';
 import { RemoteAttemptError } from '../shared/errors.js';
+import { noWorkerProgress } from '../shared/placement.js';
 import {
   type AttemptJobData,
   type CancelMessage,
@@ -36,6 +37,8 @@ interface Waiting {
   report(progress: unknown): void;
   /** When BullMQ had the attempt (its add resolved); null before. */
   addedAt: number | null;
+  /** Whether a worker took it. */
+  taken: boolean;
 }
 
 /**
@@ -63,6 +66,11 @@ export interface AttemptQueue {
   adoptable(runKey: string, attemptIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** How many workers are connected to the queue now (BullMQ's `getWorkersCount`). */
   workerCount(): Promise<number>;
+  /**
+   * Reports, as progress of each attempt sent to the queue that no worker took yet, that the queue
+   * has had no worker for `seconds`: the view and `status` show such jobs `queued`, saying so.
+   */
+  tellNoWorker(seconds: number): void;
   /** Closes the queue's connections; attempts still under way are left to their workers. */
   close(): Promise<void>;
 }
@@ -119,6 +127,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     waiting.get(jobId)?.report(data);
   });
   events.on('active', ({ jobId }) => {
+    const entry = waiting.get(jobId);
+    if (entry) entry.taken = true;
     const message = canceled.get(jobId);
     if (message) void publishCancel(message);
   });
@@ -168,6 +178,29 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   }, SWEEP_MS);
   sweep.unref();
 
+  /**
+   * The attempts begun in one scheduling pass (one turn of the event loop) go to BullMQ in one
+   * `addBulk`: one round trip and one transaction for the pass instead of one per attempt.
+   */
+  let batch: { job: AttemptAdd; added: () => void; failed: (error: unknown) => void }[] = [];
+  const flush = () => {
+    const sending = batch;
+    batch = [];
+    queue.addBulk(sending.map(({ job }) => job)).then(
+      () => {
+        for (const { added } of sending) added();
+      },
+      (error: unknown) => {
+        for (const { failed } of sending) failed(error);
+      },
+    );
+  };
+  const send = (job: AttemptAdd) =>
+    new Promise<void>((added, failed) => {
+      if (batch.length === 0) queueMicrotask(flush);
+      batch.push({ job, added, failed });
+    });
+
   const runOf =
     (runKey: string, handler: string): JobRun =>
     ({ jobId, attempt, attemptId, input, needs, signal, report }) =>
@@ -184,7 +217,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           reject(signal.reason);
           void cancel(queueJobId, signal.reason);
         };
-        const entry: Waiting = { settle, report, addedAt: null };
+        const entry: Waiting = { settle, report, addedAt: null, taken: false };
         waiting.set(queueJobId, entry);
         if (signal.aborted) return stop();
         signal.addEventListener('abort', stop, { once: true });
@@ -198,28 +231,31 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
           input: input ?? null,
           needs,
         };
-        queue
-          .add(jobId, data, {
+        send({
+          name: jobId,
+          data,
+          opts: {
             jobId: queueJobId,
             attempts: 1,
             removeOnComplete: { age: keep },
             removeOnFail: { age: keep },
-          })
-          .then(() => {
+          },
+        }).then(
+          () => {
             entry.addedAt = Date.now();
-            return adopted.has(queueJobId) ? finishedOutcome(queueJobId) : null;
-          })
-          .then(
-            (outcome) => {
-              if (outcome) settle(outcome);
-            },
-            (error: unknown) => {
-              if (!waiting.has(queueJobId)) return;
-              waiting.delete(queueJobId);
-              signal.removeEventListener('abort', stop);
-              reject(error);
-            },
-          );
+            if (!adopted.has(queueJobId)) return;
+            finishedOutcome(queueJobId).then(
+              (outcome) => outcome && settle(outcome),
+              () => undefined, // the sweep reads it again
+            );
+          },
+          (error: unknown) => {
+            if (!waiting.has(queueJobId)) return;
+            waiting.delete(queueJobId);
+            signal.removeEventListener('abort', stop);
+            reject(error);
+          },
+        );
       });
 
   const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
@@ -236,6 +272,12 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     runOf,
     adoptable,
     workerCount: () => queue.getWorkersCount(),
+    tellNoWorker(seconds) {
+      const progress = noWorkerProgress(name, seconds);
+      for (const entry of waiting.values()) {
+        if (!entry.taken) entry.report(progress);
+      }
+    },
     async close() {
       clearInterval(sweep);
       await events.close();
@@ -245,6 +287,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
   };
 }
+
+type AttemptAdd = Parameters<Queue<AttemptJobData>['addBulk']>[0][number];
 
 /** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
 const GONE = 'the queue no longer has it';

@@ -5,6 +5,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { RedisConnection } from '../persistence/redis-connection.js';
 import type { JobRun } from '../plan/types.js';
 import { NonRetryableError, RemoteAttemptError } from '../shared/errors.js';
+import { placementProgress } from '../shared/placement.js';
 import {
   type AttemptJobData,
   type CancelMessage,
@@ -85,7 +86,10 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
     const data = job.data;
     const controller = new AbortController();
     running.set(job.id!, controller);
-    let reports: Promise<unknown> = Promise.resolve();
+    // The coordinator learns which worker runs the attempt before any progress of the job's own.
+    let reports: Promise<unknown> = job
+      .updateProgress(placementProgress(name))
+      .catch(() => undefined);
     options.onStart?.(data);
     try {
       const handler = handlerFor(data, options.handlers, name, queue);

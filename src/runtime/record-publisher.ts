@@ -3,6 +3,7 @@ import { toErrorInfo } from '../../machines/errors.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import type { Durability } from '../persistence/durability.js';
 import type { Clock } from '../shared/clock.js';
+import { notePlacement } from '../shared/placement.js';
 import type { StampedRecord } from '../shared/records.js';
 import type { StreamName } from './guarded-stream.js';
 import type { JobTiming } from './view.js';
@@ -69,6 +70,15 @@ function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: numb
     case 'attempt-started':
       timing.set(record.jobId, { startedAt: at });
       return;
+    case 'attempt-failed':
+      // The attempt is over: it no longer waits on its queue.
+      delete timing.get(record.jobId)?.waiting;
+      return;
+    case 'job-progress': {
+      const entry = timing.get(record.jobId);
+      if (entry) notePlacement(entry, record.progress);
+      return;
+    }
     case 'job-succeeded':
     case 'job-failed':
     case 'job-skipped':
@@ -76,6 +86,7 @@ function noteTiming(timing: Map<string, JobTiming>, record: PlanRecord, at: numb
     case 'job-blocked': {
       const entry = timing.get(record.jobId) ?? {};
       entry.endedAt = at;
+      delete entry.waiting;
       timing.set(record.jobId, entry);
       return;
     }

@@ -2,6 +2,7 @@ import type { ErrorInfo, FailureKind } from '../../machines/errors.js';
 import type { JobStatus, PlanContext } from '../../machines/plan/context.js';
 import type { Checkpoint } from '../../machines/plan/records.js';
 import type { PlanStatus } from '../../machines/plan/status.js';
+import type { Placement } from '../shared/placement.js';
 
 /** One job as the plan view shows it. */
 export interface JobView {
@@ -25,6 +26,13 @@ export interface JobView {
   startedAt?: number;
   /** Clock time the job ended, when known. */
   endedAt?: number;
+  /** The worker that runs the latest attempt (or ran it), for a job whose attempts run on a queue. */
+  worker?: string;
+  /**
+   * For a job whose attempt waits on a queue no worker took it from: "no worker on queue NAME
+   * seen for N s". Such a job is shown `queued` (its status stays `running`: its attempt began).
+   */
+  waiting?: string;
 }
 
 /** The plan as it stands: what `getView()` returns and `view$` emits. */
@@ -43,7 +51,8 @@ export interface PlanView {
   jobs: JobView[];
 }
 
-export interface JobTiming {
+/** What the view knows of a job beyond the plan's state: when it ran, and on which worker. */
+export interface JobTiming extends Placement {
   startedAt?: number;
   endedAt?: number;
 }

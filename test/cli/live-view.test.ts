@@ -69,6 +69,18 @@ const failedRecord = (i: number) =>
   }) as unknown as StampedRecord;
 
 describe('the live view of a large plan', () => {
+  it('names the worker each running job is on, and shows a job no worker took queued, saying why', () => {
+    const view = wideView(3, 3, 0, 0);
+    view.jobs[0]!.worker = 'builder-1';
+    view.jobs[1]!.waiting = 'no worker on queue builds seen for 10 s';
+    const lines = renderFrame(view, { rows: 24, columns: 100 }, 1500, []);
+    expect(lines.slice(3)).toEqual([
+      '  job-0                    running      #1 1.5s on builder-1',
+      '  job-1                    queued       #1 no worker on queue builds seen for 10 s',
+      '  job-2                    running      #1 1.5s',
+    ]);
+  });
+
   it('fits a 24×80 terminal with a 5,000-job plan: 23 lines of at most 79 columns, the rest folded', () => {
     const failures = Array.from({ length: 30 }, (_, i) => `  job-${i}: job_failed: exit code 1`);
     const lines = renderFrame(

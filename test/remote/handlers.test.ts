@@ -7,6 +7,7 @@ import {
   createAttemptQueue,
   createOrchestrator,
   createWorker,
+  type JobView,
   PlanValidationError,
   queuedPlan,
   type StampedRecord,
@@ -62,6 +63,8 @@ describe('queuedPlan with createWorker: jobs that name a handler run on workers'
     });
     expect(view.status).toBe('completed');
     expect(jobs.small?.output).toEqual({ width: 400 });
+    expect(jobs.small?.worker).toBe('resizer-1');
+    expect(jobs.local?.worker).toBeUndefined();
     expect(jobs.local?.output).toBe('here');
     expect(records).toContainEqual(
       expect.objectContaining({
@@ -122,6 +125,27 @@ describe('queuedPlan with createWorker: jobs that name a handler run on workers'
     await events.close();
     await sender.close();
     connection.disconnect();
+  });
+
+  it('the view shows a job whose attempt waits on a queue nobody serves queued, saying no worker was seen', async () => {
+    const unserved = await createAttemptQueue({ connection: server.url, queue: 'unserved' });
+    const orchestrator = createOrchestrator(
+      queuedPlan({ id: 'nobody', jobs: [{ id: 'crop', handler: 'crop' }] }, unserved),
+    );
+    const waitingJob = new Promise<JobView>((resolve) => {
+      orchestrator.view$.subscribe((view) => {
+        if (view.jobs[0]?.waiting) resolve(view.jobs[0]);
+      });
+    });
+    orchestrator.start(); // sends the attempt to the queue at once
+    unserved.tellNoWorker(5);
+    expect(await waitingJob).toMatchObject({
+      status: 'running',
+      waiting: 'no worker on queue unserved seen for 5 s',
+    });
+    orchestrator.cancel();
+    expect((await orchestrator.whenSettled()).jobs[0]?.waiting).toBeUndefined();
+    await unserved.close();
   });
 
   it('refuses at validation a job that would run on the queue with an inline function', () => {

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { node, planFile } from '../cli/jobs.js';
 import { cli } from '../cli/run-cli.js';
@@ -8,30 +7,9 @@ const t = queueFixture();
 
 describe('run --queue: attempts run on worker processes', () => {
   it('spreads jobs over two workers, reports their output lines, and the plan completes', async () => {
-    const workers = [await t.worker('builds', 'w1'), await t.worker('builds', 'w2')];
-    const file = await planFile(t.dir, 'plan.json', {
-      id: 'spread',
-      maxParallel: 2,
-      jobs: [
-        { id: 'a', run: t.waitsForGo('a') },
-        { id: 'b', run: t.waitsForGo('b') },
-        { id: 'c', dependsOn: ['a', 'b'], run: node("console.log('c done')") },
-      ],
-    });
-    const run = cli([
-      'run',
-      file,
-      '--redis',
-      t.server.url,
-      '--queue',
-      'builds',
-      '--reporter',
-      'plain',
+    const { result, workers } = await t.runOnTwoWorkers('builds', 'spread', [
+      { id: 'c', dependsOn: ['a', 'b'], run: node("console.log('c done')") },
     ]);
-    // One attempt at a time on each worker: both waiting at once means one runs on each.
-    await Promise.all(workers.map((worker) => worker.line(/^started spread [ab]#1$/)));
-    await writeFile(t.go, '');
-    const result = await run;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/a \| ready/);

@@ -352,12 +352,14 @@ function renderJob() {
     facts.append(dt, dd);
   };
   if (job) {
-    fact('status', job.status);
+    fact('status', job.waiting === undefined ? job.status : 'queued');
+    fact('waiting', job.waiting);
     fact(
       'machine state',
       state.jobStates[job.id] ? valueText(state.jobStates[job.id]) : 'not started',
     );
     fact('attempt', String(job.attempt));
+    fact('worker', job.worker);
     fact('duration', formatDuration(durationOf(job)));
     fact('depends on', job.dependsOn.join(', ') || '—');
     if (job.failure)
