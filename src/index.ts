@@ -71,13 +71,14 @@ export {
   type AttemptQueueOptions,
   createAttemptQueue,
 } from './remote/attempt-queue.js';
-export { PROTOCOL_VERSION } from './remote/protocol.js';
+export { type AttemptJobData, PROTOCOL_VERSION } from './remote/protocol.js';
 export {
   type HandlerJobSpec,
   type QueuedJobSpec,
   type QueuedPlanOptions,
   type QueuedPlanSpec,
   queuedPlan,
+  type RemoteWork,
   type RunsOn,
 } from './remote/queued-plan.js';
 export {
@@ -94,6 +95,7 @@ export {
   type Orchestrator,
   type OrchestratorOptions,
 } from './runtime/orchestrator.js';
+export type { PlanActor } from './runtime/plan-actor.js';
 export { createRedactor, MIN_SECRET_LENGTH, REDACTED, type Redact } from './runtime/redact.js';
 export { type ResumeOptions, resumeOrchestrator } from './runtime/resume.js';
 export type { JobView, PlanView } from './runtime/view.js';

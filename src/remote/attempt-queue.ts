@@ -15,6 +15,7 @@ import {
 import { DEFAULT_QUEUE_PREFIX, queueClient } from './queue-connection.js';
 import { remoteError } from './remote-error.js';
 
+/** Where attempts go and how long BullMQ keeps them (`createAttemptQueue`). */
 export interface AttemptQueueOptions {
   /** The Redis that holds the queue. */
   connection: RedisConnection;

@@ -16,10 +16,12 @@ export interface HandlerJobSpec<Input = unknown, Output = unknown>
 /** A job of a queued plan: one that names a handler, or one kept local by `runsOn: 'local'`. */
 export type QueuedJobSpec = HandlerJobSpec | (JobSpec & { runsOn?: RunsOn });
 
+/** A plan whose jobs may name handlers run by the queue's workers (see `queuedPlan`). */
 export interface QueuedPlanSpec extends Omit<PlanSpec, 'jobs'> {
   jobs: readonly QueuedJobSpec[];
 }
 
+/** How `queuedPlan` sends a plan's attempts to the queue. */
 export interface QueuedPlanOptions {
   /**
    * Tells this run's attempts apart from other runs' on the same queue, and finds them again

@@ -20,6 +20,7 @@ import { checkWorkerOptions } from './worker-options.js';
 /** A handler runs one attempt on a worker: the same context as a local job's `run`. */
 export type Handler = JobRun;
 
+/** A worker's queue, handlers and limits (`createWorker`). */
 export interface WorkerOptions {
   connection: RedisConnection;
   /** The queue whose attempts this worker takes. */
@@ -49,6 +50,7 @@ export interface WorkerOptions {
   onStart?: (attempt: AttemptJobData) => void;
 }
 
+/** A running worker: takes attempts from its queue until closed. */
 export interface AttemptWorker {
   readonly name: string;
   /** The underlying BullMQ worker. */

@@ -349,6 +349,7 @@ export class RedisStoreError extends OrchestratorError {
   }
 }
 
+/** Codes of attempts run on BullMQ workers (`RemoteAttemptError`). */
 export type RemoteErrorCode =
   /** A job names a handler the worker that took its attempt has not registered. */
   | 'UNKNOWN_HANDLER'
