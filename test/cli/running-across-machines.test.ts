@@ -196,11 +196,15 @@ describe('Running across machines (the README section, with a real redis-server)
     const zombieRun = await first;
     const owner = await took;
     expect(zombieRun.code).toBe(5);
-    expect(zombieRun.stderr).toMatch(
+    // Woken after its lease expired, a coordinator on a busy machine may first find Redis slow to
+    // answer and say so; what it must end with is the lost lease, naming the new owner.
+    const lines = zombieRun.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(
       new RegExp(
-        `^error LEASE_LOST Plan "zombie" in Redis at .* is no longer this coordinator's: .*process ${owner.pid} on host ${hostname()} took it over .*; this coordinator stopped its running jobs and exits\\n$`,
+        `^error LEASE_LOST Plan "zombie" in Redis at .* is no longer this coordinator's: .*process ${owner.pid} on host ${hostname()} took it over .*; this coordinator stopped its running jobs and exits$`,
       ),
     );
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/Redis at .* is unreachable/);
     expect(zombieRun.stdout).not.toContain('plan failed');
     const [zombieJob] = (await readFile(join(dir, 'pids'), 'utf8')).trimEnd().split('\n');
     await writeFile(join(dir, 'zombie-job.pid'), zombieJob!);
