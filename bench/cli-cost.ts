@@ -6,11 +6,12 @@
  *   npx tsx bench/cli-cost.ts [jobs=2000] [maxParallel=8] [reporter=plain]
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { writeTruePlan } from './true-plan.js';
 
 const root = join(import.meta.dirname, '..');
 const jobs = Number(process.argv[2] ?? 2000);
@@ -31,13 +32,7 @@ async function timed(command: string, args: string[], stdin?: string): Promise<n
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-cli-cost-'));
 try {
-  const file = join(dir, 'plan.json');
-  const plan = {
-    id: 'wide',
-    maxParallel,
-    jobs: Array.from({ length: jobs }, (_, i) => ({ id: `job-${i}`, run: { command: 'true' } })),
-  };
-  await writeFile(file, JSON.stringify(plan));
+  const file = await writeTruePlan(dir, jobs, maxParallel);
   const cli = await timed(process.execPath, [
     '--import',
     tsx,
