@@ -7,11 +7,12 @@
  * stdout is a pipe here, so the pretty view assumes a terminal of 24 rows and 80 columns.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { writeTruePlan } from './true-plan.js';
 
 const root = join(import.meta.dirname, '..');
 const jobs = Number(process.argv[2] ?? 5000);
@@ -38,13 +39,7 @@ async function measure(file: string, reporter: string) {
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-output-'));
 try {
-  const file = join(dir, 'plan.json');
-  const plan = {
-    id: 'wide',
-    maxParallel,
-    jobs: Array.from({ length: jobs }, (_, i) => ({ id: `job-${i}`, run: { command: 'true' } })),
-  };
-  await writeFile(file, JSON.stringify(plan));
+  const file = await writeTruePlan(dir, jobs, maxParallel);
   console.log(`${jobs} jobs of \`true\`, maxParallel ${maxParallel}, ${entry}`);
   console.log('| reporter | exit | bytes written | MB | seconds |');
   console.log('|---|---|---|---|---|');

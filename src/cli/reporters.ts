@@ -11,10 +11,15 @@ import {
 } from './live-view.js';
 import type { OutputLine } from './shell-job.js';
 
-/** Shows a running plan: told every record and every new view. */
+/** Shows a running plan: told every record, and that the plan's view changed. */
 export interface Reporter {
   record(record: StampedRecord): void;
-  view(view: PlanView): void;
+  /**
+   * The view changed; `current` builds it. Building it walks every job, so a reporter calls it
+   * only when it draws (at most once a frame), never per change: a run's cost per job stays flat
+   * however large the plan. Reporters that show no view leave this out.
+   */
+  view?(current: () => PlanView): void;
   end(view: PlanView): void;
   /**
    * Something else is about to write to the terminal (a question at a checkpoint): a view drawn
@@ -88,7 +93,6 @@ export function plainReporter(write: (text: string) => void, now: () => number):
       const time = `[${seconds(now() - start).padStart(6)}]`;
       for (const line of text.split('\n')) write(`${time} ${line}\n`);
     },
-    view() {},
     end(view) {
       write(`${summary(view)}\n`);
     },
@@ -101,7 +105,6 @@ export function jsonlReporter(write: (text: string) => void): Reporter {
     record(record) {
       write(`${JSON.stringify(record)}\n`);
     },
-    view() {},
     end() {},
   };
 }
@@ -142,7 +145,7 @@ export function prettyReporter(
   let drawn = 0;
   let lastFrame = Number.NEGATIVE_INFINITY;
   let timer: unknown;
-  let latest: PlanView | null = null;
+  let latest: (() => PlanView) | null = null;
 
   const erase = () => {
     if (drawn > 0) write(`\x1b[${drawn}F\x1b[J`);
@@ -152,7 +155,7 @@ export function prettyReporter(
     timer = undefined;
     if (!latest) return;
     lastFrame = now();
-    const lines = renderFrame(latest, size(), lastFrame, failures);
+    const lines = renderFrame(latest(), size(), lastFrame, failures);
     erase();
     write(`${lines.join('\n')}\n`);
     drawn = lines.length;
@@ -185,8 +188,8 @@ export function prettyReporter(
         schedule();
       }
     },
-    view(view) {
-      latest = view;
+    view(current) {
+      latest = current;
       schedule();
     },
     end(view) {

@@ -68,8 +68,16 @@ export async function drive(
     if (held) held.push(show);
     else show();
   };
-  orchestrator.events$.subscribe((record) => report(() => reporter.record(record)));
-  orchestrator.view$.subscribe((view) => report(() => reporter.view(view)));
+  // Every change of the view comes with a record, so records tell the reporter it changed; the
+  // view itself (a walk over every job) is built only when the reporter draws it.
+  const currentView = () => orchestrator.getView();
+  report(() => reporter.view?.(currentView));
+  orchestrator.events$.subscribe((record) =>
+    report(() => {
+      reporter.record(record);
+      reporter.view?.(currentView);
+    }),
+  );
   const questions = atTerminal
     ? askAtCheckpoints(orchestrator, (hold) => {
         const waiting = held;
@@ -131,13 +139,18 @@ export async function drive(
     )
     .catch((error: unknown) => decide(() => Promise.reject(error)));
   if (!steerable) {
-    orchestrator.view$.subscribe((view) => {
-      if (view.status !== 'paused') return;
-      decide(async () => {
-        reporter.end(view);
-        reporting = false;
-        process.stderr.write(`${strandedMessage(view.planId, view.checkpoint)}\n`);
-        return EXIT.stranded;
+    // Records go out during the plan's step: its state is read once the step is over.
+    orchestrator.events$.subscribe((record) => {
+      if (record.type !== 'plan-paused') return;
+      queueMicrotask(() => {
+        const view = orchestrator.getView();
+        if (view.status !== 'paused') return;
+        decide(async () => {
+          reporter.end(view);
+          reporting = false;
+          process.stderr.write(`${strandedMessage(view.planId, view.checkpoint)}\n`);
+          return EXIT.stranded;
+        });
       });
     });
   }

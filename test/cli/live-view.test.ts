@@ -140,11 +140,11 @@ describe('the pretty reporter', () => {
 
   it('draws at most one frame per 250 ms, however many updates arrive, each bounded by the terminal', () => {
     const { reporter, writes, frames } = reporterOnFakeTerminal();
-    for (let done = 0; done < 1000; done++) reporter.view(wideView(5000, 16, 0, done));
+    for (let done = 0; done < 1000; done++) reporter.view?.(() => wideView(5000, 16, 0, done));
     expect(frames()).toBe(0);
     vi.advanceTimersByTime(0);
     expect(frames()).toBe(1);
-    for (let done = 1000; done < 2000; done++) reporter.view(wideView(5000, 16, 0, done));
+    for (let done = 1000; done < 2000; done++) reporter.view?.(() => wideView(5000, 16, 0, done));
     vi.advanceTimersByTime(249);
     expect(frames()).toBe(1);
     vi.advanceTimersByTime(1);
@@ -157,16 +157,16 @@ describe('the pretty reporter', () => {
 
   it('gives way to a question: clears its frame, and draws the next one below the question', () => {
     const { reporter, writes, frames } = reporterOnFakeTerminal();
-    reporter.view(wideView(5000, 16, 0, 10));
+    reporter.view?.(() => wideView(5000, 16, 0, 10));
     vi.advanceTimersByTime(0);
-    reporter.view(wideView(5000, 16, 0, 20));
+    reporter.view?.(() => wideView(5000, 16, 0, 20));
     reporter.giveWay?.();
     expect(writes.at(-1)).toBe('\x1b[19F\x1b[J');
     // The frame that was due does not come while the question is on the terminal.
     vi.advanceTimersByTime(1000);
     expect(frames()).toBe(1);
     writes.push('on_error: job "b" failed. approve, retry, skip or cancel? retry\n');
-    reporter.view(wideView(5000, 16, 0, 30));
+    reporter.view?.(() => wideView(5000, 16, 0, 30));
     vi.advanceTimersByTime(0);
     expect(frames()).toBe(2);
     // Nothing of the question is erased: the frame is written below it.
@@ -177,7 +177,7 @@ describe('the pretty reporter', () => {
   it('ends with a summary: status, duration, counts and the failed jobs, folded past ten', () => {
     const { reporter, writes } = reporterOnFakeTerminal();
     const view = wideView(5000, 0, 12, 4988);
-    reporter.view(view);
+    reporter.view?.(() => view);
     vi.advanceTimersByTime(3000);
     reporter.end({ ...view, status: 'failed' });
     const summary = writes.at(-1)!.split('\n');
@@ -198,7 +198,7 @@ describe('the pretty reporter', () => {
     const { reporter, writes } = reporterOnFakeTerminal();
     reporter.record(failedRecord(1));
     reporter.record(failedRecord(2));
-    reporter.view(wideView(10, 2, 2, 0));
+    reporter.view?.(() => wideView(10, 2, 2, 0));
     vi.advanceTimersByTime(0);
     expect(writes.at(-1)!.split('\n').slice(-4)).toEqual([
       'Recent failures:',

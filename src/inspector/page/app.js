@@ -176,7 +176,9 @@ function layers(jobs) {
   for (const job of jobs) {
     const d = Math.max(-1, ...job.dependsOn.map((dep) => depth.get(dep) ?? 0)) + 1;
     depth.set(job.id, d);
-    byLayer[d] = [...(byLayer[d] ?? []), job.id];
+    // Appended in place: copying the layer for each job made this quadratic in a wide plan.
+    byLayer[d] ??= [];
+    byLayer[d].push(job.id);
   }
   const nodes = new Map();
   for (const [d, ids] of byLayer.entries()) {
@@ -184,7 +186,7 @@ function layers(jobs) {
       nodes.set(id, { x: 80 + d * 170, y: 30 + i * 48, width: 150, height: 40 });
     }
   }
-  const tallest = Math.max(...byLayer.map((ids) => ids.length));
+  const tallest = byLayer.reduce((most, ids) => Math.max(most, ids?.length ?? 0), 0);
   return { width: byLayer.length * 170 + 20, height: tallest * 48 + 20, nodes, edges: [] };
 }
 
