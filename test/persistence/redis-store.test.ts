@@ -74,6 +74,45 @@ async function sample() {
 /** Waits for the real expiry of a lease, as Redis tells it. */
 const leaseExpired = (planId: string) => keyGone(server.url, planKeys(planId).lease);
 
+/**
+ * A started plan A → B → C whose job B waits for `release()`; `started` resolves once B runs,
+ * `persistenceFailed` with the plan's first `persistence-failed` record.
+ */
+function gatedChain(planId: string, store: RedisStore, onStart?: (jobId: string) => void) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let bStarted!: () => void;
+  const started = new Promise<void>((resolve) => {
+    bStarted = resolve;
+  });
+  const run = async ({ jobId }: { jobId: string }) => {
+    onStart?.(jobId);
+    if (jobId === 'B') {
+      bStarted();
+      await gate;
+    }
+    return jobId;
+  };
+  const orchestrator = createOrchestrator(
+    {
+      id: planId,
+      jobs: [
+        { id: 'A', run },
+        { id: 'B', dependsOn: ['A'], run },
+        { id: 'C', dependsOn: ['B'], run },
+      ],
+    },
+    { store },
+  );
+  const persistenceFailed = firstValueFrom(
+    orchestrator.events$.pipe(filter((record) => record.type === 'persistence-failed')),
+  );
+  orchestrator.start();
+  return { orchestrator, started, release, persistenceFailed };
+}
+
 describe('RedisStore running a plan', () => {
   it('starts an attempt only once Redis has acknowledged its start, and keeps a summary for plans', async () => {
     const planId = newPlanId('write-ahead');
@@ -276,39 +315,16 @@ describe('a Redis-kept plan whose redis-server is killed (SIGKILL) and restarted
     extraServers.push(redis);
     const planId = newPlanId('redis-restart');
     const store = open(planId, { url: redis.url });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let bStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      bStarted = resolve;
-    });
     let down = false;
     const startedWhileDown: string[] = [];
-    const run = async ({ jobId }: { jobId: string }) => {
+    const {
+      orchestrator,
+      started,
+      release,
+      persistenceFailed: paused,
+    } = gatedChain(planId, store, (jobId) => {
       if (down) startedWhileDown.push(jobId);
-      if (jobId === 'B') {
-        bStarted();
-        await gate;
-      }
-      return jobId;
-    };
-    const orchestrator = createOrchestrator(
-      {
-        id: planId,
-        jobs: [
-          { id: 'A', run },
-          { id: 'B', dependsOn: ['A'], run },
-          { id: 'C', dependsOn: ['B'], run },
-        ],
-      },
-      { store },
-    );
-    const paused = firstValueFrom(
-      orchestrator.events$.pipe(filter((record) => record.type === 'persistence-failed')),
-    );
-    orchestrator.start();
+    });
     await started;
     const acknowledged = await journalOf(planId, redis.url);
     await redis.kill();
@@ -359,36 +375,7 @@ describe('a Redis-kept plan whose redis-server stops answering (SIGSTOP)', () =>
     client.disconnect();
     const planId = newPlanId('frozen');
     const store = open(planId, { url: redis.url, leaseMs: 1000 });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let bStarted!: () => void;
-    const started = new Promise<void>((resolve) => {
-      bStarted = resolve;
-    });
-    const run = async ({ jobId }: { jobId: string }) => {
-      if (jobId === 'B') {
-        bStarted();
-        await gate;
-      }
-      return jobId;
-    };
-    const orchestrator = createOrchestrator(
-      {
-        id: planId,
-        jobs: [
-          { id: 'A', run },
-          { id: 'B', dependsOn: ['A'], run },
-          { id: 'C', dependsOn: ['B'], run },
-        ],
-      },
-      { store },
-    );
-    const failed = firstValueFrom(
-      orchestrator.events$.pipe(filter((record) => record.type === 'persistence-failed')),
-    );
-    orchestrator.start();
+    const { orchestrator, started, release, persistenceFailed: failed } = gatedChain(planId, store);
     await started;
     process.kill(pid, 'SIGSTOP');
     try {
