@@ -15,6 +15,11 @@ import { attemptIdOf, backoffDelay, type ResolvedRetry } from './retry.js';
  * verification of the result. The job reports every outcome to the plan through events; the
  * plan decides when each attempt may start (so a durable plan can record the start first).
  *
+ * A job actor is a slot of the plan's: once its job has ended (`succeeded`, `failed` or
+ * `canceled`, where it rests and shows how the job ended), `RUN` hands it the plan's next job,
+ * so that an actor is created once per slot and not once per job. The job it runs is its
+ * context's (`jobId`).
+ *
  * An attempt is under way exactly while the job is in `running` (`ATTEMPT_STATE`). The machine
  * itself runs no code: the job actor's logic (src/runtime/attempt-actor.ts, `withAttempts`)
  * starts the attempt on entering `running`, aborts it on leaving `running` early (an
@@ -62,6 +67,7 @@ export type AttemptEvent =
 
 /** Events the plan sends to a job. */
 export type PlanToJobEvent =
+  | { type: 'RUN'; job: JobMachineInput }
   | { type: 'START_ATTEMPT' }
   | { type: 'CANCEL'; why: 'skipped' | 'canceled'; detail?: string };
 
@@ -125,17 +131,37 @@ function failedEvent(context: JobContext, willRetry: boolean): JobOutcome {
   };
 }
 
-/**
- * How a job actor ends: its output, carried to the plan by the actor's done event, so that a
- * job's last outcome and the end of its actor are one event for the plan. A canceled job has none.
- */
+/** A job's last outcome, reported to the plan as the job comes to rest. */
 export type JobOutcome = Extract<JobToPlanEvent, { type: 'JOB_COMPLETED' | 'JOB_FAILED' }>;
 
-/** Whether a job actor's output (its done event's `output`) is a job's last outcome. */
-export function isJobOutcome(output: unknown): output is JobOutcome {
-  const type = (output as { type?: unknown } | undefined)?.type;
-  return type === 'JOB_COMPLETED' || type === 'JOB_FAILED';
+/**
+ * The context of a job about to run: field by field, not `...input` (V8's object spread takes a
+ * slow path here, and it was a fifth of the cost of starting a job).
+ */
+function contextOf(input: JobMachineInput): JobContext {
+  return {
+    jobId: input.jobId,
+    firstAttempt: input.firstAttempt,
+    retry: input.retry,
+    timeoutMs: input.timeoutMs,
+    verify: input.verify,
+    reverify: input.reverify,
+    waitMs: input.waitMs,
+    attempt: input.firstAttempt,
+    output: input.reverify?.output,
+    failure: null,
+    retryInMs: input.waitMs ?? 0,
+  };
 }
+
+/** The plan's next job for this actor, begun where `starting` would begin it: in one step. */
+const RUN_NEXT_JOB = {
+  RUN: [
+    { guard: 'rechecksOutput', target: 'verifying', actions: 'takeJob' },
+    { guard: 'waitsFirst', target: 'backingOff', actions: 'takeJob' },
+    { target: 'running', actions: 'takeJob' },
+  ],
+} as const;
 
 /** One job's life: its attempts, retries with backoff, timeout and verification. Exported for visualisation. */
 export const jobMachine = setup({
@@ -143,7 +169,6 @@ export const jobMachine = setup({
     input: {} as JobMachineInput,
     context: {} as JobContext,
     events: {} as JobEvent,
-    output: {} as JobOutcome | undefined,
   },
   actors: {
     // A placeholder so the machine can be drawn and inspected on its own; the orchestrator
@@ -158,6 +183,9 @@ export const jobMachine = setup({
         (event.type === 'ATTEMPT_FAILED' && event.retryable)) &&
       context.attempt < context.firstAttempt + context.retry.maxAttempts - 1,
     mustVerify: ({ context }) => context.verify,
+    // Where a job handed over by `RUN` begins, as `starting` decides for the first one.
+    rechecksOutput: ({ event }) => event.type === 'RUN' && event.job.reverify !== undefined,
+    waitsFirst: ({ event }) => event.type === 'RUN' && event.job.waitMs !== undefined,
   },
   actions: {
     reportProgress: sendParent(({ context, event }) => ({
@@ -210,6 +238,16 @@ export const jobMachine = setup({
       };
     }),
     reportRetry: sendParent(({ context }) => failedEvent(context, true)),
+    reportFailed: sendParent(({ context }) => failedEvent(context, false)),
+    reportCompleted: sendParent(
+      ({ context }): JobOutcome => ({
+        type: 'JOB_COMPLETED',
+        jobId: context.jobId,
+        attemptId: currentAttemptId(context),
+        output: context.output,
+      }),
+    ),
+    takeJob: assign(({ event }) => contextOf((event as Extract<JobEvent, { type: 'RUN' }>).job)),
     scheduleBackoff: enqueueActions(({ context, enqueue }) => {
       enqueue.raise({ type: 'BACKOFF_DONE' }, { id: 'backoff', delay: context.retryInMs });
     }),
@@ -231,27 +269,8 @@ export const jobMachine = setup({
   },
 }).createMachine({
   id: 'job',
-  // Field by field, not `...input`: V8's object spread takes a slow path here, and it was a
-  // fifth of the cost of starting a job actor.
-  context: ({ input }) => ({
-    jobId: input.jobId,
-    firstAttempt: input.firstAttempt,
-    retry: input.retry,
-    timeoutMs: input.timeoutMs,
-    verify: input.verify,
-    reverify: input.reverify,
-    waitMs: input.waitMs,
-    attempt: input.firstAttempt,
-    output: input.reverify?.output,
-    failure: null,
-    retryInMs: input.waitMs ?? 0,
-  }),
+  context: ({ input }) => contextOf(input),
   initial: 'starting',
-  // The output of the final state reached (none for `canceled`).
-  output: ({ event }) => event.output as JobOutcome,
-  on: {
-    CANCEL: '.canceled',
-  },
   states: {
     starting: {
       always: [
@@ -261,8 +280,8 @@ export const jobMachine = setup({
       ],
     },
     // The attempt runs while the job is here (see ATTEMPT_STATE); leaving on ATTEMPT_TIMED_OUT or
-    // CANCEL aborts it, with that reason. The plan knows when a job enters `running` (it spawned
-    // the job, or sent START_ATTEMPT) and records it then: the job does not report it.
+    // CANCEL aborts it, with that reason. The plan knows when a job enters `running` (it sent
+    // RUN or START_ATTEMPT) and records it then: the job does not report it.
     running: {
       entry: 'armTimeout',
       // The delayed ATTEMPT_TIMED_OUT is raised by id, so it must be withdrawn by id when the
@@ -275,26 +294,25 @@ export const jobMachine = setup({
           { target: 'succeeded', actions: 'keepOutput' },
         ],
         ATTEMPT_FAILED: [
-          { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
+          { guard: 'mayRetry', target: 'backingOff', actions: ['recordFailure', 'reportRetry'] },
           { target: 'failed', actions: 'recordFailure' },
         ],
         ATTEMPT_TIMED_OUT: [
-          { guard: 'mayRetry', target: 'retrying', actions: 'recordFailure' },
+          { guard: 'mayRetry', target: 'backingOff', actions: ['recordFailure', 'reportRetry'] },
           { target: 'failed', actions: 'recordFailure' },
         ],
+        CANCEL: 'canceled',
       },
-    },
-    retrying: {
-      entry: 'reportRetry',
-      always: 'backingOff',
     },
     backingOff: {
       entry: 'scheduleBackoff',
-      on: { BACKOFF_DONE: 'awaitingStart' },
+      // Withdrawn when the job leaves early, so it never reaches the slot's next job.
+      exit: cancel('backoff'),
+      on: { BACKOFF_DONE: 'awaitingStart', CANCEL: 'canceled' },
     },
     awaitingStart: {
       entry: 'reportAttemptDue',
-      on: { START_ATTEMPT: { target: 'running', actions: 'nextAttempt' } },
+      on: { START_ATTEMPT: { target: 'running', actions: 'nextAttempt' }, CANCEL: 'canceled' },
     },
     verifying: {
       entry: 'reportVerifying',
@@ -312,18 +330,13 @@ export const jobMachine = setup({
         ],
         onError: { target: 'failed', actions: 'recordFailure' },
       },
+      on: { CANCEL: 'canceled' },
     },
-    succeeded: {
-      type: 'final',
-      output: ({ context }): JobOutcome => ({
-        type: 'JOB_COMPLETED',
-        jobId: context.jobId,
-        attemptId: currentAttemptId(context),
-        output: context.output,
-      }),
-    },
-    failed: { type: 'final', output: ({ context }) => failedEvent(context, false) },
-    canceled: { type: 'final' },
+    // Where the job ended, and where its actor waits for the plan's next job. A canceled job
+    // reports nothing: the plan canceled it.
+    succeeded: { entry: 'reportCompleted', on: RUN_NEXT_JOB },
+    failed: { entry: 'reportFailed', on: RUN_NEXT_JOB },
+    canceled: { on: RUN_NEXT_JOB },
   },
 });
 

@@ -2,15 +2,14 @@ import { type AnyMachineSnapshot, enqueueActions, fromPromise, setup } from 'xst
 import { type ErrorInfo, toErrorInfo } from './errors.js';
 import { type IntegrationToPlanEvent, integrationMachine } from './integration.machine.js';
 import {
-  isJobOutcome,
   type JobMachineInput,
   type JobToPlanEvent,
   jobMachine,
   runningJobMachine,
 } from './job.machine.js';
-import { jobGroupMachine } from './job-group.machine.js';
+import { type JobSpawn, jobGroupMachine } from './job-group.machine.js';
 import { addJob, reorder } from './plan/changes.js';
-import { checkpointOf, holdingCheckpoint } from './plan/checkpoint.js';
+import { checkpointOf, holdingCheckpoint, mustHold } from './plan/checkpoint.js';
 
 import { COMMAND_TYPES, type PlanCommand, rejectionOf } from './plan/commands.js';
 import {
@@ -161,7 +160,19 @@ export const planRuntimeMachine = setup({
   },
   guards: {
     dirty: ({ context }) => context.dirty,
-    durable: ({ context }) => decisionsDurable(context),
+    // One guard where the plan spends most of its time, so that a step with nothing to act on
+    // evaluates one guard: `attention` in `idle`, `clearToLaunch` after a pass.
+    attention: ({ context }) =>
+      context.dirty ||
+      context.cancel !== null ||
+      context.failedBy !== null ||
+      mustHold(context) ||
+      allSettled(context),
+    clearToLaunch: ({ context }) =>
+      decisionsDurable(context) &&
+      context.cancel === null &&
+      context.failedBy === null &&
+      context.persistenceFailure === null,
     cancelRequested: ({ context }) => context.cancel !== null,
     failing: ({ context }) => context.failedBy !== null,
     mustPause: ({ context }) => holdingCheckpoint(context) !== null,
@@ -203,16 +214,10 @@ export const planRuntimeMachine = setup({
       recordIntegrationEvent(context, event as IntegrationToPlanEvent, records);
       enqueue.emit({ type: 'records', records });
     }),
-    // A child actor ended. A job actor's done event carries the job's last outcome (its output),
-    // recorded like the same event sent on its own. Counters change in place, like the rest of
-    // the context: an `assign` copies the whole context.
-    retireActor: enqueueActions(({ context, event, enqueue }) => {
+    // An integration actor ended (job actors are slots that live as long as the plan). Counters
+    // change in place, like the rest of the context: an `assign` copies the whole context.
+    retireActor: enqueueActions(({ context }) => {
       context.actors--;
-      const outcome = (event as { output?: unknown }).output;
-      if (!isJobOutcome(outcome)) return;
-      const records: PlanRecord[] = [];
-      recordJobEvent(context, outcome, records);
-      enqueue.emit({ type: 'records', records });
     }),
     recordCommitFailure: enqueueActions(({ context, event, enqueue }) => {
       const { error } = event as CommitFailedEvent;
@@ -297,34 +302,49 @@ export const planRuntimeMachine = setup({
     launch: enqueueActions(({ context, enqueue }) => {
       const records: PlanRecord[] = [];
       const { launch, start, integrate } = takeLaunches(context, records);
-      const spawns = launch.map((job) => {
-        const src = job.status === 'running' ? ('runningJob' as const) : ('job' as const);
-        const spawn = { src, id: job.slot!, input: jobActorInput(job) };
-        job.waitMs = null; // a restored delay is waited out once
-        return spawn;
-      });
       if (integrate) {
         const input = integrationInput(context, integrate);
         integrate.rollbackFirst = false; // only the integration cut by a restart rolls back first
         enqueue.spawnChild('integration', { id: 'integration', input });
+        context.actors++;
       }
-      context.actors += spawns.length + (integrate ? 1 : 0);
       if (groupsJobs(context)) {
         for (const group of groupsNeeded(context)) enqueue.spawnChild('jobGroup', { id: group });
-        for (const [group, batch] of byGroup(spawns)) {
-          enqueue.sendTo(group, { type: 'SPAWN_JOBS', spawns: batch });
-        }
-      } else if (spawns.length === 1) {
-        // XState copies the children map for each spawnChild and the whole context for an
-        // assign: one job at a time is cheaper spawned alone, a batch in one assign.
-        const { src, id, input } = spawns[0]!;
-        enqueue.spawnChild(src, { id, input });
-      } else if (spawns.length > 1) {
-        enqueue.assign(({ spawn }) => {
-          for (const { src, id, input } of spawns) spawn(src, { id, input });
-          return {};
-        });
       }
+      // Spawns job actors: in their groups, or as the plan's own children.
+      const spawnJobActors = (spawns: JobSpawn[]) => {
+        if (groupsJobs(context)) {
+          for (const [group, batch] of byGroup(spawns)) {
+            enqueue.sendTo(group, { type: 'SPAWN_JOBS', spawns: batch });
+          }
+        } else if (spawns.length === 1) {
+          // XState copies the children map for each spawnChild and the whole context for an
+          // assign: one job at a time is cheaper spawned alone, a batch in one assign.
+          const { src, id, input } = spawns[0]!;
+          enqueue.spawnChild(src, { id, input });
+        } else if (spawns.length > 1) {
+          enqueue.assign(({ spawn }) => {
+            for (const { src, id, input } of spawns) spawn(src, { id, input });
+            return {};
+          });
+        }
+      };
+      // In the order decided: new slots' actors spawned together, each resting one handed its job.
+      const spawns: JobSpawn[] = [];
+      for (const job of launch) {
+        const slot = job.slot!;
+        const input = jobActorInput(job);
+        job.waitMs = null; // a restored delay is waited out once
+        if (context.slotActors[slot]) {
+          spawnJobActors(spawns.splice(0));
+          enqueue.sendTo(...jobTarget(context, slot, { type: 'RUN', job: input }));
+          continue;
+        }
+        context.slotActors[slot] = true;
+        const src = job.status === 'running' ? ('runningJob' as const) : ('job' as const);
+        spawns.push({ src, id: slot, input });
+      }
+      spawnJobActors(spawns);
       for (const job of start) {
         enqueue.sendTo(...jobTarget(context, job.slot!, { type: 'START_ATTEMPT' }));
       }
@@ -405,6 +425,17 @@ export const planRuntimeMachine = setup({
       initial: 'idle',
       states: {
         idle: {
+          // A job's outcome is what a pass is usually for: it goes straight to one (a pass
+          // decides nothing while the plan must stop or hold; `triage` then sees to that).
+          on: {
+            JOB_COMPLETED: { target: 'reconciling', actions: 'recordJobEvent' },
+            JOB_FAILED: { target: 'reconciling', actions: 'recordJobEvent' },
+            JOB_ATTEMPT_DUE: { target: 'reconciling', actions: 'recordJobEvent' },
+          },
+          always: { guard: 'attention', target: 'triage' },
+        },
+        // Something recorded calls for the plan to stop, hold, finish or run a pass.
+        triage: {
           always: [
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
@@ -419,21 +450,21 @@ export const planRuntimeMachine = setup({
         reconciling: {
           entry: 'decide',
           always: [
+            { guard: 'clearToLaunch', target: 'idle', actions: 'launch' },
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
             // The decisions could not be stored: hold them until RESUME writes them again.
             { guard: 'persistenceFailed', target: '#plan.paused' },
-            { guard: 'durable', target: 'idle', actions: 'launch' },
             { guard: 'dirty', target: 'reconcilePending' },
           ],
         },
         reconcilePending: {
           always: [
+            // Back through `idle`, which runs the owed pass at once unless the plan must stop.
+            { guard: 'clearToLaunch', target: 'idle', actions: 'launch' },
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
             { guard: 'persistenceFailed', target: '#plan.paused' },
-            // Back through `idle`, which runs the owed pass at once unless the plan must stop.
-            { guard: 'durable', target: 'idle', actions: 'launch' },
           ],
         },
       },

@@ -19,6 +19,18 @@ export function holdingCheckpoint(ctx: PlanContext): Checkpoint | null {
   return null;
 }
 
+/** Whether the plan must hold (as `holdingCheckpoint`, without building the checkpoint). */
+export function mustHold(ctx: PlanContext): boolean {
+  return (
+    ctx.persistenceFailure !== null ||
+    ctx.unresolved.length > 0 ||
+    ctx.finalize.failure !== null ||
+    ctx.proposed.length > 0 ||
+    ctx.gate !== null ||
+    ctx.userPaused
+  );
+}
+
 /** Where a plan in `status` waits, derived from its context. */
 export function checkpointOf(status: PlanStatus, ctx: PlanContext): Checkpoint | null {
   if (status === 'awaitingApproval') return { name: 'start' };

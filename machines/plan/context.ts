@@ -127,13 +127,17 @@ export interface PlanContext {
   /** Jobs holding a slot (running, or waiting out a retry delay); never above `maxParallel`. */
   live: number;
   /**
-   * Job actors spawned and not yet done. A job's result arrives just before its actor ends, so
-   * the plan ends only once this is 0: no actor then reports to a plan that has stopped.
+   * Integration actors spawned and not yet done. An integration's result arrives just before its
+   * actor ends, so the plan ends only once this is 0: no actor then reports to a plan that has
+   * stopped. (Job actors are slots that outlive their jobs and end with the plan.)
    */
   actors: number;
   settled: number;
+  /** Slots whose job has ended, for the next launches. */
   freeSlots: string[];
   slotCount: number;
+  /** Slots that have a job actor: a launch into one hands the actor its next job (`RUN`). */
+  slotActors: Record<string, true>;
   /** Groups of job actors spawned, in a plan that groups them (`maxParallel` above `JOB_GROUP_SIZE`). */
   groupCount: number;
   /** Decided by the current pass, spawned once the decision is durable. */
@@ -229,7 +233,11 @@ function strictOrderOf(order: readonly string[], jobs: Record<string, JobRecord>
 }
 
 export function createPlanContext(input: PlanMachineInput): PlanContext {
-  if (input.restored) return { ...input.restored, writeAhead: input.writeAhead, resumed: true };
+  if (input.restored) {
+    // A new runtime has no job actors yet, whatever the state's slots say.
+    const slotActors = Object.create(null);
+    return { ...input.restored, slotActors, writeAhead: input.writeAhead, resumed: true };
+  }
   const jobs: Record<string, JobRecord> = Object.create(null);
   const order: string[] = [];
   input.jobs.forEach((job, index) => {
@@ -255,6 +263,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     settled: 0,
     freeSlots: [],
     slotCount: 0,
+    slotActors: Object.create(null),
     groupCount: 0,
     toLaunch: [],
     toStart: [],

@@ -18,6 +18,7 @@ export function copyPlanContext(ctx: PlanContext): PlanContext {
     order: [...ctx.order],
     ready: [...ctx.ready],
     freeSlots: [...ctx.freeSlots],
+    slotActors: Object.assign(Object.create(null), ctx.slotActors),
     toLaunch: [...ctx.toLaunch],
     toStart: [...ctx.toStart],
     dueJobs: [...ctx.dueJobs],

@@ -1,5 +1,6 @@
 import type { JobToPlanEvent } from '../job.machine.js';
 import { attemptIdOf } from '../retry.js';
+import { mustHold } from './checkpoint.js';
 import { type JobRecord, type PlanContext, TERMINAL_STATUSES } from './context.js';
 import { popReady, pushReady } from './ready-queue.js';
 import type { PlanRecord } from './records.js';
@@ -115,12 +116,18 @@ function reserveSlot(ctx: PlanContext): string {
   return ctx.freeSlots.pop() ?? `slot-${ctx.slotCount++}`;
 }
 
+/** The plan is ending or must hold: a pass decides nothing and stays owed. */
+export function mayDecide(ctx: PlanContext): boolean {
+  return ctx.cancel === null && ctx.failedBy === null && !mustHold(ctx);
+}
+
 /**
  * The launching part of a pass: start the next attempt of retrying jobs whose backoff is over,
  * then fill free slots from the ready queue. The decisions are recorded now and carried out by
  * `takeLaunches` once they are durable.
  */
 export function decide(ctx: PlanContext, out: Out): void {
+  if (!mayDecide(ctx)) return;
   ctx.dirty = false;
   for (const id of ctx.dueJobs) {
     const job = ctx.jobs[id]!;
@@ -192,6 +199,7 @@ export function takeLaunches(
   integrate: JobRecord | null;
 } {
   const launch = ctx.toLaunch.map((id) => ctx.jobs[id]!).filter(isLive);
+  lastJobTakesLastFreedSlot(launch);
   const start = ctx.toStart.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
   const integrating = ctx.toIntegrate === null ? null : ctx.jobs[ctx.toIntegrate]!;
   ctx.toLaunch.length = 0;
@@ -200,6 +208,18 @@ export function takeLaunches(
   for (const job of launch) if (job.status === 'running') attemptRunning(job, out);
   for (const job of start) attemptRunning(job, out);
   return { launch, start, integrate: integrating?.status === 'integrating' ? integrating : null };
+}
+
+/**
+ * The first job of a pass took the slot freed last, whose actor, when a job's outcome started
+ * this pass, is still busy reporting it: a job handed to that actor starts only after every
+ * other. Given to the pass's last job instead, the jobs start in the order the pass decided.
+ */
+function lastJobTakesLastFreedSlot(launch: JobRecord[]): void {
+  if (launch.length < 2) return;
+  const first = launch[0]!;
+  const last = launch[launch.length - 1]!;
+  [first.slot, last.slot] = [last.slot, first.slot];
 }
 
 function attemptRunning(job: JobRecord, out: Out): void {

@@ -11,7 +11,9 @@ export function viewOf(actor: PlanActor, timing: ReadonlyMap<string, JobTiming>)
   const snapshot = actor.getSnapshot();
   const status = planStatusOf(snapshot);
   const value = snapshot.value;
-  const pass = typeof value === 'object' && 'running' in value ? value.running : null;
+  const running = typeof value === 'object' && 'running' in value ? value.running : null;
+  // `triage` is left within the step that enters it: a snapshot never rests there.
+  const pass = running === 'triage' ? 'idle' : running;
   return buildView(status, pass, checkpointOf(status, snapshot.context), snapshot.context, timing);
 }
 

@@ -1,5 +1,5 @@
 import type { InspectionEvent } from 'xstate';
-import { isJobOutcome, type JobToPlanEvent } from '../../machines/job.machine.js';
+import type { JobToPlanEvent } from '../../machines/job.machine.js';
 import { MemoryStore, type Store } from '../persistence/store.js';
 import type {
   HookContext,
@@ -176,10 +176,7 @@ function prepareTestOrchestrator(
       event.type === '@xstate.event' &&
       event.actorRef.sessionId === orchestrator.actor.sessionId
     ) {
-      // A job actor's done event carries the job's last outcome (JOB_COMPLETED or JOB_FAILED).
-      const { type, output } = event.event as { type: string; output?: unknown };
-      const done = type.startsWith('xstate.done.actor.');
-      if (/^(JOB|INTEGRATION)_/.test(type) || (done && isJobOutcome(output))) jobEventsReceived++;
+      if (/^(JOB|INTEGRATION)_/.test(event.event.type)) jobEventsReceived++;
     }
     options.inspect?.(event);
   };

@@ -332,11 +332,14 @@ describe('statechart diagrams', () => {
   it('show the reconcile pair of the plan machine', async () => {
     const result = await cli(['graph', '--machine', 'plan']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('running_idle --> running_reconciling: always [dirty]');
+    expect(result.stdout).toContain('running_idle --> running_reconciling: JOB_COMPLETED');
+    expect(result.stdout).toContain('running_triage --> running_reconciling: always [dirty]');
     expect(result.stdout).toContain(
       'running_reconciling --> running_reconcilePending: always [dirty]',
     );
-    expect(result.stdout).toContain('running_reconcilePending --> running_idle: always [durable]');
+    expect(result.stdout).toContain(
+      'running_reconcilePending --> running_idle: always [clearToLaunch]',
+    );
   });
 
   it('ask for a file or a machine', async () => {

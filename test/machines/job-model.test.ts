@@ -35,6 +35,8 @@ const walkable = jobMachine.provide({
     reportRetry: () => {},
     reportAttemptDue: () => {},
     reportVerifying: () => {},
+    reportCompleted: () => {},
+    reportFailed: () => {},
   },
 });
 
@@ -117,8 +119,9 @@ describe.each([true, false])('the job machine, verify %s', (verify) => {
     timeoutMs: TIMEOUT_MS,
     verify,
   };
-  // A job actor that ended takes no more events.
-  const stopWhen = (snapshot: { status: string }) => snapshot.status === 'done';
+  // A job that ended takes no more events (its actor waits for the plan's next job).
+  const stopWhen = (snapshot: { value: unknown }) =>
+    ['succeeded', 'failed', 'canceled'].includes(snapshot.value as string);
   const paths = getSimplePaths(walkable, { input, events: EVENTS, stopWhen });
 
   it('has paths to every state the job can rest in', () => {

@@ -1,7 +1,7 @@
 import { getShortestPaths } from '@xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { toErrorInfo } from '../../machines/errors.js';
-import { isJobOutcome, type JobOutcome } from '../../machines/job.machine.js';
+import type { JobOutcome } from '../../machines/job.machine.js';
 import type { PlanContext } from '../../machines/plan/context.js';
 import { type PlanEvent, planMachine, planStatusOf } from '../../machines/plan.machine.js';
 import { NonRetryableError } from '../../src/shared/errors.js';
@@ -25,26 +25,15 @@ const input = planInput({
 /** The events that can happen to the plan now: a running job's outcome, or a command. */
 function eventsOf(snapshot: { context: PlanContext; children: object }): PlanEvent[] {
   const ctx = snapshot.context;
-  const events: Array<PlanEvent | { type: string; output: JobOutcome }> = [];
+  const events: PlanEvent[] = [];
   for (const id of ctx.order) {
     const job = ctx.jobs[id]!;
     if (job.status === 'running' && job.slot !== null && job.slot in snapshot.children) {
       const attemptId = job.attemptId!;
-      const done = `xstate.done.actor.${job.slot}`;
       const error = toErrorInfo(new NonRetryableError('fatal'));
       events.push(
-        { type: done, output: { type: 'JOB_COMPLETED', jobId: id, attemptId, output: id } },
-        {
-          type: done,
-          output: {
-            type: 'JOB_FAILED',
-            jobId: id,
-            attemptId,
-            error,
-            kind: 'job_failed',
-            willRetry: false,
-          },
-        },
+        { type: 'JOB_COMPLETED', jobId: id, attemptId, output: id },
+        { type: 'JOB_FAILED', jobId: id, attemptId, error, kind: 'job_failed', willRetry: false },
       );
     }
     events.push({ type: 'SKIP_JOB', jobId: id });
@@ -52,7 +41,7 @@ function eventsOf(snapshot: { context: PlanContext; children: object }): PlanEve
     if (job.attempt < 2) events.push({ type: 'RETRY_JOB', jobId: id });
   }
   events.push({ type: 'APPROVE' }, { type: 'PAUSE' }, { type: 'RESUME' }, { type: 'CANCEL' });
-  return events as PlanEvent[];
+  return events;
 }
 
 /** What the walk tells states apart by: the plan's state, the user's pause, each job's status. */
@@ -65,27 +54,7 @@ function serializeState(snapshot: { value: unknown; context: PlanContext }): str
   ]);
 }
 
-/** Job actors alive that no running job holds: told to stop, they end at once in the runtime. */
-function stoppedActors(ctx: PlanContext): number {
-  const holding = ctx.order.filter((id) => {
-    const job = ctx.jobs[id]!;
-    return job.status === 'running' && job.slot !== null && !ctx.toLaunch.includes(id);
-  });
-  return ctx.actors - holding.length;
-}
-
-/** The plan machine with each stopped job actor's end following the command that stopped it. */
-const walkable: typeof planMachine = Object.create(planMachine);
-walkable.transition = (snapshot, event, scope) => {
-  let next = planMachine.transition(snapshot, event, scope);
-  const ended = { type: 'xstate.done.actor.stopped' } as unknown as PlanEvent;
-  for (let n = stoppedActors(next.context); n > 0 && next.status === 'active'; n--) {
-    next = planMachine.transition(next, ended, scope);
-  }
-  return next;
-};
-
-const paths = getShortestPaths(walkable, {
+const paths = getShortestPaths(planMachine, {
   input,
   events: eventsOf as never,
   serializeState: serializeState as never,
@@ -93,10 +62,9 @@ const paths = getShortestPaths(walkable, {
   limit: 100_000,
 });
 
-/** The job outcome a job actor's done event carries, if the event is one. */
-function outcomeOf(event: { type: string }): JobOutcome | null {
-  const output = (event as { output?: unknown }).output;
-  return isJobOutcome(output) ? output : null;
+/** The event, if it is a job's outcome. */
+function outcomeOf(event: PlanEvent): JobOutcome | null {
+  return event.type === 'JOB_COMPLETED' || event.type === 'JOB_FAILED' ? event : null;
 }
 
 function describeStep(event: PlanEvent): string {

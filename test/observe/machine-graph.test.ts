@@ -8,6 +8,7 @@ describe('machineGraphOf', () => {
     const running = graph.states.filter((state) => state.parent === 'running');
     expect(running.map((state) => [state.id, state.initial])).toEqual([
       ['running.idle', true],
+      ['running.triage', false],
       ['running.reconciling', false],
       ['running.reconcilePending', false],
     ]);
@@ -18,16 +19,15 @@ describe('machineGraphOf', () => {
     });
   });
 
-  it('marks the job machine’s final states and labels events with their guards', () => {
+  it('draws where a job ends as where its actor takes the next, and labels events with guards', () => {
     const graph = machineGraphOf(jobMachine);
-    expect(graph.states.filter((state) => state.final).map((state) => state.id)).toEqual([
-      'succeeded',
-      'failed',
-      'canceled',
-    ]);
+    expect(graph.states.filter((state) => state.final)).toEqual([]);
+    for (const end of ['succeeded', 'failed', 'canceled']) {
+      expect(graph.transitions).toContainEqual({ source: end, target: 'running', label: 'RUN' });
+    }
     expect(graph.transitions).toContainEqual({
       source: 'running',
-      target: 'retrying',
+      target: 'backingOff',
       label: 'ATTEMPT_FAILED [mayRetry]',
     });
   });

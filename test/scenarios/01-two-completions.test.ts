@@ -52,9 +52,10 @@ describe('scenario 1: two completions in one pass', () => {
     kit.heldStore.release(true);
     await kit.flush();
     // The commit is recorded; D launches, and the owed pass runs at once, in the same step.
-    expect(passes.slice(mark, mark + 4)).toEqual([
+    expect(passes.slice(mark, mark + 5)).toEqual([
       'reconcilePending',
       'idle',
+      'triage',
       'reconciling',
       'idle',
     ]);

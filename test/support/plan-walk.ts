@@ -1,11 +1,6 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { toErrorInfo } from '../../machines/errors.js';
-import type {
-  JobRecord,
-  PlanContext,
-  PlanJobInput,
-  PlanMachineInput,
-} from '../../machines/plan/context.js';
+import type { PlanJobInput, PlanMachineInput } from '../../machines/plan/context.js';
 import { integrationIdOf } from '../../machines/plan/integration-queue.js';
 import type { PlanEvent, planMachine } from '../../machines/plan.machine.js';
 import { attemptIdOf } from '../../machines/retry.js';
@@ -38,7 +33,7 @@ export function planInput(extra: Partial<PlanMachineInput>): PlanMachineInput {
 
 /**
  * Every event the plan machine could meet in this snapshot, internal and public: each job's
- * outcomes for its current attempt (on their own and as its actor's done event), its next due
+ * outcomes for its current attempt, its next due
  * attempt, the integration's and finalize's outcomes, the store's answers and every command.
  */
 export function eventsFor(snapshot: AnyMachineSnapshot): PlanEvent[] {
@@ -75,8 +70,6 @@ export function eventsFor(snapshot: AnyMachineSnapshot): PlanEvent[] {
       { type: 'RETRY_JOB', jobId: id, from: 'integrate' },
       { type: 'APPROVE', jobId: id },
     );
-    if (hasActor(ctx, job))
-      events.push({ type: `xstate.done.actor.${job.slot}`, output: completed });
   }
   if (ctx.integrating !== null) {
     const job = ctx.jobs[ctx.integrating]!;
@@ -86,9 +79,8 @@ export function eventsFor(snapshot: AnyMachineSnapshot): PlanEvent[] {
       { type: 'INTEGRATION_FAILED', jobId: job.id, integrationId, kind: 'check_failed', error },
     );
   }
-  // The integration actor ends after its outcome: the plan counts an actor more than its jobs'.
-  const jobActors = ctx.order.filter((id) => hasActor(ctx, ctx.jobs[id]!)).length;
-  if (ctx.actors > jobActors) events.push({ type: 'xstate.done.actor.integration' });
+  // The integration actor ends after its outcome.
+  if (ctx.actors > 0) events.push({ type: 'xstate.done.actor.integration' });
   for (const id of Object.keys(snapshot.children)) {
     if (snapshot.value !== 'finalizing' || id.startsWith('slot-') || id === 'integration') continue;
     events.push({ type: `xstate.done.actor.${id}`, output: 'done' });
@@ -109,11 +101,6 @@ export function eventsFor(snapshot: AnyMachineSnapshot): PlanEvent[] {
 }
 
 /** A job whose actor was spawned and has not ended (it ends with its outcome). */
-function hasActor(ctx: PlanContext, job: JobRecord): boolean {
-  const live = job.status === 'running' || job.status === 'retrying' || job.status === 'verifying';
-  return live && job.slot !== null && !ctx.toLaunch.includes(job.id);
-}
-
 /** A snapshot's identity for a walk: its state and its context. */
 export function keyOf(snapshot: AnyMachineSnapshot): string {
   return JSON.stringify([snapshot.value, snapshot.status, snapshot.context]);
