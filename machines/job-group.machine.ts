@@ -7,13 +7,18 @@ import {
 } from './job.machine.js';
 
 /**
- * Job actors alive at once under one group. XState copies an actor's map of children each time
+ * Job actors the plan holds itself at most. XState copies an actor's map of children each time
  * it spawns or stops one, and a parent that ends stops its children one at a time: with every job
  * actor a child of the plan, that cost grows with the square of the jobs running at once. A plan
- * allowed more than this many at once holds its job actors in groups of at most this many, so no
- * children map grows past it.
+ * allowed more than this many at once holds its job actors in groups instead.
  */
-export const JOB_GROUP_SIZE = 64;
+export const PLAN_JOB_ACTORS = 64;
+
+/**
+ * Job actors per group. The runtime's groups keep them in a `Map` (src/runtime/job-pool.ts), so a
+ * group's cost is linear in its size; large groups keep the plan's own map of groups small.
+ */
+export const JOB_GROUP_SIZE = 1024;
 
 export interface JobSpawn {
   src: 'job' | 'runningJob';

@@ -138,7 +138,7 @@ export interface PlanContext {
   slotCount: number;
   /** Slots that have a job actor: a launch into one hands the actor its next job (`RUN`). */
   slotActors: Record<string, true>;
-  /** Groups of job actors spawned, in a plan that groups them (`maxParallel` above `JOB_GROUP_SIZE`). */
+  /** Groups of job actors spawned, in a plan that groups them (`maxParallel` above `PLAN_JOB_ACTORS`). */
   groupCount: number;
   /** Decided by the current pass, spawned once the decision is durable. */
   toLaunch: string[];

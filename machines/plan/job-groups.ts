@@ -3,17 +3,18 @@ import {
   groupOfSlot,
   JOB_GROUP_SIZE,
   type JobSpawn,
+  PLAN_JOB_ACTORS,
   type PlanToGroupEvent,
 } from '../job-group.machine.js';
 import type { PlanContext } from './context.js';
 
 /**
- * Where the plan's job actors live: a plan that may run more than `JOB_GROUP_SIZE` at once holds
+ * Where the plan's job actors live: a plan that may run more than `PLAN_JOB_ACTORS` at once holds
  * them in groups (`jobs-0`, `jobs-1`, …; slot n in group n / JOB_GROUP_SIZE), any other plan
  * holds them itself, which saves a hop per event.
  */
 export function groupsJobs(ctx: PlanContext): boolean {
-  return ctx.maxParallel > JOB_GROUP_SIZE;
+  return ctx.maxParallel > PLAN_JOB_ACTORS;
 }
 
 /** The groups the slots reserved so far need and that are not spawned yet; counts them spawned. */

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { enteredRunning, jobMachine } from '../../machines/job.machine.js';
-import { jobGroupMachine } from '../../machines/job-group.machine.js';
+import type { jobGroupMachine } from '../../machines/job-group.machine.js';
 import type { PlanContext, PlanMachineInput } from '../../machines/plan/context.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { planRuntimeMachine } from '../../machines/plan.machine.js';
@@ -18,6 +18,7 @@ import type { Command, CommandResult } from './command.js';
 import { createCommandGate } from './command-gate.js';
 import { guardSubscribers } from './guarded-stream.js';
 import { createFinalizeLogic, createIntegrationLogic } from './hook-actors.js';
+import { jobPoolLogic } from './job-pool.js';
 import { checkOrchestratorOptions } from './options.js';
 import { lendPlanActor, type PlanActor } from './plan-actor.js';
 import { RecordPublisher } from './record-publisher.js';
@@ -159,7 +160,8 @@ export function runOrchestrator(
   const machine = planRuntimeMachine.provide({
     actors: {
       ...jobActors,
-      jobGroup: jobGroupMachine.provide({ actors: jobActors }),
+      // Any actor logic may stand in for a statechart the machine spawns by name.
+      jobGroup: jobPoolLogic(jobActors) as unknown as typeof jobGroupMachine,
       integration: createIntegrationLogic(plan.id, plan.integration),
       finalize: createFinalizeLogic(plan, store !== undefined),
     },
