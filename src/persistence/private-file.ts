@@ -173,6 +173,8 @@ export async function writePrivateFile(path: string, data: string | Buffer): Pro
  * again after a power loss unless the entry naming it is on disk too.
  */
 export async function syncFolder(dir: string): Promise<void> {
+  // Windows opens no folder for syncing; NTFS journals its folder entries itself.
+  if (process.platform === 'win32') return;
   const handle = await open(dir, O_RDONLY | (O_DIRECTORY ?? 0) | O_NOFOLLOW);
   try {
     await handle.sync();
