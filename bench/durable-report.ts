@@ -47,7 +47,7 @@ export function durableReport(results: DurableResults): string {
   const lines = [
     `Node ${results.node}, ${results.cpu}${results.quick ? ', quick mode' : ''}. Each cell runs in a fresh process; timings are the median of the runs (min–max).`,
     '',
-    '### Durable store: wide plan of no-op jobs, maxParallel 8, FileStore (group commit, fsync per flush)',
+    '### Durable store: wide plan of no-op jobs, maxParallel 8, FileStore (group commit: one synced write per flush)',
     '',
     '| jobs | µs/job, no store | µs/job, FileStore | store cost per job | records | records/s written | records per flush | journal | snapshot |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -11,7 +11,7 @@ import { type DurableResults, durableReport } from './durable-report.js';
 import { repeatInFreshProcesses } from './fresh-process.js';
 
 const quick = process.argv.includes('--quick');
-/** The 100,000-job store cell takes about a minute (an fsync per pass). */
+/** The 100,000-job store cell takes about half a minute (a synced write per pass). */
 const CELL_TIMEOUT_MS = 600_000;
 /** Timings on a shared machine vary from run to run; the median of a few runs is reported. */
 const REPEATS = 3;

@@ -129,6 +129,11 @@ export class Durability {
   /** One flush of everything recorded so far, then a snapshot that fell due. */
   private async flush(): Promise<void> {
     const covering = this.requested;
+    // Only a snapshot due by now: it covers records this flush writes. One that falls due while
+    // it writes covers records that only the next flush writes, so it waits for that one.
+    const snapshot = this.due;
+    this.due = null;
+    let journaled = false;
     this.unflushed = false;
     let finished!: () => void;
     // Set before the store is called, so that a store that throws at once still clears it.
@@ -137,13 +142,11 @@ export class Durability {
     });
     try {
       await this.store.flush();
-      const snapshot = this.due;
-      if (snapshot) {
-        this.due = null;
-        await this.store.writeSnapshot(snapshot);
-      }
+      journaled = true;
+      if (snapshot) await this.store.writeSnapshot(snapshot);
     } catch (error) {
       this.unflushed = true; // what it held is written again by the next flush
+      if (!journaled) this.due ??= snapshot;
       throw error;
     } finally {
       this.flushing = null;

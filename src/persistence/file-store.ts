@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import {
   createPrivateFileWith,
   openStateFile,
   readStateFile,
+  syncFolder,
   writeAll,
 } from './private-file.js';
 import { JOB_RECORD_TYPES, RECORD_TYPES } from './record-types.js';
@@ -20,14 +22,24 @@ export const JOURNAL = 'journal.jsonl';
 /** Records after which a plan writes nothing more. */
 const PLAN_ENDS: ReadonlySet<string> = new Set(['plan-completed', 'plan-failed', 'plan-canceled']);
 const SNAPSHOT = 'snapshot.json';
+/**
+ * The journal is only ever appended to (or cut back to its last whole record), so each write is
+ * made durable as it is written (`O_DSYNC`: the kernel syncs the data, and the file's size and
+ * blocks, before the write returns) instead of by a write and then an `fsync`: one trip to the
+ * disk's thread pool per flush instead of two. That is as safe as `fsync` for these writes, since
+ * what `fsync` adds (times, permissions) is not needed to read the records back; the one thing
+ * neither covers, the folder's entry for a new journal, is synced once when the journal is opened
+ * (`syncFolder`). Where `O_DSYNC` does not exist, each write is followed by `fdatasync`.
+ */
+const SYNCED_WRITES: number | undefined = constants.O_DSYNC;
 
 /**
  * A journal on disk: one JSON value per line, the header first, then the records in `seq` order.
  * The folder is private (0700), every file in it 0600, none opened through a symbolic link, and
  * one process owns it at a time (`owner.lock`, see `FolderLock`).
  *
- * `flush` writes every buffered line with one write and one fsync, however many passes asked for
- * it. A flush counts as durable only when every byte was written and synced; a failed or short
+ * `flush` writes every buffered line with one synced write (see `SYNCED_WRITES`), however many
+ * passes asked for it. A flush counts as durable only when every byte was written and synced; a failed or short
  * write (a full disk, EIO) is cut off again, so the file only ever holds whole records, and its
  * lines stay buffered for the next flush: nothing is lost and nothing is half written.
  */
@@ -58,6 +70,10 @@ export class FileStore implements Store {
   private written = 0;
   /** The buffer holds the plan's last record (after it, the journal is closed). */
   private ended = false;
+  /** Flushes called and not yet settled. */
+  private flushesUnderWay = 0;
+  /** The folder's entry for the journal is durable (synced once per store). */
+  private folderSynced = false;
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
@@ -95,8 +111,16 @@ export class FileStore implements Store {
   }
 
   flush(): Promise<void> {
-    // Flushes run one after another; each writes what was buffered when it started.
-    this.tail = this.tail.catch(() => {}).then(() => this.write());
+    // Flushes run one after another; each writes what was buffered when it started. With none
+    // under way the write starts now, its system call issued before this returns, so that the
+    // disk works while the caller goes on (acting on the previous flush's commit, say).
+    const idle = this.flushesUnderWay === 0;
+    this.flushesUnderWay++;
+    const write = () =>
+      this.write().finally(() => {
+        this.flushesUnderWay--;
+      });
+    this.tail = idle ? write() : this.tail.catch(() => {}).then(write);
     return this.tail;
   }
 
@@ -109,9 +133,13 @@ export class FileStore implements Store {
     this.writing = true;
     let file: FileHandle | null = null;
     try {
-      if (this.lock.owner) await this.lock.confirm();
-      else if (this.everOwned) throw new Error('this store gave the folder up; it writes no more');
-      else await this.acquire();
+      // Checked before every write, and with no wait while the lock file is as this store placed it.
+      if (!this.lock.stillPlaced()) {
+        if (this.lock.owner) await this.lock.confirm();
+        else if (this.everOwned)
+          throw new Error('this store gave the folder up; it writes no more');
+        else await this.acquire();
+      }
       file = this.file ??= await this.openJournal();
       const whole = this.wholeBytes!;
       // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
@@ -119,7 +147,7 @@ export class FileStore implements Store {
       this.mayHaveTornTail = false;
       const data = Buffer.from(`${lines.join('\n')}\n`);
       await writeAll(file, data, whole);
-      await file.sync();
+      if (SYNCED_WRITES === undefined) await file.datasync();
       this.wholeBytes = whole + data.length;
       if (ends) await this.closeJournal();
       else this.closeWhenIdle();
@@ -158,21 +186,24 @@ export class FileStore implements Store {
   }
 
   private async openJournal(): Promise<FileHandle> {
+    let file: FileHandle;
     if (this.starting) {
       // A new plan never writes into another plan's journal.
-      const file = await createPrivateFile(this.path);
+      file = await createPrivateFile(this.path, SYNCED_WRITES);
       this.starting = false;
       this.wholeBytes = 0;
-      return file;
+    } else {
+      file = await openStateFile(this.path, true, SYNCED_WRITES);
     }
-    const file = await openStateFile(this.path, true);
-    if (this.wholeBytes === null) {
-      try {
-        this.wholeBytes = wholeLinesBytes(await file.readFile('utf8'));
-      } catch (error) {
-        await file.close();
-        throw error;
+    try {
+      if (this.wholeBytes === null) this.wholeBytes = wholeLinesBytes(await file.readFile('utf8'));
+      if (!this.folderSynced) {
+        await syncFolder(this.dir);
+        this.folderSynced = true;
       }
+    } catch (error) {
+      await file.close();
+      throw error;
     }
     return file;
   }

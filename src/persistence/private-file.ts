@@ -10,7 +10,7 @@ import { UnsafeStateFileError } from '../shared/errors.js';
  * `UnsafeStateFileError` naming the path.
  */
 
-const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR } = constants;
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR } = constants;
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_FOLDER_MODE = 0o700;
 
@@ -74,11 +74,14 @@ export async function clearSocketPath(path: string): Promise<void> {
   await unlink(path);
 }
 
-/** Creates a new file (0600), failing with EEXIST if anything, even a dangling link, is there. */
-export async function createPrivateFile(path: string): Promise<FileHandle> {
+/**
+ * Creates a new file (0600), failing with EEXIST if anything, even a dangling link, is there.
+ * `flags` adds open flags (`O_DSYNC`, say).
+ */
+export async function createPrivateFile(path: string, flags = 0): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = await open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR, PRIVATE_FILE_MODE);
+    handle = await open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | flags, PRIVATE_FILE_MODE);
   } catch (error) {
     if (codeOf(error) === 'EEXIST' && (await lstat(path)).isSymbolicLink()) {
       throw new UnsafeStateFileError(path, LINK_PROBLEM);
@@ -94,10 +97,14 @@ export async function createPrivateFile(path: string): Promise<FileHandle> {
   return handle;
 }
 
-/** Opens an existing state file for reading and writing, never through a link. */
-export async function openStateFile(path: string, forWriting: boolean): Promise<FileHandle> {
+/** Opens an existing state file for reading and writing, never through a link; `flags` adds open flags. */
+export async function openStateFile(
+  path: string,
+  forWriting: boolean,
+  flags = 0,
+): Promise<FileHandle> {
   try {
-    return await open(path, (forWriting ? O_RDWR : O_RDONLY) | O_NOFOLLOW);
+    return await open(path, (forWriting ? O_RDWR : O_RDONLY) | O_NOFOLLOW | flags);
   } catch (error) {
     throw unsafeWhenLink(path, error);
   }
@@ -158,5 +165,20 @@ export async function writePrivateFile(path: string, data: string | Buffer): Pro
   } catch (error) {
     await unlink(temporary).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Makes a folder's entries durable (fsync of the folder itself): a synced file is not found
+ * again after a power loss unless the entry naming it is on disk too.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  // Windows opens no folder for syncing; NTFS journals its folder entries itself.
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, O_RDONLY | (O_DIRECTORY ?? 0) | O_NOFOLLOW);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
