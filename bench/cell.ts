@@ -4,6 +4,7 @@
  * exactly once, after its dependencies, and never more than maxParallel at once.
  */
 import { performance } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
 import { executors, UNLIMITED } from './executors.js';
 import { type WorkloadName, workload } from './workloads.js';
 
@@ -44,10 +45,14 @@ const task = (i: number): Promise<void> => {
 
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
+const gcs = new GCProfiler();
+gcs.start();
 const t0 = performance.now();
 await execute(graph, maxParallel, task);
 const elapsed = performance.now() - t0;
-peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+const heapAfter = process.memoryUsage().heapUsed;
+peakHeap = Math.max(peakHeap, heapAfter);
+const allocated = allocatedBytes(heapBefore, gcs.stop().statistics, heapAfter);
 
 for (let i = 0; i < n; i++) if (runs[i] !== 1) problems.push(`j${i} ran ${runs[i]} times`);
 if (peakRunning > maxParallel)
@@ -71,6 +76,28 @@ process.stdout.write(
     problems: problems.slice(0, 3),
     usPerJob: (elapsed * 1000) / n,
     peakHeapMB: (peakHeap - heapBefore) / 1e6,
+    allocatedBytesPerJob: Math.round(allocated / n),
     latency,
   })}\n`,
 );
+
+/**
+ * Bytes allocated during the run: what the heap grew by between collections, plus what each
+ * collection found in use beyond what the previous one left.
+ */
+function allocatedBytes(
+  before: number,
+  collections: Array<{
+    beforeGC: { heapStatistics: { usedHeapSize: number } };
+    afterGC: { heapStatistics: { usedHeapSize: number } };
+  }>,
+  after: number,
+): number {
+  let total = 0;
+  let left = before;
+  for (const gc of collections) {
+    total += gc.beforeGC.heapStatistics.usedHeapSize - left;
+    left = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return total + (after - left);
+}
