@@ -34,11 +34,13 @@ import {
   cancelAll,
   decide,
   decisionsDurable,
+  mayDecide,
   queueRoots,
   recordJobEvent,
   requestCommit,
   retryJob,
   skipJob,
+  someDecisionsDurable,
   takeLaunches,
 } from './plan/scheduling.js';
 import type { PlanStatus } from './plan/status.js';
@@ -173,6 +175,12 @@ export const planRuntimeMachine = setup({
       context.cancel === null &&
       context.failedBy === null &&
       context.persistenceFailure === null,
+    // With write-ahead: an earlier pass's decisions became durable while a later one's are
+    // still being written; they start now.
+    earlierPassDurable: ({ context }) => someDecisionsDurable(context),
+    // A fact recorded while the decisions wait to be written: the next pass runs at once, and
+    // its decisions join the next write.
+    passOwed: ({ context }) => context.dirty && mayDecide(context),
     cancelRequested: ({ context }) => context.cancel !== null,
     failing: ({ context }) => context.failedBy !== null,
     mustPause: ({ context }) => holdingCheckpoint(context) !== null,
@@ -455,6 +463,7 @@ export const planRuntimeMachine = setup({
             { guard: 'failing', target: '#plan.failed' },
             // The decisions could not be stored: hold them until RESUME writes them again.
             { guard: 'persistenceFailed', target: '#plan.paused' },
+            { guard: 'earlierPassDurable', actions: 'launch' },
             { guard: 'dirty', target: 'reconcilePending' },
           ],
         },
@@ -465,6 +474,8 @@ export const planRuntimeMachine = setup({
             { guard: 'cancelRequested', target: '#plan.canceled' },
             { guard: 'failing', target: '#plan.failed' },
             { guard: 'persistenceFailed', target: '#plan.paused' },
+            { guard: 'earlierPassDurable', actions: 'launch' },
+            { guard: 'passOwed', target: 'reconciling' },
           ],
         },
       },

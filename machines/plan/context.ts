@@ -142,8 +142,12 @@ export interface PlanContext {
   groupCount: number;
   /** Decided by the current pass, spawned once the decision is durable. */
   toLaunch: string[];
+  /** For each of `toLaunch`, the commit that makes it durable (0: nothing to wait for). */
+  toLaunchCommit: number[];
   /** Retrying jobs whose next attempt was decided, to be told once the decision is durable. */
   toStart: string[];
+  /** For each of `toStart`, the commit that makes it durable. */
+  toStartCommit: number[];
   /** Retrying jobs whose backoff is over (each has `due` set). */
   dueJobs: string[];
   /** Set by every recorded fact that may let the plan progress; cleared by a pass. */
@@ -171,6 +175,8 @@ export interface PlanContext {
   /** The job integrating now (or decided to, waiting for the commit). */
   integrating: string | null;
   toIntegrate: string | null;
+  /** The commit that makes `toIntegrate` durable. */
+  toIntegrateCommit: number;
   gate: Gate | null;
   /** Jobs added in supervisor mode, applied at `APPROVE { checkpoint: 'pre_change' }`. */
   proposed: PlanJobInput[];
@@ -266,7 +272,9 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     slotActors: Object.create(null),
     groupCount: 0,
     toLaunch: [],
+    toLaunchCommit: [],
     toStart: [],
+    toStartCommit: [],
     dueJobs: [],
     dirty: true,
     commitRequested: 0,
@@ -283,6 +291,7 @@ export function createPlanContext(input: PlanMachineInput): PlanContext {
     strictNext: 0,
     integrating: null,
     toIntegrate: null,
+    toIntegrateCommit: 0,
     gate: null,
     proposed: [],
     finalize: { enabled: input.finalize, approved: false, failure: null, done: false },

@@ -2,7 +2,7 @@ import type { IntegrationToPlanEvent } from '../integration.machine.js';
 import type { JobRecord, PlanContext } from './context.js';
 import { popReady } from './ready-queue.js';
 import type { PlanRecord } from './records.js';
-import { failJob, succeed } from './scheduling.js';
+import { failJob, passCommit, succeed } from './scheduling.js';
 
 /**
  * The serial integration stage: which job integrates next, and what an integration's outcome
@@ -57,6 +57,7 @@ export function advanceIntegration(ctx: PlanContext, out: PlanRecord[]): void {
   job.integrations++;
   ctx.integrating = job.id;
   ctx.toIntegrate = job.id;
+  ctx.toIntegrateCommit = passCommit(ctx);
   out.push({ type: 'integration-started', jobId: job.id, integrationId: integrationIdOf(job) });
 }
 

@@ -136,6 +136,7 @@ export function decide(ctx: PlanContext, out: Out): void {
     job.status = 'running';
     startAttempt(job, out);
     ctx.toStart.push(id);
+    ctx.toStartCommit.push(passCommit(ctx));
   }
   ctx.dueJobs.length = 0;
   while (ctx.live < ctx.maxParallel) {
@@ -159,12 +160,26 @@ export function decide(ctx: PlanContext, out: Out): void {
       startAttempt(job, out);
     }
     ctx.toLaunch.push(job.id);
+    ctx.toLaunchCommit.push(passCommit(ctx));
   }
+}
+
+/**
+ * The commit that makes this pass's decisions durable: the next one asked for (none without
+ * write-ahead). A pass may run while an earlier pass's commit is still being written; each
+ * decision waits only for its own.
+ */
+export function passCommit(ctx: PlanContext): number {
+  return ctx.writeAhead ? ctx.commitRequested + 1 : 0;
 }
 
 /** With write-ahead, asks for the pass's decisions to be made durable; true when it asked. */
 export function requestCommit(ctx: PlanContext): boolean {
-  const decided = ctx.toLaunch.length > 0 || ctx.toStart.length > 0 || ctx.toIntegrate !== null;
+  const next = ctx.commitRequested + 1;
+  const decided =
+    ctx.toLaunchCommit.at(-1) === next ||
+    ctx.toStartCommit.at(-1) === next ||
+    (ctx.toIntegrate !== null && ctx.toIntegrateCommit === next);
   if (!ctx.writeAhead || !decided) return false;
   ctx.commitRequested++;
   return true;
@@ -185,10 +200,28 @@ export function decisionsDurable(ctx: PlanContext): boolean {
   return !ctx.writeAhead || ctx.commitDurable >= ctx.commitRequested;
 }
 
+/** Some decision, of an earlier pass than the latest, is durable and waits to be carried out. */
+export function someDecisionsDurable(ctx: PlanContext): boolean {
+  const durable = ctx.commitDurable;
+  return (
+    (ctx.toLaunchCommit[0] ?? Number.POSITIVE_INFINITY) <= durable ||
+    (ctx.toStartCommit[0] ?? Number.POSITIVE_INFINITY) <= durable ||
+    (ctx.toIntegrate !== null && ctx.toIntegrateCommit <= durable)
+  );
+}
+
+/** How many of the first entries were decided by passes whose commit is durable. */
+function durablePrefix(commits: readonly number[], durable: number): number {
+  let n = 0;
+  while (n < commits.length && commits[n]! <= durable) n++;
+  return n;
+}
+
 /**
- * Hands the decided launches, starts and integration over to the machine to carry out. A job
- * launched as `running`, and every job told to start, enters the job machine's `running` state
- * (its attempt starts) as the machine carries this out: `attempt-running` records that.
+ * Hands the decided launches, starts and integration whose commit is durable over to the machine
+ * to carry out, in the order decided. A job launched as `running`, and every job told to start,
+ * enters the job machine's `running` state (its attempt starts) as the machine carries this out:
+ * `attempt-running` records that.
  */
 export function takeLaunches(
   ctx: PlanContext,
@@ -198,13 +231,23 @@ export function takeLaunches(
   start: JobRecord[];
   integrate: JobRecord | null;
 } {
-  const launch = ctx.toLaunch.map((id) => ctx.jobs[id]!).filter(isLive);
+  const durable = ctx.writeAhead ? ctx.commitDurable : Number.POSITIVE_INFINITY;
+  const launchCount = durablePrefix(ctx.toLaunchCommit, durable);
+  const startCount = durablePrefix(ctx.toStartCommit, durable);
+  const launch = ctx.toLaunch
+    .splice(0, launchCount)
+    .map((id) => ctx.jobs[id]!)
+    .filter(isLive);
   lastJobTakesLastFreedSlot(launch);
-  const start = ctx.toStart.map((id) => ctx.jobs[id]!).filter((job) => job.status === 'running');
-  const integrating = ctx.toIntegrate === null ? null : ctx.jobs[ctx.toIntegrate]!;
-  ctx.toLaunch.length = 0;
-  ctx.toStart.length = 0;
-  ctx.toIntegrate = null;
+  ctx.toLaunchCommit.splice(0, launchCount);
+  const start = ctx.toStart
+    .splice(0, startCount)
+    .map((id) => ctx.jobs[id]!)
+    .filter((job) => job.status === 'running');
+  ctx.toStartCommit.splice(0, startCount);
+  const integrateNow = ctx.toIntegrate !== null && ctx.toIntegrateCommit <= durable;
+  const integrating = integrateNow ? ctx.jobs[ctx.toIntegrate!]! : null;
+  if (integrateNow) ctx.toIntegrate = null;
   for (const job of launch) if (job.status === 'running') attemptRunning(job, out);
   for (const job of start) attemptRunning(job, out);
   return { launch, start, integrate: integrating?.status === 'integrating' ? integrating : null };
@@ -474,7 +517,9 @@ export function cancelAll(ctx: PlanContext, out: Out): string[] {
     out.push({ type: 'job-canceled', jobId: id });
   }
   ctx.toLaunch.length = 0;
+  ctx.toLaunchCommit.length = 0;
   ctx.toStart.length = 0;
+  ctx.toStartCommit.length = 0;
   ctx.ready.length = 0;
   ctx.awaiting.length = 0;
   ctx.integrating = null;

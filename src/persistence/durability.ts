@@ -68,22 +68,28 @@ export class Durability {
       this.lastSnapshotSeq = this.fold.state.seq;
     }
     this.unflushed = true;
-    if (!this.scheduled && !this.halted) {
-      // After the pending I/O callbacks: everything recorded until then (results of jobs that
-      // finish in the meantime too) goes in one write; a pass that asks starts it sooner.
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.next();
-      });
-    }
+    this.schedule();
   }
 
   /** The plan asks for everything recorded so far to be durable; `committed(upTo)` answers. */
   request(upTo: number): void {
     this.requested = Math.max(this.requested, upTo);
     this.halted = false;
-    this.next();
+    this.schedule();
+  }
+
+  /**
+   * Starts a flush after the pending I/O callbacks: everything recorded and asked for until then
+   * (the results of jobs that finish in the meantime, and the decisions of the passes they run)
+   * goes in one write.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.halted) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.next();
+    });
   }
 
   /**
@@ -118,7 +124,7 @@ export class Durability {
     if (this.flushing || this.halted) return;
     if (!this.unflushed && this.requested <= this.covered) return;
     this.flush().then(
-      () => this.next(),
+      () => this.schedule(),
       (error: unknown) => {
         this.halted = true;
         this.listener.failed(toErrorInfo(error));

@@ -173,6 +173,11 @@ function dependenciesFirst(ctx: PlanContext): string[] {
  * are all done is queued (its `job-queued` record may not have reached the journal).
  */
 function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
+  // What the stopped run had decided is carried out at the resumed plan's first launch (a state
+  // written by an earlier version holds no commit numbers).
+  ctx.toLaunchCommit = ctx.toLaunch.map(() => 0);
+  ctx.toStartCommit = ctx.toStart.map(() => 0);
+  ctx.toIntegrateCommit = 0;
   ctx.settled = 0;
   ctx.live = 0;
   ctx.ready = [];
@@ -199,6 +204,7 @@ function rebuildDerived(ctx: PlanContext, records: PlanRecord[]): void {
       job.slot = `slot-${ctx.slotCount++}`;
       ctx.live++;
       ctx.toLaunch.push(id);
+      ctx.toLaunchCommit.push(0);
     }
   }
   ctx.dirty = true;

@@ -8,6 +8,12 @@ const independent = (ids: string[], maxParallel: number) => ({
   jobs: ids.map((id) => ({ id })),
 });
 
+/** The store's writes start one turn of the event loop after they are asked for. */
+const writesSettle = async () => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
 describe('scenario 1: two completions in one pass', () => {
   it('re-runs the pass for a completion that arrives while a pass waits for its commit', async () => {
     // D is queued behind A, B, C (mp 3), so A's completion triggers a pass that must commit D's start.
@@ -30,35 +36,32 @@ describe('scenario 1: two completions in one pass', () => {
     await kit.start();
     expect(kit.pending()).toHaveLength(0); // nothing starts before its start is durable
     kit.heldStore.release(true);
-    await kit.flush();
+    await writesSettle();
     expect(kit.pending().map((a) => a.attemptId)).toEqual(['A#1', 'B#1', 'C#1']);
     // The launch's own records (attempts running) are written promptly too, by their own flush.
     expect(kit.heldStore.pendingFlushes).toBe(1);
     kit.heldStore.release(true);
-    await kit.flush();
+    await writesSettle();
 
     passes.length = 0;
     kit.attempt('A').resolve('a');
-    await kit.flush();
+    await writesSettle();
     expect(passes.at(-1)).toBe('reconciling'); // the pass for A waits for its commit
     expect(kit.heldStore.pendingFlushes).toBe(1);
 
     kit.attempt('B').resolve('b');
-    await kit.flush();
-    expect(passes.at(-1)).toBe('reconcilePending'); // B is recorded, and a pass is owed
+    await writesSettle();
+    // B is recorded, and the pass it is owed runs at once, while A's pass's decisions are
+    // being written: its decisions (none here) would join the next write.
+    expect(passes.slice(-2)).toEqual(['reconcilePending', 'reconciling']);
     expect(kit.view().jobs.find((j) => j.id === 'B')?.status).toBe('succeeded');
+    expect(kit.pending().map((a) => a.attemptId)).toEqual(['C#1']); // D waits for the write
 
     const mark = passes.length;
     kit.heldStore.release(true);
-    await kit.flush();
-    // The commit is recorded; D launches, and the owed pass runs at once, in the same step.
-    expect(passes.slice(mark, mark + 5)).toEqual([
-      'reconcilePending',
-      'idle',
-      'triage',
-      'reconciling',
-      'idle',
-    ]);
+    await writesSettle();
+    // The commit is recorded, D launches and the plan is idle, in the same step.
+    expect(passes.slice(mark)).toEqual(['reconciling', 'idle']);
     expect(kit.clock.pendingTimers()).toEqual([]); // no timer was involved
     expect(kit.attempt('D').attemptId).toBe('D#1');
 
