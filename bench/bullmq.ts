@@ -108,7 +108,9 @@ async function bullFlow(workers: number): Promise<number> {
   const stop = await startWorkers('raw', queueName, workers);
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const flows = new FlowProducer({ connection });
-  const events = new QueueEvents(queueName, { connection: connection.duplicate() });
+  // BullMQ closes no connection it was given: both are disconnected below.
+  const eventsConnection = connection.duplicate();
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   await events.waitUntilReady();
   try {
     const started = performance.now();
@@ -122,6 +124,7 @@ async function bullFlow(workers: number): Promise<number> {
   } finally {
     await events.close();
     await flows.close();
+    eventsConnection.disconnect();
     connection.disconnect();
     await stop();
   }
