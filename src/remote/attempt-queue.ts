@@ -144,7 +144,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     if (removed) canceled.delete(queueJobId);
   };
 
-  /** An attempt that already ended is read back: its queue events went by unheard. */
+  /** An attempt that already ended is read back from BullMQ: its report went by unheard. */
   const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
     const job = await queue.getJob(queueJobId);
     if (!job) return { ok: false, failedReason: GONE };
