@@ -6,7 +6,7 @@
  * - by this library locally (no queue), for scale;
  * with 1, 2 and 4 worker processes, against a redis-server started here (no persistence: the
  * queue's cost, not the disk's). Reports µs per job (wall time / jobs) and the speed-up over one
- * worker. Writes bench/results/bullmq.{md,json}.
+ * worker, and the coordinator's own CPU time per job. Writes bench/results/bullmq.{md,json}.
  * `npx tsx bench/bullmq.ts [--jobs N] [--concurrency C] [--repeats R]`
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -78,6 +78,9 @@ function fanIn(run: (id: string) => object) {
   };
 }
 
+/** The coordinator's own CPU time per job of the last `planOnQueue`, µs (where its time goes). */
+const coordinatorCpu: number[] = [];
+
 /** µs per job of this library with its attempts on `workers` worker processes. */
 async function planOnQueue(workers: number): Promise<number> {
   const queue = `plan-${++queueNumber}`;
@@ -86,9 +89,12 @@ async function planOnQueue(workers: number): Promise<number> {
   try {
     const plan = queuedPlan(fanIn(() => ({ handler: 'noop' })) as never, attempts);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const view = await createOrchestrator(plan).start().whenSettled();
     const elapsed = performance.now() - started;
+    const used = process.cpuUsage(cpu);
     if (view.status !== 'completed') throw new Error(`plan ended ${view.status}`);
+    coordinatorCpu.push((used.user + used.system) / (JOBS + 1));
     return (elapsed * 1000) / (JOBS + 1);
   } finally {
     await attempts.close();
@@ -102,7 +108,9 @@ async function bullFlow(workers: number): Promise<number> {
   const stop = await startWorkers('raw', queueName, workers);
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const flows = new FlowProducer({ connection });
-  const events = new QueueEvents(queueName, { connection: connection.duplicate() });
+  // BullMQ closes no connection it was given: both are disconnected below.
+  const eventsConnection = connection.duplicate();
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   await events.waitUntilReady();
   try {
     const started = performance.now();
@@ -116,6 +124,7 @@ async function bullFlow(workers: number): Promise<number> {
   } finally {
     await events.close();
     await flows.close();
+    eventsConnection.disconnect();
     connection.disconnect();
     await stop();
   }
@@ -142,14 +151,16 @@ async function repeated(cell: () => Promise<number>): Promise<number> {
 }
 
 try {
-  const rows: { workers: number; plan: number; flow: number }[] = [];
+  const rows: { workers: number; plan: number; coordinatorCpu: number; flow: number }[] = [];
   for (const workers of WORKER_COUNTS) {
     // Interleaved, so that both see the same load of the shared machine.
+    coordinatorCpu.length = 0;
     const plan = await repeated(() => planOnQueue(workers));
+    const cpu = median(coordinatorCpu);
     const flow = await repeated(() => bullFlow(workers));
-    rows.push({ workers, plan, flow });
+    rows.push({ workers, plan, coordinatorCpu: cpu, flow });
     process.stdout.write(
-      `${workers} worker(s): plan ${plan.toFixed(0)} µs/job, FlowProducer ${flow.toFixed(0)} µs/job\n`,
+      `${workers} worker(s): plan ${plan.toFixed(0)} µs/job (coordinator CPU ${cpu.toFixed(0)}), FlowProducer ${flow.toFixed(0)} µs/job\n`,
     );
   }
   const localUs = await repeated(local);
@@ -157,11 +168,11 @@ try {
   const lines = [
     `# Attempts on BullMQ workers (${JOBS.toLocaleString('en')} no-op jobs + 1 fan-in, ${CONCURRENCY} at once per worker process, median of ${REPEATS})`,
     '',
-    '| worker processes | this library, µs/job | speed-up | BullMQ FlowProducer, µs/job | speed-up | ratio |',
-    '|---|---|---|---|---|---|',
+    '| worker processes | this library, µs/job | speed-up | coordinator CPU, µs/job | BullMQ FlowProducer, µs/job | speed-up | ratio |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.workers} | ${fmt(row.plan)} | ${(rows[0]!.plan / row.plan).toFixed(2)}× | ${fmt(row.flow)} | ${(rows[0]!.flow / row.flow).toFixed(2)}× | ${(row.plan / row.flow).toFixed(2)}× |`,
+        `| ${row.workers} | ${fmt(row.plan)} | ${(rows[0]!.plan / row.plan).toFixed(2)}× | ${fmt(row.coordinatorCpu)} | ${fmt(row.flow)} | ${(rows[0]!.flow / row.flow).toFixed(2)}× | ${(row.plan / row.flow).toFixed(2)}× |`,
     ),
     '',
     `Local runner (no queue, same plan): ${fmt(localUs)} µs/job.`,

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { toErrorInfo } from '../../machines/errors.js';
 import type { RedisConnection } from '../persistence/redis-connection.js';
 import type { JobRun } from '../plan/types.js';
@@ -11,9 +11,13 @@ import {
   decodeFailure,
   PROTOCOL_VERSION,
   queueJobIdOf,
+  REPORT,
+  type Report,
+  reportStreamOf,
 } from './protocol.js';
 import { DEFAULT_QUEUE_PREFIX, queueClient } from './queue-connection.js';
 import { remoteError } from './remote-error.js';
+import { readReports } from './report-reader.js';
 
 /** Where attempts go and how long BullMQ keeps them (`createAttemptQueue`). */
 export interface AttemptQueueOptions {
@@ -43,13 +47,12 @@ interface Waiting {
 }
 
 /**
- * How often attempts waited for longer than this are looked up in BullMQ, in ms: queue events are
- * a capped stream, and a coordinator that falls far enough behind it (or loses its connection for
- * a while) misses some. The look-up reads their outcome instead.
+ * How often attempts waited for longer than this are looked up in BullMQ, in ms: the report
+ * stream is capped, and a coordinator that falls far enough behind it misses some reports (as it
+ * misses those of a worker that could not send them, or of a worker of an older version). The
+ * look-up reads their outcome from BullMQ's job instead.
  */
 const SWEEP_MS = 5_000;
-/** Queue events kept in the stream (BullMQ's default is 10,000): room for a coordinator behind. */
-const EVENTS_KEPT = 100_000;
 
 /** What the attempts of one plan run need from the queue. */
 export interface AttemptQueue {
@@ -83,8 +86,8 @@ const DEFAULT_KEEP_S = 86_400;
 /**
  * Dispatches attempts to BullMQ: one BullMQ job per attempt, whose id is derived from the plan
  * and the attempt (so that adding it again is a no-op), with BullMQ's own retries off (the job's
- * retry policy governs). Outcomes and progress come back through BullMQ's queue events; a
- * stopped attempt (timeout, skip, cancel) is canceled on whichever worker runs it through a
+ * retry policy governs). Progress and outcomes come back on the queue's report stream, read in
+ * batches (BullMQ's job stays the source of truth: a report missed is read from it); a stopped attempt (timeout, skip, cancel) is canceled on whichever worker runs it through a
  * Redis channel every worker of the queue listens to.
  */
 export async function createAttemptQueue(options: AttemptQueueOptions): Promise<AttemptQueue> {
@@ -98,14 +101,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
   const name = options.queue;
   const client = queueClient(options.connection, true);
-  const queue = new Queue<AttemptJobData>(name, {
-    connection: client,
-    prefix,
-    streams: { events: { maxLen: EVENTS_KEPT } },
-  });
-  // BullMQ closes no connection it was given: this one is disconnected on close, as `client` is.
-  const eventsClient = client.duplicate();
-  const events = new QueueEvents(name, { connection: eventsClient, prefix });
+  const queue = new Queue<AttemptJobData>(name, { connection: client, prefix });
   /** Attempts a restarted coordinator found in BullMQ (`adoptable`): their outcome may be in already. */
   const adopted = new Set<string>();
   const waiting = new Map<string, Waiting>();
@@ -113,30 +109,27 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const canceled = new Map<string, CancelMessage>();
   const channel = cancelChannelOf(prefix, name);
 
-  events.on('completed', ({ jobId, returnvalue }) => {
-    canceled.delete(jobId);
-    waiting.get(jobId)?.settle({ ok: true, output: returnvalue });
-  });
-  events.on('failed', ({ jobId, failedReason }) => {
-    canceled.delete(jobId);
-    waiting.get(jobId)?.settle({ ok: false, failedReason });
-  });
-  events.on('removed', ({ jobId }) => {
-    canceled.delete(jobId);
-  });
-  events.on('progress', ({ jobId, data }) => {
-    waiting.get(jobId)?.report(data);
-  });
-  events.on('active', ({ jobId }) => {
-    const entry = waiting.get(jobId);
-    if (entry) entry.taken = true;
-    const message = canceled.get(jobId);
-    if (message) void publishCancel(message);
-  });
-  events.on('error', () => {
-    // ioredis reconnects on its own; an event missed meanwhile is made up for by the sweep.
-  });
-  await events.waitUntilReady();
+  const onReport = ([queueJobId, kind, value]: Report) => {
+    if (kind === REPORT.progress) {
+      const message = canceled.get(queueJobId);
+      if (message) void publishCancel(message);
+      const entry = waiting.get(queueJobId);
+      if (!entry) return;
+      entry.taken = true;
+      entry.report(value);
+      return;
+    }
+    canceled.delete(queueJobId);
+    waiting
+      .get(queueJobId)
+      ?.settle(
+        kind === REPORT.completed
+          ? { ok: true, output: value }
+          : { ok: false, failedReason: String(value) },
+      );
+  };
+  // BullMQ closes no connection it was given: this one is disconnected on close, as `client` is.
+  const reports = await readReports(client.duplicate(), reportStreamOf(prefix, name), onReport);
   await queue.waitUntilReady();
 
   const publishCancel = (message: CancelMessage) =>
@@ -147,10 +140,11 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     canceled.set(queueJobId, message);
     await publishCancel(message);
     // A job no worker took yet is simply taken off the queue; a running one cannot be (locked).
-    await queue.remove(queueJobId).catch(() => 0);
+    const removed = await queue.remove(queueJobId).catch(() => 0);
+    if (removed) canceled.delete(queueJobId);
   };
 
-  /** An attempt that already ended is read back: its queue events went by unheard. */
+  /** An attempt that already ended is read back from BullMQ: its report went by unheard. */
   const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
     const job = await queue.getJob(queueJobId);
     if (!job) return { ok: false, failedReason: GONE };
@@ -281,9 +275,8 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
     async close() {
       clearInterval(sweep);
-      await events.close();
+      reports.close();
       await queue.close();
-      eventsClient.disconnect();
       client.disconnect();
     },
   };

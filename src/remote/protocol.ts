@@ -2,10 +2,11 @@ import type { ErrorInfo } from '../../machines/errors.js';
 
 /**
  * The version of what a coordinator and a worker say to each other through the queue: the job
- * data, the failure shape and the cancel messages. A worker refuses a job of another version
- * instead of guessing what it means.
+ * data, the failure shape, the cancel messages and the attempt reports. A worker refuses a job of
+ * another version instead of guessing what it means. 2: progress and outcomes travel on the
+ * queue's report stream (`reportStreamOf`) instead of BullMQ's events.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The handler a worker of the command line registers for the plan file's shell jobs. */
 export const SHELL_HANDLER = 'shell';
@@ -34,6 +35,48 @@ export function queueJobIdOf(runKey: string, attemptId: string): string {
 /** The Redis channel on which cancel requests for the attempts of a queue are published. */
 export function cancelChannelOf(prefix: string, queue: string): string {
   return `${prefix}:${queue}:plan-orchestrator:cancel`;
+}
+
+/**
+ * The Redis stream on which the workers of a queue report their attempts to the coordinators:
+ * each progress report (the first names the worker) and each outcome, once BullMQ has recorded
+ * it. A worker appends the reports of one turn of its event loop as one entry (`REPORTS_FIELD`:
+ * a JSON array of `[queueJobId, kind, value]`). BullMQ's job (its return value or failed reason)
+ * stays the source of truth; the stream is the fast path, read in batches from a position the
+ * coordinator keeps.
+ */
+export function reportStreamOf(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:plan-orchestrator:reports`;
+}
+
+/** The field of a report stream entry that holds its reports. */
+export const REPORTS_FIELD = 'reports';
+
+/** What a report says about its attempt. */
+export const REPORT = { progress: 'p', completed: 'c', failed: 'f' } as const;
+export type ReportKind = (typeof REPORT)[keyof typeof REPORT];
+
+/** One report: the attempt's BullMQ job id, the kind, and the progress, output or failed reason. */
+export type Report = [queueJobId: string, kind: ReportKind, value: unknown];
+
+/** The reports of an entry's fields; none for an entry that is not ours. */
+export function parseReports(fields: readonly string[]): Report[] {
+  if (fields.length !== 2 || fields[0] !== REPORTS_FIELD) return [];
+  try {
+    const reports: unknown = JSON.parse(fields[1]!);
+    return Array.isArray(reports) ? reports.filter(isReport) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isReport(report: unknown): report is Report {
+  return (
+    Array.isArray(report) &&
+    report.length === 3 &&
+    typeof report[0] === 'string' &&
+    (report[1] === REPORT.progress || report[1] === REPORT.completed || report[1] === REPORT.failed)
+  );
 }
 
 export interface CancelMessage {

@@ -12,9 +12,12 @@ import {
   cancelChannelOf,
   encodeFailure,
   PROTOCOL_VERSION,
+  REPORT,
+  reportStreamOf,
 } from './protocol.js';
 import { DEFAULT_QUEUE_PREFIX, queueClient } from './queue-connection.js';
 import { remoteError } from './remote-error.js';
+import { reportSender } from './report-sender.js';
 import { checkWorkerOptions } from './worker-options.js';
 
 /** A handler runs one attempt on a worker: the same context as a local job's `run`. */
@@ -84,14 +87,18 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
     `worker "${name}" is shutting down; its attempt goes back to the queue`,
   );
 
+  const reports = reportSender(client, reportStreamOf(prefix, queue));
+
   const processor = async (job: Job<AttemptJobData>, token?: string) => {
     const data = job.data;
+    const queueJobId = job.id!;
     const controller = new AbortController();
-    running.set(job.id!, controller);
+    running.set(queueJobId, controller);
     // The coordinator learns which worker runs the attempt before any progress of the job's own.
-    let reports: Promise<unknown> = job
-      .updateProgress(placementProgress(name))
-      .catch(() => undefined);
+    reports.send(queueJobId, REPORT.progress, placementProgress(name));
+    const report = (progress: unknown) => {
+      if (!controller.signal.aborted) reports.send(queueJobId, REPORT.progress, progress);
+    };
     options.onStart?.(data);
     try {
       const handler = handlerFor(data, options.handlers, name, queue);
@@ -102,23 +109,13 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         input: data.input,
         needs: data.needs ?? {},
         signal: controller.signal,
-        report: (progress) => {
-          if (controller.signal.aborted) return;
-          // In order, and all of them before the outcome.
-          reports = reports.then(() =>
-            job.updateProgress(progress as object).catch(() => undefined),
-          );
-        },
+        report,
       });
       const output = isObservable(result)
-        ? await lastValueFrom(result.pipe(tap((value) => job.updateProgress(value as object))), {
-            defaultValue: undefined,
-          })
+        ? await lastValueFrom(result.pipe(tap(report)), { defaultValue: undefined })
         : await result;
-      await reports;
       return output ?? null;
     } catch (error) {
-      await reports;
       if (handingBack && controller.signal.reason === handBackReason && token) {
         await job.moveToWait(token);
         throw new WaitingError();
@@ -130,7 +127,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         }),
       );
     } finally {
-      running.delete(job.id!);
+      running.delete(queueJobId);
     }
   };
 
@@ -143,6 +140,15 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     ...(options.maxStalledCount !== undefined ? { maxStalledCount: options.maxStalledCount } : {}),
     autorun: false,
+  });
+  // Told once BullMQ recorded the outcome, so that what the coordinator hears is what BullMQ
+  // keeps. This covers an attempt failed for losing its worker too often: the worker that takes
+  // it next fails it here.
+  worker.on('completed', (job, output) => {
+    reports.send(job.id!, REPORT.completed, output);
+  });
+  worker.on('failed', (job, error) => {
+    if (job) reports.send(job.id!, REPORT.failed, job.failedReason ?? error.message);
   });
   worker.on('error', () => {
     // Connection trouble: ioredis reconnects, and BullMQ takes up the work where it was.
@@ -180,6 +186,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         await closing;
       }
       clearTimeout(timer);
+      await reports.flushed();
       listener.disconnect();
       client.disconnect();
       return handedBack;

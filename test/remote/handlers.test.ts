@@ -120,7 +120,7 @@ describe('queuedPlan with createWorker: jobs that name a handler run on workers'
     expect(failure?.retryable).toBe(false);
     expect(failure?.error.code).toBe('WORKER_PROTOCOL');
     expect(failure?.error.message).toMatch(
-      /Worker "resizer-1" speaks queue protocol 1 but attempt "resize#1" on queue "images" was sent with protocol 99/,
+      /Worker "resizer-1" speaks queue protocol 2 but attempt "resize#1" on queue "images" was sent with protocol 99/,
     );
     await events.close();
     await sender.close();
