@@ -55,7 +55,6 @@ export type AbortWhy = 'timeout' | 'skipped' | 'canceled';
 
 /** Events an attempt sends to its job. */
 export type AttemptEvent =
-  | { type: 'ATTEMPT_PROGRESS'; progress: unknown }
   | { type: 'ATTEMPT_SUCCEEDED'; output: unknown }
   | {
       type: 'ATTEMPT_FAILED';
@@ -73,6 +72,7 @@ export type PlanToJobEvent =
 
 /** Events a job sends to the plan. Each carries the attempt it is about. */
 export type JobToPlanEvent =
+  /** An attempt's progress: sent to the plan by the attempt itself (no state of the job's changes). */
   | { type: 'JOB_PROGRESS'; jobId: string; attemptId: string; progress: unknown }
   | { type: 'JOB_VERIFYING'; jobId: string; attemptId: string }
   | { type: 'JOB_COMPLETED'; jobId: string; attemptId: string; output: unknown }
@@ -188,12 +188,6 @@ export const jobMachine = setup({
     waitsFirst: ({ event }) => event.type === 'RUN' && event.job.waitMs !== undefined,
   },
   actions: {
-    reportProgress: sendParent(({ context, event }) => ({
-      type: 'JOB_PROGRESS' as const,
-      jobId: context.jobId,
-      attemptId: currentAttemptId(context),
-      progress: event.type === 'ATTEMPT_PROGRESS' ? event.progress : undefined,
-    })),
     armTimeout: enqueueActions(({ context, enqueue }) => {
       if (context.timeoutMs !== null) {
         enqueue.raise({ type: 'ATTEMPT_TIMED_OUT' }, { id: 'timeout', delay: context.timeoutMs });
@@ -288,7 +282,6 @@ export const jobMachine = setup({
       // attempt ends.
       exit: cancel('timeout'),
       on: {
-        ATTEMPT_PROGRESS: { actions: 'reportProgress' },
         ATTEMPT_SUCCEEDED: [
           { guard: 'mustVerify', target: 'verifying', actions: 'keepOutput' },
           { target: 'succeeded', actions: 'keepOutput' },

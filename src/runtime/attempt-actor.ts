@@ -16,8 +16,12 @@ import { unstorablePart } from '../persistence/storable.js';
 import type { JobNeeds, JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from '../shared/errors.js';
 
-/** Where the outcome of an attempt goes once its job actor no longer listens. */
-export type LateResultSink = (event: JobToPlanEvent) => void;
+/**
+ * Where an attempt reports to the plan without its job actor: its progress (which changes no
+ * state of the job's, so it skips the job actor's step), and a result that arrives once its job
+ * actor no longer listens.
+ */
+export type PlanSink = (event: JobToPlanEvent) => void;
 
 /** Counts attempts whose code has not ended yet. */
 export interface AttemptTracker {
@@ -46,8 +50,6 @@ function toPlanEvent(input: AttemptInput, event: AttemptEvent): JobToPlanEvent {
   const ids = { jobId: input.jobId, attemptId: input.attemptId };
   if (event.type === 'ATTEMPT_SUCCEEDED')
     return { type: 'JOB_COMPLETED', ...ids, output: event.output };
-  if (event.type === 'ATTEMPT_PROGRESS')
-    return { type: 'JOB_PROGRESS', ...ids, progress: event.progress };
   return { type: 'JOB_FAILED', ...ids, error: event.error, kind: 'job_failed', willRetry: false };
 }
 
@@ -94,11 +96,12 @@ class Run {
  * effect of entering `running` and aborts it as an effect of leaving it, never from an action.
  * Every way the job's code can end (value, rejection, synchronous throw, Observable error or
  * completion) becomes one event for the job. A result that arrives after the attempt was
- * stopped (timeout, skip, cancel) goes to `late`, so the plan can record it as ignored.
+ * stopped (timeout, skip, cancel) goes to `toPlan`, so the plan can record it as ignored; so
+ * does progress, straight to the plan.
  */
 export function createAttemptRunner(
   jobOf: (jobId: string) => JobSpec,
-  late: LateResultSink,
+  toPlan: PlanSink,
   tracker: AttemptTracker,
   /** With a store, outputs and progress must be plain JSON data. */
   storable: boolean,
@@ -121,7 +124,7 @@ export function createAttemptRunner(
     const finish = (event: AttemptEvent) => {
       if (run.settled) return;
       run.settled = true;
-      if (run.stopped) late(toPlanEvent(input, event));
+      if (run.stopped) toPlan(toPlanEvent(input, event));
       else self.send(event);
       tracker.ended();
     };
@@ -130,8 +133,10 @@ export function createAttemptRunner(
     const report = (progress: unknown) => {
       if (run.settled || run.stopped) return;
       const problem = storable ? unstorablePart(progress, 'progress') : null;
-      self.send({
-        type: 'ATTEMPT_PROGRESS',
+      toPlan({
+        type: 'JOB_PROGRESS',
+        jobId: input.jobId,
+        attemptId: input.attemptId,
         progress: problem ? `[progress not stored: ${problem}]` : progress,
       });
     };

@@ -1,23 +1,23 @@
 import type { Actor } from 'xstate';
 import type { PlanRecord } from '../../machines/plan/records.js';
 import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
-import type { AttemptTracker, LateResultSink } from './attempt-actor.js';
+import type { AttemptTracker, PlanSink } from './attempt-actor.js';
 import { deliverToPlan } from './plan-actor.js';
 
 type PlanActor = Actor<typeof planMachine>;
 
 /**
- * Where attempts report: results go to the plan while it runs and are recorded as ignored after
- * it ended; `attemptEnded` is called each time an attempt ends, to complete `events$` after the last.
+ * Where attempts report without their job actors (progress, late results): to the plan while it
+ * runs, recorded as ignored after it ended; `attemptEnded` is called each time an attempt ends, to complete `events$` after the last.
  * Takes the actor lazily: it is created with the attempt runner these feed.
  */
 export function attemptOutcomes(
   actorOf: () => PlanActor,
   publish: (records: readonly PlanRecord[]) => void,
   attemptEnded: () => void,
-): { late: LateResultSink; tracker: AttemptTracker; outstanding: () => number } {
+): { toPlan: PlanSink; tracker: AttemptTracker; outstanding: () => number } {
   let outstanding = 0;
-  const late: LateResultSink = (event) => {
+  const toPlan: PlanSink = (event) => {
     const actor = actorOf();
     if (actor.getSnapshot().status === 'active') {
       deliverToPlan(actor, event);
@@ -42,5 +42,5 @@ export function attemptOutcomes(
       attemptEnded();
     },
   };
-  return { late, tracker, outstanding: () => outstanding };
+  return { toPlan, tracker, outstanding: () => outstanding };
 }

@@ -140,7 +140,7 @@ export function runOrchestrator(
   const publisher = new RecordPublisher(clock, durability, resumption?.lastSeq ?? 0);
   const { events, publish, subscriberFailed } = publisher;
 
-  const { late, tracker, outstanding } = attemptOutcomes(
+  const { toPlan, tracker, outstanding } = attemptOutcomes(
     () => actor,
     publish,
     () => finishEventsIfDone(),
@@ -152,7 +152,7 @@ export function runOrchestrator(
   const job = jobMachine.provide({ actors: { verify: createVerifyLogic(jobOf) } });
   // Read when an attempt starts: its dependencies have succeeded, so their outputs are in place.
   const needsOf = (jobId: string) => needsFrom(actor.getSnapshot().context, jobId);
-  const runner = createAttemptRunner(jobOf, late, tracker, store !== undefined, needsOf);
+  const runner = createAttemptRunner(jobOf, toPlan, tracker, store !== undefined, needsOf);
   const jobActors = {
     job: withAttempts(job, runner),
     runningJob: withAttempts(enteredRunning(job), runner),

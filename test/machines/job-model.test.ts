@@ -31,7 +31,6 @@ const EVENTS: JobEvent[] = [
 /** The job machine with its reports to the plan left out: a walk of its graph has no plan. */
 const walkable = jobMachine.provide({
   actions: {
-    reportProgress: () => {},
     reportRetry: () => {},
     reportAttemptDue: () => {},
     reportVerifying: () => {},
