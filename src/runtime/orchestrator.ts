@@ -112,6 +112,8 @@ export interface Resumption {
   warnings: string[];
   /** The journal folded so far, to keep snapshots going. */
   fold: JournalFold;
+  /** The journal's records after its snapshot: when its jobs started and ended, where they ran. */
+  journaled: readonly StampedRecord[];
 }
 
 /** The orchestrator around a plan machine, for a new plan or a resumed one. */
@@ -138,6 +140,7 @@ export function runOrchestrator(
       )
     : null;
   const publisher = new RecordPublisher(clock, durability, resumption?.lastSeq ?? 0);
+  if (resumption) publisher.recall(resumption.journaled);
   const { events, publish, subscriberFailed } = publisher;
 
   const { toPlan, tracker, outstanding } = attemptOutcomes(

@@ -50,6 +50,15 @@ export class RecordPublisher {
     this.reportSubscriberFailures();
   };
 
+  /**
+   * Takes the timings of records an earlier run of the plan wrote (a resumed plan's journal), so
+   * that the view knows when its jobs started and ended and which worker runs them before any of
+   * them reports again.
+   */
+  recall(records: readonly StampedRecord[]): void {
+    for (const record of records) noteTiming(this.timing, record, record.at);
+  }
+
   readonly subscriberFailed = (stream: StreamName, thrown: unknown): void => {
     const error = toErrorInfo(thrown);
     process.stderr.write(

@@ -89,6 +89,7 @@ async function resumeOwned(
     lastSeq: restored.lastSeq,
     warnings: stored.warnings,
     fold: restored.fold,
+    journaled: stored.records,
   };
   return runOrchestrator(plan, input, { ...options, store }, resumption);
 }
