@@ -53,7 +53,8 @@ import type { PlanStatus } from './plan/status.js';
  * State changes follow from the recorded facts through eventless transitions. The `running`
  * state's `idle` / `reconciling` / `reconcilePending` trio runs the scheduling pass: a fact
  * recorded while a pass waits for its decisions to become durable moves it to
- * `reconcilePending`, which runs the pass again as soon as the current one is done.
+ * `reconcilePending`, which runs the next pass at once; each pass's jobs start when its own
+ * decisions are durable.
  */
 
 export type CommitSucceededEvent = { type: 'COMMIT_SUCCEEDED'; upTo: number };
