@@ -28,9 +28,10 @@ export class RecordPublisher {
   }
 
   /**
-   * Numbers and times a batch of records (one time for the batch: they are one step's facts).
-   * Stamped copies are made only for a store or a subscriber of `events$`; otherwise only the
-   * count and the view's timings move on.
+   * Numbers and times a batch of records (one time for the batch: they are one step's facts),
+   * only for a store or a subscriber of `events$`; otherwise only the count and the view's
+   * timings move on. The records are the plan's, made for this batch and held by no one else:
+   * they are stamped as they are, not copied.
    */
   readonly publish = (records: readonly PlanRecord[]): void => {
     const at = this.clock.now();
@@ -39,7 +40,11 @@ export class RecordPublisher {
       this.seq += records.length;
       return;
     }
-    const stamped = records.map((record) => ({ ...record, seq: ++this.seq, at }));
+    const stamped = records as StampedRecord[];
+    for (const record of stamped) {
+      record.seq = ++this.seq;
+      record.at = at;
+    }
     this.durability?.record(stamped);
     this.delivering = true;
     try {
