@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FileStore, resumeOrchestrator } from '../src/index.js';
+import { JournalFold } from '../src/persistence/journal-fold.js';
 import { restorePlan } from '../src/persistence/restore.js';
 import { noop, widePlan } from './wide-plan.js';
 
@@ -33,7 +34,7 @@ if (mode === 'resume') {
   const t0 = performance.now();
   const stored = await new FileStore(dir).load();
   const t1 = performance.now();
-  const restored = restorePlan(stored, Date.now());
+  const restored = restorePlan(JournalFold.of(stored), Date.now());
   const t2 = performance.now();
   Object.assign(result, { loadMs: t1 - t0, foldMs: t2 - t1, tailRecords: stored.records.length });
   if (!stored.snapshot) problems.push('no snapshot was read');

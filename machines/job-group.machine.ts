@@ -33,8 +33,8 @@ export type PlanToGroupEvent =
 
 /**
  * Holds some of the plan's job actors: spawns them, passes the plan's events to them, and passes
- * everything they report (their events and their done events, which carry their outcomes) to the
- * plan unchanged, so the plan learns each outcome from its mailbox as when it holds them itself.
+ * everything they report to the plan unchanged, so the plan learns each outcome from its mailbox
+ * as when it holds them itself. The runtime stands its own pool in for it (src/runtime/job-pool.ts).
  */
 export const jobGroupMachine = setup({
   types: { events: {} as PlanToGroupEvent | { type: string } },

@@ -9,7 +9,7 @@ import {
 } from './job.machine.js';
 import { type JobSpawn, jobGroupMachine } from './job-group.machine.js';
 import { addJob, reorder } from './plan/changes.js';
-import { checkpointOf, holdingCheckpoint, mustHold } from './plan/checkpoint.js';
+import { checkpointOf, mustHold } from './plan/checkpoint.js';
 
 import { COMMAND_TYPES, type PlanCommand, rejectionOf } from './plan/commands.js';
 import {
@@ -184,9 +184,9 @@ export const planRuntimeMachine = setup({
     passOwed: ({ context }) => context.dirty && mayDecide(context),
     cancelRequested: ({ context }) => context.cancel !== null,
     failing: ({ context }) => context.failedBy !== null,
-    mustPause: ({ context }) => holdingCheckpoint(context) !== null,
+    mustPause: ({ context }) => mustHold(context),
     persistenceFailed: ({ context }) => context.persistenceFailure !== null,
-    mayResume: ({ context }) => holdingCheckpoint(context) === null,
+    mayResume: ({ context }) => !mustHold(context),
     startApproved: ({ context }) => context.startApproved,
     needsPreFinalize: ({ context }) =>
       context.mode === 'supervisor' &&

@@ -19,16 +19,9 @@ export function holdingCheckpoint(ctx: PlanContext): Checkpoint | null {
   return null;
 }
 
-/** Whether the plan must hold (as `holdingCheckpoint`, without building the checkpoint). */
+/** Whether the plan must hold (it builds no checkpoint when it need not). */
 export function mustHold(ctx: PlanContext): boolean {
-  return (
-    ctx.persistenceFailure !== null ||
-    ctx.unresolved.length > 0 ||
-    ctx.finalize.failure !== null ||
-    ctx.proposed.length > 0 ||
-    ctx.gate !== null ||
-    ctx.userPaused
-  );
+  return holdingCheckpoint(ctx) !== null;
 }
 
 /** Where a plan in `status` waits, derived from its context. */

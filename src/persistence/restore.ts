@@ -6,8 +6,7 @@ import {
 import { rankJobs } from '../../machines/plan/critical-path.js';
 import { pushReady } from '../../machines/plan/ready-queue.js';
 import type { PlanRecord } from '../../machines/plan/records.js';
-import { JournalFold } from './journal-fold.js';
-import type { StoredPlan } from './store.js';
+import type { JournalFold } from './journal-fold.js';
 
 export interface RestoredPlan {
   context: PlanContext;
@@ -21,7 +20,7 @@ export interface RestoredPlan {
 }
 
 /**
- * Rebuilds a plan's state from its snapshot and journal: the records say what happened to every job, and the
+ * Rebuilds a plan's state from its snapshot and journal, folded (`JournalFold.of`): the records say what happened to every job, and the
  * derived parts (dependency counters, queues, slots) are computed again from that. Work that was
  * under way when the process stopped is started again: a running attempt counts as
  * `interrupted` and the job runs again as the next attempt (or, with `onInterrupt: 'hold'`, waits
@@ -30,12 +29,11 @@ export interface RestoredPlan {
  * together: what the lost records said is derived again from the ones kept.
  */
 export function restorePlan(
-  stored: StoredPlan,
+  fold: JournalFold,
   now: number,
   /** Attempts still under way elsewhere (on a queue's workers): they go on, not interrupted. */
   adopted: ReadonlySet<string> = new Set(),
 ): RestoredPlan {
-  const fold = JournalFold.of(stored);
   const kept = fold.copy(); // the fold's own state becomes the plan's live state below
   const { context, retryAt, finished, seq } = fold.state;
   // Facts of a command whose records the crash cut off are recorded first, as they happened first.

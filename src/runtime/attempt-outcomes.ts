@@ -1,14 +1,12 @@
-import type { Actor } from 'xstate';
 import type { PlanRecord } from '../../machines/plan/records.js';
-import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { planStatusOf } from '../../machines/plan.machine.js';
 import type { AttemptTracker, PlanSink } from './attempt-actor.js';
-import { deliverToPlan } from './plan-actor.js';
-
-type PlanActor = Actor<typeof planMachine>;
+import { deliverToPlan, type PlanActor } from './plan-actor.js';
 
 /**
  * Where attempts report without their job actors (progress, late results): to the plan while it
- * runs, recorded as ignored after it ended; `attemptEnded` is called each time an attempt ends, to complete `events$` after the last.
+ * runs, recorded as ignored after it ended; `attemptEnded` is called each time an attempt ends,
+ * to complete `events$` after the last.
  * Takes the actor lazily: it is created with the attempt runner these feed.
  */
 export function attemptOutcomes(

@@ -1,22 +1,21 @@
-import type { Actor } from 'xstate';
 import { COMMAND_TYPES, type PlanCommand, rejectionOf } from '../../machines/plan/commands.js';
 import type { PlanCommandRecord, PlanRecord } from '../../machines/plan/records.js';
 import type { PlanStatus } from '../../machines/plan/status.js';
-import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { planStatusOf } from '../../machines/plan.machine.js';
 import { guarded, renderValue, toJsonSafe } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobSpec, PlanSpec } from '../plan/types.js';
 import { findAddedJobIssues } from '../plan/validate.js';
 import type { PlanIssue } from '../shared/errors.js';
 import type { Command, CommandResult } from './command.js';
-import { deliverToPlan } from './plan-actor.js';
+import { deliverToPlan, type PlanActor } from './plan-actor.js';
 import { toJobInput } from './resolve-plan.js';
 
 export interface CommandGateContext {
   plan: PlanSpec;
   /** The plan's job specs by id; an accepted `ADD_JOB` adds its spec here, for its attempts. */
   specs: Map<string, JobSpec>;
-  actor: Actor<typeof planMachine>;
+  actor: PlanActor;
   publish: (records: readonly PlanRecord[]) => void;
   started: () => boolean;
 }

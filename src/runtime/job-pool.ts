@@ -1,5 +1,4 @@
 import {
-  Actor,
   type ActorLogic,
   type AnyActorLogic,
   type AnyActorRef,
@@ -8,6 +7,8 @@ import {
   type Snapshot,
 } from 'xstate';
 import type { JobSpawn, PlanToGroupEvent } from '../../machines/job-group.machine.js';
+import type { PlanEvent } from '../../machines/plan.machine.js';
+import { deliverToPlan, type PlanActor } from './plan-actor.js';
 
 /** A pool's snapshot: its job actors by slot (changed in place; a pool is never persisted). */
 type PoolSnapshot = Snapshot<undefined> & { readonly slots: Map<string, AnyActorRef> };
@@ -58,8 +59,8 @@ export function jobPoolLogic(
           return { ...snapshot, status: 'stopped' };
         default: {
           // A job actor's report: the plan's, delivered as XState delivers a child's events.
-          const plan = scope.self._parent;
-          if (plan) scope.defer(() => Actor.prototype.send.call(plan, event));
+          const plan = scope.self._parent as PlanActor | undefined;
+          if (plan) scope.defer(() => deliverToPlan(plan, event as PlanEvent));
           return snapshot;
         }
       }

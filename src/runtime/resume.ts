@@ -1,6 +1,6 @@
 import { JournalFold } from '../persistence/journal-fold.js';
 import { restorePlan } from '../persistence/restore.js';
-import type { Store, StoredPlan } from '../persistence/store.js';
+import type { Store } from '../persistence/store.js';
 import type { PlanSpec } from '../plan/types.js';
 import { findPlanIssues } from '../plan/validate.js';
 import { systemClock } from '../shared/clock.js';
@@ -74,7 +74,8 @@ async function resumeOwned(
     );
   }
   const clock = options.clock ?? systemClock;
-  const restored = restorePlan(stored, clock.now(), await adoptedOf(stored, options.adopt));
+  const fold = JournalFold.of(stored);
+  const restored = restorePlan(fold, clock.now(), await adoptedOf(fold, options.adopt));
   if (restored.finished) {
     throw new PlanFinishedError(plan.id, restored.finished);
   }
@@ -96,11 +97,11 @@ async function resumeOwned(
 
 /** The attempts that were running when the plan stopped and that `adopt` says go on elsewhere. */
 async function adoptedOf(
-  stored: StoredPlan,
+  fold: JournalFold,
   adopt: ResumeOptions['adopt'],
 ): Promise<ReadonlySet<string>> {
   if (!adopt) return new Set();
-  const { context } = JournalFold.of(stored).state;
+  const { context } = fold.state;
   const running = context.order
     .map((id) => context.jobs[id]!)
     .filter((job) => job.status === 'running' && job.attemptId !== null)

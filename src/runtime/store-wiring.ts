@@ -1,13 +1,9 @@
-import type { Actor } from 'xstate';
 import type { ErrorInfo } from '../../machines/errors.js';
-import type { planMachine } from '../../machines/plan.machine.js';
 import { Durability } from '../persistence/durability.js';
 import type { JournalFold } from '../persistence/journal-fold.js';
 import type { Store } from '../persistence/store.js';
 import type { Command, CommandResult } from './command.js';
-import { deliverToPlan } from './plan-actor.js';
-
-type PlanActor = Actor<typeof planMachine>;
+import { deliverToPlan, type PlanActor } from './plan-actor.js';
 
 /**
  * The plan's writes to its store, with their outcomes sent back to the plan machine. Takes the

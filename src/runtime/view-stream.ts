@@ -1,10 +1,8 @@
 import { Observable } from 'rxjs';
-import type { Actor } from 'xstate';
 import { checkpointOf } from '../../machines/plan/checkpoint.js';
-import { type planMachine, planStatusOf } from '../../machines/plan.machine.js';
+import { planStatusOf } from '../../machines/plan.machine.js';
+import type { PlanActor } from './plan-actor.js';
 import { buildView, type JobTiming, type PlanView } from './view.js';
-
-type PlanActor = Actor<typeof planMachine>;
 
 /** The plan's view as of the actor's current snapshot. */
 export function viewOf(actor: PlanActor, timing: ReadonlyMap<string, JobTiming>): PlanView {
