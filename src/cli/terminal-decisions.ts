@@ -1,5 +1,6 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Checkpoint } from '../../machines/plan/records.js';
+import { planStatusOf } from '../../machines/plan.machine.js';
 import type { Command } from '../runtime/command.js';
 import type { Orchestrator } from '../runtime/orchestrator.js';
 import type { PlanView } from '../runtime/view.js';
@@ -151,9 +152,24 @@ export function askAtCheckpoints(
       ask();
     });
   };
-  orchestrator.view$.subscribe((view) => {
-    latest = view;
+  // The plan's view is built only when it pauses, not after every change (`view$` would build
+  // it for every burst of a large plan); changes are looked at once per microtask, as `view$` does.
+  let scheduled = false;
+  const look = () => {
+    scheduled = false;
+    const paused = planStatusOf(orchestrator.actor.getSnapshot()) === 'paused';
+    latest = paused ? orchestrator.getView() : null;
     ask();
+  };
+  look();
+  orchestrator.actor.subscribe({
+    next: () => {
+      if (scheduled) return;
+      scheduled = true;
+      queueMicrotask(look);
+    },
+    // The run reports the plan's failure; nothing is asked of a plan that failed.
+    error: () => {},
   });
   return {
     close() {
