@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { toErrorInfo } from '../../machines/errors.js';
 import type { RedisConnection } from '../persistence/redis-connection.js';
+import { rangeProblem } from '../plan/range.js';
 import type { JobRun } from '../plan/types.js';
 import { RemoteAttemptError } from '../shared/errors.js';
 import { noWorkerProgress } from '../shared/placement.js';
@@ -87,17 +88,15 @@ const DEFAULT_KEEP_S = 86_400;
  * Dispatches attempts to BullMQ: one BullMQ job per attempt, whose id is derived from the plan
  * and the attempt (so that adding it again is a no-op), with BullMQ's own retries off (the job's
  * retry policy governs). Progress and outcomes come back on the queue's report stream, read in
- * batches (BullMQ's job stays the source of truth: a report missed is read from it); a stopped attempt (timeout, skip, cancel) is canceled on whichever worker runs it through a
- * Redis channel every worker of the queue listens to.
+ * batches (BullMQ's job stays the source of truth: a report missed is read from it); a stopped
+ * attempt (timeout, skip, cancel) is canceled on whichever worker runs it through a Redis
+ * channel every worker of the queue listens to.
  */
 export async function createAttemptQueue(options: AttemptQueueOptions): Promise<AttemptQueue> {
   const keep = options.keepFinishedSeconds ?? DEFAULT_KEEP_S;
-  if (!Number.isInteger(keep) || keep < MIN_KEEP_S || keep > MAX_KEEP_S) {
-    throw new RemoteAttemptError(
-      'QUEUE_OPTION',
-      `keepFinishedSeconds must be an integer from ${MIN_KEEP_S} to ${MAX_KEEP_S}; got ${String(keep)}`,
-    );
-  }
+  const bounds = { integer: true, min: MIN_KEEP_S, max: MAX_KEEP_S };
+  const problem = rangeProblem('keepFinishedSeconds', keep, bounds, { show: String });
+  if (problem) throw new RemoteAttemptError('QUEUE_OPTION', problem);
   const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
   const name = options.queue;
   const client = queueClient(options.connection, true);
@@ -146,12 +145,16 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
 
   /** An attempt that already ended is read back from BullMQ: its report went by unheard. */
   const finishedOutcome = async (queueJobId: string): Promise<Outcome | null> => {
+    // Its state first: most attempts looked at are still under way, and reading the whole job
+    // (its input, its dependencies' outputs) would be wasted on them.
+    const state = await queue.getJobState(queueJobId);
+    if (state === 'unknown') return { ok: false, failedReason: GONE };
+    if (state !== 'completed' && state !== 'failed') return null;
     const job = await queue.getJob(queueJobId);
     if (!job) return { ok: false, failedReason: GONE };
-    const state = await job.getState();
-    if (state === 'completed') return { ok: true, output: job.returnvalue };
-    if (state === 'failed') return { ok: false, failedReason: job.failedReason };
-    return null;
+    return state === 'completed'
+      ? { ok: true, output: job.returnvalue }
+      : { ok: false, failedReason: job.failedReason };
   };
 
   let sweeping = false;
@@ -255,7 +258,9 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
 
   const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
     const found = await Promise.all(
-      attemptIds.map((id) => queue.getJob(queueJobIdOf(runKey, id)).then((job) => !!job)),
+      attemptIds.map((id) =>
+        queue.getJobState(queueJobIdOf(runKey, id)).then((state) => state !== 'unknown'),
+      ),
     );
     const kept = attemptIds.filter((_, i) => found[i]);
     for (const id of kept) adopted.add(queueJobIdOf(runKey, id));

@@ -1,3 +1,4 @@
+import { rangeProblem } from '../plan/range.js';
 import { describeValue } from '../plan/validate.js';
 import { RemoteAttemptError } from '../shared/errors.js';
 
@@ -31,11 +32,12 @@ export function checkWorkerOptions(
   for (const [key, [min, max]] of Object.entries(BOUNDS)) {
     const value = options[key as keyof typeof BOUNDS];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new RemoteAttemptError(
-        'QUEUE_OPTION',
-        `Worker option ${key} must be an integer from ${min} to ${max}, or left out for the default; got ${describeValue(value)}`,
-      );
-    }
+    const problem = rangeProblem(
+      `Worker option ${key}`,
+      value,
+      { integer: true, min, max },
+      { show: describeValue, optional: true },
+    );
+    if (problem) throw new RemoteAttemptError('QUEUE_OPTION', problem);
   }
 }
