@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { popReady, pushReady, type ReadyQueue } from '../../machines/plan/ready-queue.js';
 import { DEFAULT_MAX_PARALLEL, type PlanSpec } from '../plan/types.js';
 import { hasExpression } from './expressions.js';
+import { count } from './plural.js';
 import type { FileRun } from './secret-env.js';
 
 /**
@@ -18,9 +19,8 @@ export function rehearsal(
   planDir: string,
 ): string {
   const slots = plan.maxParallel ?? DEFAULT_MAX_PARALLEL;
-  const count = plan.jobs.length;
   const lines = [
-    `dry run of plan "${plan.id}": ${count} ${count === 1 ? 'job' : 'jobs'}, at most ${slots} at once; nothing runs`,
+    `dry run of plan "${plan.id}": ${count(plan.jobs.length, 'job')}, at most ${slots} at once; nothing runs`,
     'start order, if every job took one unit of time and succeeded at its first attempt:',
     ...startOrder(plan, slots).map((ids, t) => `  step ${t + 1}: ${ids.join(', ')}`),
     ...notes(plan),

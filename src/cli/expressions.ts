@@ -48,7 +48,7 @@ export function hasExpression(text: string): boolean {
 }
 
 /** Reads one expression; a problem is a message saying what is wrong and what would do. */
-export function parseExpression(
+function parseExpression(
   source: string,
   scope: ExpressionScope,
 ): { ok: true; expression: Expression } | { ok: false; message: string } {

@@ -12,7 +12,7 @@ import { count } from './plural.js';
  * its log is whole.
  */
 
-export const LOGS_FOLDER = 'logs';
+const LOGS_FOLDER = 'logs';
 /** Bytes of output kept per attempt unless `--log-max-bytes` says otherwise: 1 MiB. */
 export const DEFAULT_LOG_MAX_BYTES = 1024 * 1024;
 export const MIN_LOG_MAX_BYTES = 1024;

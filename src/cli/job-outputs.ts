@@ -14,7 +14,7 @@ import { OUTPUT_KEY } from './expressions.js';
 export type Outputs = Record<string, string>;
 
 /** Largest `$PLAN_OUTPUT` file read: outputs are recorded in the journal with the job. */
-export const MAX_OUTPUT_FILE_BYTES = 1_048_576;
+const MAX_OUTPUT_FILE_BYTES = 1_048_576;
 
 let folder: string | undefined;
 

@@ -21,7 +21,7 @@ const ACTIVE = new Set(['running', 'retrying', 'verifying', 'integrating']);
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** How many jobs reached a terminal status. */
-export function doneCount(view: PlanView): number {
+function doneCount(view: PlanView): number {
   let done = 0;
   for (const [status, n] of Object.entries(view.counts)) {
     if (TERMINAL_STATUSES.has(status as JobView['status'])) done += n;

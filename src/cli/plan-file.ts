@@ -509,7 +509,7 @@ function envProblems(env: Record<string, unknown>): Array<[string, PlanIssueKind
  * out (`..foo` is a name inside, not a way up). A target that does not exist yet is judged by its
  * closest existing ancestor.
  */
-export function isInside(folder: string, target: string): boolean {
+function isInside(folder: string, target: string): boolean {
   const inside = relative(realPath(folder), realPath(target));
   return (
     inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside))

@@ -201,7 +201,7 @@ export function prettyReporter(
 }
 
 /** What stays on the terminal when a plan ends: its counts, its failed jobs, its duration. */
-export function finalSummary(view: PlanView, tookMs: number): string {
+function finalSummary(view: PlanView, tookMs: number): string {
   const failed = view.jobs.filter((job) => job.status === 'failed');
   const lines = [`${view.planId}  ${view.status} in ${seconds(tookMs)}`, `  ${countsLine(view)}`];
   if (failed.length > 0) {

@@ -27,7 +27,7 @@ interface Choice {
 }
 
 /** What can be decided at `checkpoint`, or none where a person has nothing to decide here. */
-export function choicesAt(checkpoint: Checkpoint | null): Choice[] {
+function choicesAt(checkpoint: Checkpoint | null): Choice[] {
   const cancel: Choice = { word: 'cancel', label: 'cancel the plan', command: { type: 'CANCEL' } };
   if (checkpoint === null || checkpoint.name === 'user') return [];
   const approve = (label: string, jobId?: string): Choice => ({

@@ -46,9 +46,9 @@ export type NumberRule = { type: 'integer' | 'number'; default?: number } & Omit
 export type Fields<T> = { readonly [K in keyof T]-?: FieldRule };
 
 /** One day in ms: the longest retry delay. */
-export const ONE_DAY_MS = 86_400_000;
+const ONE_DAY_MS = 86_400_000;
 /** The longest delay a timer can wait (2^31 - 1 ms). */
-export const MAX_TIMER_MS = 2_147_483_647;
+const MAX_TIMER_MS = 2_147_483_647;
 export const DEFAULT_INITIAL_DELAY_MS = 1000;
 
 /** A time limit a timer can wait for. */

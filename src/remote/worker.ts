@@ -82,7 +82,6 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
   const client = queueClient(options.connection);
   const listener = client.duplicate();
   const running = new Map<string, AbortController>();
-  let handingBack = false;
   const handBackReason = new Error(
     `worker "${name}" is shutting down; its attempt goes back to the queue`,
   );
@@ -116,7 +115,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         : await result;
       return output ?? null;
     } catch (error) {
-      if (handingBack && controller.signal.reason === handBackReason && token) {
+      if (controller.signal.reason === handBackReason && token) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -180,7 +179,6 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         timer = setTimeout(() => resolve('grace-over'), graceMs);
       });
       if ((await Promise.race([closing, graceOver])) === 'grace-over') {
-        handingBack = true;
         handedBack = running.size;
         for (const controller of running.values()) controller.abort(handBackReason);
         await closing;

@@ -52,18 +52,14 @@ export interface Placement {
   waiting?: string;
 }
 
-/** `placement` moved on by one progress report; true when the report was about placement. */
-export function notePlacement(placement: Placement, progress: unknown): boolean {
+/** `placement` moved on by one progress report (which may be about something else). */
+export function notePlacement(placement: Placement, progress: unknown): void {
   const worker = workerOf(progress);
   if (worker !== undefined) {
     placement.worker = worker;
     delete placement.waiting;
-    return true;
+    return;
   }
   const waiting = noWorkerOf(progress);
-  if (waiting !== undefined && placement.worker === undefined) {
-    placement.waiting = waiting;
-    return true;
-  }
-  return false;
+  if (waiting !== undefined && placement.worker === undefined) placement.waiting = waiting;
 }
