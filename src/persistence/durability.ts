@@ -2,7 +2,7 @@ import type { ErrorInfo } from '../../machines/errors.js';
 import { toErrorInfo } from '../../machines/errors.js';
 import type { StampedRecord } from '../shared/records.js';
 import type { JournalFold } from './journal-fold.js';
-import type { PlanSnapshot } from './snapshot.js';
+import { SnapshotText } from './snapshot.js';
 import type { Store } from './store.js';
 
 /** Records between two snapshots at the least when not configured. */
@@ -18,8 +18,9 @@ export interface CommitListener {
 
 /**
  * A running plan's side of its store: every record goes to the journal and into a fold of the
- * plan's state; every `snapshotEvery` records the fold is copied, and the copy is written once
- * the journal holds everything it covers (a snapshot never gets ahead of the journal).
+ * plan's state; every `snapshotEvery` records a snapshot of the fold falls due, and is taken by
+ * the next flush and written once the journal holds everything it covers (a snapshot never gets
+ * ahead of the journal).
  *
  * Every record is made durable promptly, whatever state the plan is in (paused, awaiting an
  * approval, finalizing): recording schedules a flush for the next turn of the event loop, so that a
@@ -29,15 +30,24 @@ export interface CommitListener {
  * (`request`) hears `committed` only after a flush that started after its request (write-ahead).
  * A failed flush is reported once, and writing stops until the plan asks again (`RESUME`).
  *
+ * A snapshot is the fold serialized by the flush it falls due in, right after that flush's write
+ * is issued: the text is its copy of the state (the fold goes on changing), made while the disk
+ * writes, and it covers exactly what that write holds. It is written after the write, beside
+ * the flushes that follow: the plan hears `committed` without waiting for it, and a snapshot's
+ * failure is reported like a flush's. Snapshots are written one at a time, in order.
+ *
  * Unless configured, the snapshot interval grows with the plan: 10,000 records or twice its jobs,
  * whichever is more. A snapshot costs in proportion to the plan's size, so a fixed interval would
  * make the store's total cost grow with the square of the plan; this way a plan writes a few
  * snapshots in its life whatever its size, and a restore folds a tail no longer than the plan.
  */
 export class Durability {
-  private due: PlanSnapshot | null = null;
+  /** A snapshot fell due: the next flush takes it. */
+  private due = false;
   private lastSnapshotSeq: number;
   private flushing: Promise<void> | null = null;
+  /** The snapshot being written (snapshots never overlap, so an older one never lands last). */
+  private snapshotting: Promise<void> | null = null;
   /** Records were appended since the running (or last) flush started. */
   private unflushed = false;
   private scheduled = false;
@@ -59,13 +69,12 @@ export class Durability {
   record(records: readonly StampedRecord[]): void {
     this.store.append(records);
     for (const record of records) this.fold.apply(record);
+    const state = this.fold.state;
     const every =
-      this.snapshotEvery ?? Math.max(MIN_SNAPSHOT_EVERY, 2 * this.fold.state.context.order.length);
-    // A plan that ended or is being canceled is never resumed: a snapshot would only delay its end.
-    const ending = this.fold.state.finished !== null || this.fold.state.context.cancel !== null;
-    if (!ending && this.fold.state.seq - this.lastSnapshotSeq >= every) {
-      this.due = structuredClone(this.fold.snapshot());
-      this.lastSnapshotSeq = this.fold.state.seq;
+      this.snapshotEvery ?? Math.max(MIN_SNAPSHOT_EVERY, 2 * state.context.order.length);
+    if (state.seq - this.lastSnapshotSeq >= every) {
+      this.due = true;
+      this.lastSnapshotSeq = state.seq;
     }
     this.unflushed = true;
     this.schedule();
@@ -114,8 +123,13 @@ export class Durability {
         await this.flushing;
         continue;
       }
-      if (!this.unflushed && this.requested <= this.covered) return;
-      await this.flush();
+      if (this.unflushed || this.requested > this.covered) {
+        await this.flush();
+        continue;
+      }
+      // Nothing is left to the store once the plan settled: a snapshot under way ends first.
+      if (!this.snapshotting) return;
+      await this.snapshotting;
     }
   }
 
@@ -132,35 +146,64 @@ export class Durability {
     );
   }
 
-  /** One flush of everything recorded so far, then a snapshot that fell due. */
+  /** One flush of everything recorded so far; takes a snapshot that fell due, written after. */
   private async flush(): Promise<void> {
     const covering = this.requested;
-    // Only a snapshot due by now: it covers records this flush writes. One that falls due while
-    // it writes covers records that only the next flush writes, so it waits for that one.
-    const snapshot = this.due;
-    this.due = null;
-    let journaled = false;
     this.unflushed = false;
     let finished!: () => void;
     // Set before the store is called, so that a store that throws at once still clears it.
     this.flushing = new Promise((resolve) => {
       finished = resolve;
     });
+    let snapshot: SnapshotText | null = null;
     try {
-      await this.store.flush();
-      journaled = true;
-      if (snapshot) await this.store.writeSnapshot(snapshot);
+      const written = this.store.flush();
+      snapshot = this.takeSnapshot();
+      await written;
     } catch (error) {
       this.unflushed = true; // what it held is written again by the next flush
-      if (!journaled) this.due ??= snapshot;
+      // The snapshot falls due again: it covers records that only a later flush makes durable.
+      if (snapshot) this.due = true;
       throw error;
     } finally {
       this.flushing = null;
       finished();
     }
+    if (snapshot) this.writeSnapshot(snapshot);
     if (covering > this.covered) {
       this.covered = covering;
       this.listener.committed(covering);
     }
+  }
+
+  /**
+   * The fold as JSON text, when a snapshot fell due and the plan is not ending (a plan that ended
+   * or is being canceled is never resumed: a snapshot would only delay its end). Called as a
+   * flush starts: the text covers exactly the records that flush writes.
+   */
+  private takeSnapshot(): SnapshotText | null {
+    if (!this.due) return null;
+    this.due = false;
+    const state = this.fold.state;
+    if (state.finished !== null || state.context.cancel !== null) return null;
+    return SnapshotText.of(this.fold.snapshot());
+  }
+
+  /** Writes a snapshot after the one under way; a failure halts writing as a flush's does. */
+  private writeSnapshot(snapshot: SnapshotText): void {
+    const writing = (this.snapshotting ?? Promise.resolve())
+      .then(() => this.store.writeSnapshot(snapshot))
+      .then(
+        () => {},
+        (error: unknown) => {
+          if (this.halted) return; // a flush failed meanwhile and was reported
+          this.halted = true;
+          this.listener.failed(toErrorInfo(error));
+        },
+      )
+      .finally(() => {
+        if (this.snapshotting === writing) this.snapshotting = null;
+      });
+    this.snapshotting = writing;
   }
 }

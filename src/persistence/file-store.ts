@@ -15,7 +15,7 @@ import {
   writeAll,
 } from './private-file.js';
 import { JOB_RECORD_TYPES, RECORD_TYPES } from './record-types.js';
-import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
+import { checkSnapshot, type PlanSnapshot, snapshotJson } from './snapshot.js';
 import { JOURNAL_FORMAT, type JournalHeader, type Store, type StoredPlan } from './store.js';
 
 export const JOURNAL = 'journal.jsonl';
@@ -231,7 +231,7 @@ export class FileStore implements Store {
     try {
       // A temporary file left by a crash goes; a link there is refused.
       if ((await checkStateFile(temporary)) === 'file') await unlink(temporary);
-      await createPrivateFileWith(temporary, JSON.stringify(snapshot));
+      await createPrivateFileWith(temporary, snapshotJson(snapshot));
       await rename(temporary, this.snapshotPath);
     } catch (error) {
       if (!(error instanceof UnsafeStateFileError)) await unlink(temporary).catch(() => {});

@@ -11,7 +11,7 @@ import { readJournalList } from './redis-journal.js';
 import { type PlanKeys, plansKey } from './redis-keys.js';
 import type { RedisLease } from './redis-lease.js';
 import { type RedisLink, wrongType } from './redis-link.js';
-import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
+import { checkSnapshot, type PlanSnapshot, snapshotJson } from './snapshot.js';
 import type { JournalHeader, StoredPlan } from './store.js';
 
 /** What `plans` shows for a plan: its status and the checkpoint it is paused at. */
@@ -160,7 +160,7 @@ export class RedisJournalWriter {
         this.keys.lease,
         this.keys.fence,
         held.fence,
-        JSON.stringify(snapshot),
+        snapshotJson(snapshot),
       );
       if (!ours) throw this.lease.markLost(lease ?? '');
     } catch (error) {

@@ -36,3 +36,35 @@ export function checkSnapshot(value: unknown, file: string): PlanSnapshot {
   }
   return snapshot as PlanSnapshot;
 }
+
+/**
+ * A snapshot serialized when it was taken: its text is its copy of the plan's state, which goes
+ * on changing after it. Cheaper than a copy of the objects (one `JSON.stringify` of the state,
+ * which a store makes anyway), and a store writes the text as it is (`snapshotJson`). Any other
+ * use reads it back: `state` parses the text, and so does `JSON.stringify` (`toJSON`).
+ */
+export class SnapshotText implements PlanSnapshot {
+  readonly format = 1 as const;
+
+  private constructor(
+    readonly seq: number,
+    readonly text: string,
+  ) {}
+
+  static of(snapshot: PlanSnapshot): SnapshotText {
+    return new SnapshotText(snapshot.seq, JSON.stringify(snapshot));
+  }
+
+  get state(): FoldState {
+    return this.toJSON().state;
+  }
+
+  toJSON(): PlanSnapshot {
+    return JSON.parse(this.text) as PlanSnapshot;
+  }
+}
+
+/** A snapshot as the JSON text a store keeps. */
+export function snapshotJson(snapshot: PlanSnapshot): string {
+  return snapshot instanceof SnapshotText ? snapshot.text : JSON.stringify(snapshot);
+}

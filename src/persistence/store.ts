@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { PlanMachineInput } from '../../machines/plan/context.js';
 import { RestoreError, StateLockedError, type StateOwner } from '../shared/errors.js';
 import type { StampedRecord } from '../shared/records.js';
-import { checkSnapshot, type PlanSnapshot } from './snapshot.js';
+import { checkSnapshot, type PlanSnapshot, snapshotJson } from './snapshot.js';
 
 /** Version of the stored format; a journal of another version is refused, never guessed at. */
 export const JOURNAL_FORMAT = 1;
@@ -119,7 +119,7 @@ export class MemoryStore implements Store {
   }
 
   async writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
-    this.snapshot = JSON.stringify(snapshot);
+    this.snapshot = snapshotJson(snapshot);
   }
 
   async load(): Promise<StoredPlan> {
