@@ -18,7 +18,7 @@ export interface CommitListener {
 
 /**
  * A running plan's side of its store: every record goes to the journal and into a fold of the
- * plan's state; every `snapshotEvery` records a snapshot of the fold falls due, and is taken by
+ * plan's state (folded as the flush that writes it starts); every `snapshotEvery` records a snapshot of the fold falls due, and is taken by
  * the next flush and written once the journal holds everything it covers (a snapshot never gets
  * ahead of the journal).
  *
@@ -48,6 +48,11 @@ export class Durability {
   private flushing: Promise<void> | null = null;
   /** The snapshot being written (snapshots never overlap, so an older one never lands last). */
   private snapshotting: Promise<void> | null = null;
+  /**
+   * Records given and not folded yet. Only a snapshot reads the fold, so records are folded as a
+   * flush starts, after its write is issued: while the disk writes, not while the plan decides.
+   */
+  private readonly unfolded: StampedRecord[] = [];
   /** Records were appended since the running (or last) flush started. */
   private unflushed = false;
   private scheduled = false;
@@ -67,17 +72,24 @@ export class Durability {
   }
 
   record(records: readonly StampedRecord[]): void {
+    if (records.length === 0) return;
     this.store.append(records);
-    for (const record of records) this.fold.apply(record);
-    const state = this.fold.state;
+    for (const record of records) this.unfolded.push(record);
+    const seq = records[records.length - 1]!.seq;
     const every =
-      this.snapshotEvery ?? Math.max(MIN_SNAPSHOT_EVERY, 2 * state.context.order.length);
-    if (state.seq - this.lastSnapshotSeq >= every) {
+      this.snapshotEvery ?? Math.max(MIN_SNAPSHOT_EVERY, 2 * this.fold.state.context.order.length);
+    if (seq - this.lastSnapshotSeq >= every) {
       this.due = true;
-      this.lastSnapshotSeq = state.seq;
+      this.lastSnapshotSeq = seq;
     }
     this.unflushed = true;
     this.schedule();
+  }
+
+  /** Folds the records given since the last flush started. */
+  private foldRecorded(): void {
+    for (const record of this.unfolded) this.fold.apply(record);
+    this.unfolded.length = 0;
   }
 
   /** The plan asks for everything recorded so far to be durable; `committed(upTo)` answers. */
@@ -158,6 +170,7 @@ export class Durability {
     let snapshot: SnapshotText | null = null;
     try {
       const written = this.store.flush();
+      this.foldRecorded();
       snapshot = this.takeSnapshot();
       await written;
     } catch (error) {
