@@ -74,6 +74,8 @@ export class FileStore implements Store {
   private flushesUnderWay = 0;
   /** The folder's entry for the journal is durable (synced once per store). */
   private folderSynced = false;
+  /** The snapshot being written, if any: written beside the flushes, and waited for on giving up. */
+  private snapshotUnderWay: Promise<void> | null = null;
 
   constructor(readonly dir: string) {
     this.path = join(dir, JOURNAL);
@@ -91,9 +93,10 @@ export class FileStore implements Store {
     this.everOwned = true;
   }
 
-  /** Waits for the flushes under way, then gives the folder up. */
+  /** Waits for the flushes and the snapshot under way, then gives the folder up. */
   async relinquish(): Promise<void> {
     await this.tail.catch(() => {});
+    await this.snapshotUnderWay?.catch(() => {});
     await this.closeJournal();
     await this.lock.release();
   }
@@ -224,10 +227,31 @@ export class FileStore implements Store {
 
   /**
    * Written beside the journal as a temporary file, synced, then renamed over the old one; a
-   * failed write removes the temporary file and keeps the old snapshot.
+   * failed write removes the temporary file and keeps the old snapshot. A store that owned the
+   * folder writes one only while it still does (as for the journal's writes).
    */
-  async writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
+  writeSnapshot(snapshot: PlanSnapshot): Promise<void> {
+    const writing = this.replaceSnapshot(snapshot);
+    this.snapshotUnderWay = writing;
+    const done = () => {
+      if (this.snapshotUnderWay === writing) this.snapshotUnderWay = null;
+    };
+    writing.then(done, done);
+    return writing;
+  }
+
+  private async replaceSnapshot(snapshot: PlanSnapshot): Promise<void> {
     const temporary = `${this.snapshotPath}.tmp`;
+    // Checked first: a store that lost the folder touches nothing in it, not even its temporary file.
+    if (this.everOwned && !this.lock.stillPlaced()) {
+      const lost = this.lock.owner
+        ? await this.lock.confirm().then(
+            () => null,
+            (error: unknown) => error,
+          )
+        : new Error('this store gave the folder up; it writes no more');
+      if (lost) throw new PersistenceError(this.snapshotPath, lost);
+    }
     try {
       // A temporary file left by a crash goes; a link there is refused.
       if ((await checkStateFile(temporary)) === 'file') await unlink(temporary);

@@ -1,6 +1,9 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlanSnapshot } from '../../src/index.js';
-import { MemoryStore } from '../../src/index.js';
+import { FileStore, MemoryStore } from '../../src/index.js';
 import { JournalFold } from '../../src/persistence/journal-fold.js';
 import {
   createTestOrchestrator,
@@ -126,5 +129,35 @@ describe('a snapshot is written beside the journal', () => {
     expect(kit.view().status).toBe('completed');
     expect(store.snapshot).not.toBeNull();
     kit.checkInvariants();
+  });
+
+  it('is finished before a FileStore gives its folder up, and never written by a store that gave it up', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snapshot-write-'));
+    try {
+      const memory = new MemoryStore();
+      const kit = createTestOrchestrator(chain, { store: memory, snapshotEvery: 2 });
+      await kit.start();
+      await kit.complete('A');
+      const snapshot = JSON.parse(memory.snapshot!) as PlanSnapshot;
+
+      const store = new FileStore(dir);
+      await store.acquire();
+      store.begin(memory.header!);
+      store.append(memory.records);
+      await store.flush();
+      const writing = store.writeSnapshot(snapshot);
+      await store.relinquish();
+      expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'snapshot.json']);
+      await writing;
+
+      await rm(store.snapshotPath);
+      await expect(store.writeSnapshot(snapshot)).rejects.toMatchObject({
+        code: 'PERSISTENCE_FAILED',
+        message: expect.stringContaining('this store gave the folder up'),
+      });
+      expect(await readdir(dir)).toEqual(['journal.jsonl']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
