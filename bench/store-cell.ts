@@ -1,7 +1,8 @@
 /**
  * Durable store cell, in a fresh process: `store-cell <n> <file|none>` runs a wide plan of n
  * no-op jobs, with a FileStore in a temporary folder or without a store, and prints one JSON
- * line: µs per job (wall and CPU) and, with the store, journal records per second and the journal's size.
+ * line: µs per job (wall and CPU) and, with the store, journal records per second and the
+ * journal's size.
  * Checks that every job succeeded once and that the journal reads back whole, ending with
  * `plan-completed`.
  */

@@ -18,9 +18,9 @@ export interface CommitListener {
 
 /**
  * A running plan's side of its store: every record goes to the journal and into a fold of the
- * plan's state (folded as the flush that writes it starts); every `snapshotEvery` records a snapshot of the fold falls due, and is taken by
- * the next flush and written once the journal holds everything it covers (a snapshot never gets
- * ahead of the journal).
+ * plan's state (folded as the flush that writes it starts); every `snapshotEvery` records a
+ * snapshot of the fold falls due, is taken by the next flush, and is written once the journal
+ * holds everything it covers (a snapshot never gets ahead of the journal).
  *
  * Every record is made durable promptly, whatever state the plan is in (paused, awaiting an
  * approval, finalizing): recording schedules a flush for the next turn of the event loop, so that a

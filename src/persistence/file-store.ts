@@ -74,7 +74,7 @@ export class FileStore implements Store {
   private flushesUnderWay = 0;
   /** The folder's entry for the journal is durable (synced once per store). */
   private folderSynced = false;
-  /** The snapshot being written, if any: written beside the flushes, and waited for on giving up. */
+  /** The snapshot being written, if any (beside the flushes); `relinquish` waits for it. */
   private snapshotUnderWay: Promise<void> | null = null;
 
   constructor(readonly dir: string) {
@@ -242,7 +242,7 @@ export class FileStore implements Store {
 
   private async replaceSnapshot(snapshot: PlanSnapshot): Promise<void> {
     const temporary = `${this.snapshotPath}.tmp`;
-    // Checked first: a store that lost the folder touches nothing in it, not even its temporary file.
+    // Checked first: a store that lost the folder touches nothing in it, not even a temporary file.
     if (this.everOwned && !this.lock.stillPlaced()) {
       const lost = this.lock.owner
         ? await this.lock.confirm().then(
