@@ -275,8 +275,10 @@ try {
   for (const workers of WORKER_COUNTS) {
     // One after the other, so that both see the same load of the shared machine.
     const plan = await repeatedRuns(() => planOnQueue(workers));
-    if (process.env.PLAN_ONLY) {
-      console.log(workers, fmt(plan.us), cpuText(plan));
+    if (ONLY_PLAN) {
+      process.stdout.write(
+        `${workers} worker(s): plan ${fmt(plan.us)} µs/job (CPU coordinator/workers/redis ${cpuText(plan)})\n`,
+      );
       continue;
     }
     const flow = await repeatedRuns(() => bullFlow(workers));
@@ -285,7 +287,11 @@ try {
       `${workers} worker(s): plan ${fmt(plan.us)} µs/job (CPU coordinator/workers/redis ${cpuText(plan)}), FlowProducer ${fmt(flow.us)} µs/job (${cpuText(flow)}), ratio ${(plan.us / flow.us).toFixed(2)}×\n`,
     );
   }
-  if (ONLY_PLAN) process.exit(0);
+  if (ONLY_PLAN) {
+    infoClient.disconnect();
+    await redis.stop();
+    process.exit(0);
+  }
   const localUs = await repeated(local);
   const lines = [
     `# Attempts on BullMQ workers (${JOBS.toLocaleString('en')} no-op jobs + 1 fan-in, ${CONCURRENCY} at once per worker process, median of ${REPEATS})`,
