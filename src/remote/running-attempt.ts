@@ -39,11 +39,6 @@ export class RunningAttempt {
     return this.#controller.signal;
   }
 
-  /** Whether the attempt was stopped (`stop`). */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
   /** Why the attempt was stopped, if it was. */
   get stopReason(): unknown {
     return this.#reason;
