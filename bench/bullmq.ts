@@ -6,11 +6,14 @@
  * - by this library locally (no queue), for scale;
  * with 1, 2 and 4 worker processes, against a redis-server started here (no persistence: the
  * queue's cost, not the disk's). Reports µs per job (wall time / jobs) and the speed-up over one
- * worker, and the coordinator's own CPU time per job. Writes bench/results/bullmq.{md,json}.
- * `npx tsx bench/bullmq.ts [--jobs N] [--concurrency C] [--repeats R]`
+ * worker, and the CPU time per job of each process: the coordinator, the workers together (from
+ * `/proc/<pid>/stat`) and redis-server (`INFO cpu`). Writes bench/results/bullmq.{md,json}.
+ * `npx tsx bench/bullmq.ts [--jobs N] [--concurrency C] [--repeats R] [--workers 1,2,4]
+ *  [--max-parallel N] [--only-plan] [--worker-prof DIR] [--commands]`: with `--worker-prof` each worker process writes a CPU profile
+ * there; with `--commands` each run prints the Redis commands it sent per job.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FlowProducer, QueueEvents } from 'bullmq';
@@ -28,11 +31,27 @@ const JOBS = flag('--jobs', 10_000);
 /** Attempts each worker process runs at once. */
 const CONCURRENCY = flag('--concurrency', 50);
 const REPEATS = flag('--repeats', 3);
-const WORKER_COUNTS = [1, 2, 4];
-/** The plan's jobs in flight at once: enough to keep every worker busy. */
-const MAX_PARALLEL = 512;
+/** `--workers 1,2,4`: the worker process counts to run. */
+const WORKER_COUNTS = (() => {
+  const i = process.argv.indexOf('--workers');
+  return i >= 0 ? process.argv[i + 1]!.split(',').map(Number) : [1, 2, 4];
+})();
+/** `--worker-prof DIR`: the worker processes write CPU profiles there (`node --cpu-prof`). */
+const WORKER_PROF = (() => {
+  const i = process.argv.indexOf('--worker-prof');
+  return i >= 0 ? process.argv[i + 1]! : undefined;
+})();
+/**
+ * `--max-parallel N`: the plan's jobs in flight at once. 512 keeps the queue supplied while the
+ * coordinator keeps up; 10000 sends the whole fan-in at once, as `FlowProducer` does.
+ */
+const MAX_PARALLEL = flag('--max-parallel', 512);
+/** `--only-plan`: run only this library on the queue (profiles, quick comparisons). */
+const ONLY_PLAN = process.argv.includes('--only-plan');
 
 const redis = await startRedisServer({ durable: false });
+/** Reads redis-server's CPU time (`INFO cpu`) around each run. */
+const infoClient = new Redis(redis.url);
 let queueNumber = 0;
 
 async function startWorkers(mode: 'plan' | 'raw', queue: string, count: number) {
@@ -42,7 +61,16 @@ async function startWorkers(mode: 'plan' | 'raw', queue: string, count: number) 
     Array.from({ length: count }, () => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', script, mode, redis.url, queue, String(CONCURRENCY)],
+        [
+          ...(WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir', WORKER_PROF] : []),
+          '--import',
+          'tsx',
+          script,
+          mode,
+          redis.url,
+          queue,
+          String(CONCURRENCY),
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       children.push(child);
@@ -52,7 +80,8 @@ async function startWorkers(mode: 'plan' | 'raw', queue: string, count: number) 
       });
     }),
   );
-  return async () => {
+  const pids = children.map((child) => child.pid!);
+  const stop = async () => {
     await Promise.all(
       children.map(
         (child) =>
@@ -63,6 +92,73 @@ async function startWorkers(mode: 'plan' | 'raw', queue: string, count: number) 
           }),
       ),
     );
+  };
+  return { stop, pids };
+}
+
+/** CPU time (user + system) of a process of this machine so far, µs, from `/proc/<pid>/stat`. */
+async function processCpu(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command's name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1_000_000) / CLOCK_TICKS;
+}
+/** The kernel's clock ticks per second (`getconf CLK_TCK`): 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+/** redis-server's CPU time so far, µs (`INFO cpu`). */
+async function redisCpu(client: Redis): Promise<number> {
+  const info = await client.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1_000_000;
+}
+
+/** Calls so far of each Redis command (`INFO commandstats`). */
+async function redisCalls(client: Redis): Promise<Map<string, number>> {
+  const info = await client.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const [, command, count] of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) {
+    calls.set(command!, Number(count));
+  }
+  return calls;
+}
+/** `--commands`: print the Redis commands each run sent per job. */
+const SHOW_COMMANDS = process.argv.includes('--commands');
+
+/** CPU time per job of each process of one run, µs. */
+interface CpuShare {
+  coordinator: number;
+  workers: number;
+  redis: number;
+}
+
+/** Measures the CPU time each process spends while `run` runs: the coordinator (this process), the workers, Redis. */
+async function cpuDuring(workerPids: number[], run: () => Promise<void>): Promise<CpuShare> {
+  const workersCpu = async () =>
+    (await Promise.all(workerPids.map(processCpu))).reduce((a, b) => a + b, 0);
+  const calls0 = SHOW_COMMANDS ? await redisCalls(infoClient) : undefined;
+  const [workers0, redis0] = await Promise.all([workersCpu(), redisCpu(infoClient)]);
+  const own = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(own);
+  const [workers1, redis1] = await Promise.all([workersCpu(), redisCpu(infoClient)]);
+  const perJob = (us: number) => us / (JOBS + 1);
+  if (calls0) {
+    const calls1 = await redisCalls(infoClient);
+    const each = [...calls1]
+      .map(([command, n]) => [command, perJob(n - (calls0.get(command) ?? 0))] as const)
+      .filter(([, n]) => n >= 0.01)
+      .sort((a, b) => b[1] - a[1]);
+    const total = each.reduce((sum, [, n]) => sum + n, 0);
+    process.stderr.write(
+      `Redis commands per job: ${total.toFixed(2)} (${each.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ')})\n`,
+    );
+  }
+  return {
+    coordinator: perJob(used.user + used.system),
+    workers: perJob(workers1 - workers0),
+    redis: perJob(redis1 - redis0),
   };
 }
 
@@ -78,34 +174,37 @@ function fanIn(run: (id: string) => object) {
   };
 }
 
-/** The coordinator's own CPU time per job of the last `planOnQueue`, µs (where its time goes). */
-const coordinatorCpu: number[] = [];
+/** One run of a cell: µs per job (wall time / jobs) and each process's CPU time per job. */
+interface Run {
+  us: number;
+  cpu: CpuShare;
+}
 
-/** µs per job of this library with its attempts on `workers` worker processes. */
-async function planOnQueue(workers: number): Promise<number> {
+/** This library with its attempts on `workers` worker processes. */
+async function planOnQueue(workers: number): Promise<Run> {
   const queue = `plan-${++queueNumber}`;
-  const stop = await startWorkers('plan', queue, workers);
+  const { stop, pids } = await startWorkers('plan', queue, workers);
   const attempts = await createAttemptQueue({ connection: redis.url, queue });
   try {
     const plan = queuedPlan(fanIn(() => ({ handler: 'noop' })) as never, attempts);
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    const view = await createOrchestrator(plan).start().whenSettled();
-    const elapsed = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    if (view.status !== 'completed') throw new Error(`plan ended ${view.status}`);
-    coordinatorCpu.push((used.user + used.system) / (JOBS + 1));
-    return (elapsed * 1000) / (JOBS + 1);
+    let elapsed = 0;
+    const cpu = await cpuDuring(pids, async () => {
+      const started = performance.now();
+      const view = await createOrchestrator(plan).start().whenSettled();
+      elapsed = performance.now() - started;
+      if (view.status !== 'completed') throw new Error(`plan ended ${view.status}`);
+    });
+    return { us: (elapsed * 1000) / (JOBS + 1), cpu };
   } finally {
     await attempts.close();
     await stop();
   }
 }
 
-/** µs per job of BullMQ's own FlowProducer and Worker processes, the same fan-in. */
-async function bullFlow(workers: number): Promise<number> {
+/** BullMQ's own FlowProducer and Worker processes, the same fan-in. */
+async function bullFlow(workers: number): Promise<Run> {
   const queueName = `flow-${++queueNumber}`;
-  const stop = await startWorkers('raw', queueName, workers);
+  const { stop, pids } = await startWorkers('raw', queueName, workers);
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const flows = new FlowProducer({ connection });
   // BullMQ closes no connection it was given: both are disconnected below.
@@ -113,14 +212,18 @@ async function bullFlow(workers: number): Promise<number> {
   const events = new QueueEvents(queueName, { connection: eventsConnection });
   await events.waitUntilReady();
   try {
-    const started = performance.now();
-    const tree = await flows.add({
-      name: 'done',
-      queueName,
-      children: Array.from({ length: JOBS }, (_, i) => ({ name: `j${i}`, queueName })),
+    let elapsed = 0;
+    const cpu = await cpuDuring(pids, async () => {
+      const started = performance.now();
+      const tree = await flows.add({
+        name: 'done',
+        queueName,
+        children: Array.from({ length: JOBS }, (_, i) => ({ name: `j${i}`, queueName })),
+      });
+      await tree.job.waitUntilFinished(events);
+      elapsed = performance.now() - started;
     });
-    await tree.job.waitUntilFinished(events);
-    return ((performance.now() - started) * 1000) / (JOBS + 1);
+    return { us: (elapsed * 1000) / (JOBS + 1), cpu };
   } finally {
     await events.close();
     await flows.close();
@@ -149,30 +252,57 @@ async function repeated(cell: () => Promise<number>): Promise<number> {
   for (let i = 0; i < REPEATS; i++) runs.push(await cell());
   return median(runs);
 }
+/** The median of each figure over `REPEATS` runs. */
+async function repeatedRuns(cell: () => Promise<Run>): Promise<Run> {
+  const runs: Run[] = [];
+  for (let i = 0; i < REPEATS; i++) runs.push(await cell());
+  const of = (pick: (run: Run) => number) => median(runs.map(pick));
+  return {
+    us: of((r) => r.us),
+    cpu: {
+      coordinator: of((r) => r.cpu.coordinator),
+      workers: of((r) => r.cpu.workers),
+      redis: of((r) => r.cpu.redis),
+    },
+  };
+}
 
 try {
-  const rows: { workers: number; plan: number; coordinatorCpu: number; flow: number }[] = [];
+  const rows: { workers: number; plan: Run; flow: Run }[] = [];
+  const fmt = (n: number) => n.toFixed(0);
+  const cpuText = ({ cpu }: Run) =>
+    `${fmt(cpu.coordinator)} / ${fmt(cpu.workers)} / ${fmt(cpu.redis)}`;
   for (const workers of WORKER_COUNTS) {
-    // Interleaved, so that both see the same load of the shared machine.
-    coordinatorCpu.length = 0;
-    const plan = await repeated(() => planOnQueue(workers));
-    const cpu = median(coordinatorCpu);
-    const flow = await repeated(() => bullFlow(workers));
-    rows.push({ workers, plan, coordinatorCpu: cpu, flow });
+    // One after the other, so that both see the same load of the shared machine.
+    const plan = await repeatedRuns(() => planOnQueue(workers));
+    if (ONLY_PLAN) {
+      process.stdout.write(
+        `${workers} worker(s): plan ${fmt(plan.us)} µs/job (CPU coordinator/workers/redis ${cpuText(plan)})\n`,
+      );
+      continue;
+    }
+    const flow = await repeatedRuns(() => bullFlow(workers));
+    rows.push({ workers, plan, flow });
     process.stdout.write(
-      `${workers} worker(s): plan ${plan.toFixed(0)} µs/job (coordinator CPU ${cpu.toFixed(0)}), FlowProducer ${flow.toFixed(0)} µs/job\n`,
+      `${workers} worker(s): plan ${fmt(plan.us)} µs/job (CPU coordinator/workers/redis ${cpuText(plan)}), FlowProducer ${fmt(flow.us)} µs/job (${cpuText(flow)}), ratio ${(plan.us / flow.us).toFixed(2)}×\n`,
     );
   }
+  if (ONLY_PLAN) {
+    infoClient.disconnect();
+    await redis.stop();
+    process.exit(0);
+  }
   const localUs = await repeated(local);
-  const fmt = (n: number) => n.toFixed(0);
   const lines = [
     `# Attempts on BullMQ workers (${JOBS.toLocaleString('en')} no-op jobs + 1 fan-in, ${CONCURRENCY} at once per worker process, median of ${REPEATS})`,
     '',
-    '| worker processes | this library, µs/job | speed-up | coordinator CPU, µs/job | BullMQ FlowProducer, µs/job | speed-up | ratio |',
-    '|---|---|---|---|---|---|---|',
+    'CPU time per job, µs, of the coordinator (the plan, or the `FlowProducer` and its events) / the worker processes together / redis-server.',
+    '',
+    '| worker processes | this library, µs/job | speed-up | its CPU, µs/job | BullMQ FlowProducer, µs/job | speed-up | its CPU, µs/job | ratio |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.workers} | ${fmt(row.plan)} | ${(rows[0]!.plan / row.plan).toFixed(2)}× | ${fmt(row.coordinatorCpu)} | ${fmt(row.flow)} | ${(rows[0]!.flow / row.flow).toFixed(2)}× | ${(row.plan / row.flow).toFixed(2)}× |`,
+        `| ${row.workers} | ${fmt(row.plan.us)} | ${(rows[0]!.plan.us / row.plan.us).toFixed(2)}× | ${cpuText(row.plan)} | ${fmt(row.flow.us)} | ${(rows[0]!.flow.us / row.flow.us).toFixed(2)}× | ${cpuText(row.flow)} | ${(row.plan.us / row.flow.us).toFixed(2)}× |`,
     ),
     '',
     `Local runner (no queue, same plan): ${fmt(localUs)} µs/job.`,
@@ -191,5 +321,6 @@ try {
     )}\n`,
   );
 } finally {
+  infoClient.disconnect();
   await redis.stop();
 }

@@ -176,84 +176,124 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   }, SWEEP_MS);
   sweep.unref();
 
+  /** How long BullMQ keeps an attempt once it ended: the same options object for every attempt. */
+  const finishedKept = { age: keep };
+
   /**
    * The attempts begun in one scheduling pass (one turn of the event loop) go to BullMQ in one
    * `addBulk`: one round trip and one transaction for the pass instead of one per attempt.
    */
-  let batch: { job: AttemptAdd; added: () => void; failed: (error: unknown) => void }[] = [];
+  let batch: SentAttempt[] = [];
   const flush = () => {
     const sending = batch;
     batch = [];
-    queue.addBulk(sending.map(({ job }) => job)).then(
-      () => {
-        for (const { added } of sending) added();
-      },
-      (error: unknown) => {
-        for (const { failed } of sending) failed(error);
-      },
-    );
+    queue
+      .addBulk(
+        sending.map((attempt) => ({
+          name: attempt.data.jobId,
+          data: attempt.data,
+          opts: {
+            jobId: attempt.queueJobId,
+            attempts: 1,
+            removeOnComplete: finishedKept,
+            removeOnFail: finishedKept,
+          },
+        })),
+      )
+      .then(
+        () => {
+          for (const attempt of sending) attempt.added();
+        },
+        (error: unknown) => {
+          for (const attempt of sending) attempt.notAdded(error);
+        },
+      );
   };
-  const send = (job: AttemptAdd) =>
-    new Promise<void>((added, failed) => {
+
+  /** One attempt sent to the queue and waited for: one object, its own abort listener. */
+  class SentAttempt implements Waiting {
+    addedAt: number | null = null;
+    taken = false;
+    readonly data: AttemptJobData;
+    readonly queueJobId: string;
+    readonly report: (progress: unknown) => void;
+    readonly #signal: AbortSignal;
+    readonly #resolve: (output: unknown) => void;
+    readonly #reject: (error: unknown) => void;
+
+    constructor(
+      queueJobId: string,
+      data: AttemptJobData,
+      ctx: Parameters<JobRun>[0],
+      resolve: (output: unknown) => void,
+      reject: (error: unknown) => void,
+    ) {
+      this.queueJobId = queueJobId;
+      this.data = data;
+      this.report = ctx.report;
+      this.#signal = ctx.signal;
+      this.#resolve = resolve;
+      this.#reject = reject;
+    }
+
+    /** Waits for the attempt's outcome, or sends it to the queue first (`flush`). */
+    start(): void {
+      waiting.set(this.queueJobId, this);
+      if (this.#signal.aborted) {
+        this.handleEvent();
+        return;
+      }
+      this.#signal.addEventListener('abort', this, { once: true });
       if (batch.length === 0) queueMicrotask(flush);
-      batch.push({ job, added, failed });
-    });
+      batch.push(this);
+    }
+
+    settle(outcome: Outcome): void {
+      if (!waiting.delete(this.queueJobId)) return;
+      this.#signal.removeEventListener('abort', this);
+      if (outcome.ok) this.#resolve(outcome.output);
+      else this.#reject(failureOf(outcome.failedReason, this.data.attemptId, name));
+    }
+
+    /** The attempt's signal aborted (timeout, skip, cancel): stopped wherever it runs. */
+    handleEvent(): void {
+      waiting.delete(this.queueJobId);
+      this.#reject(this.#signal.reason);
+      void cancel(this.queueJobId, this.#signal.reason);
+    }
+
+    added(): void {
+      this.addedAt = Date.now();
+      if (!adopted.has(this.queueJobId)) return;
+      finishedOutcome(this.queueJobId).then(
+        (outcome) => outcome && this.settle(outcome),
+        () => undefined, // the sweep reads it again
+      );
+    }
+
+    notAdded(error: unknown): void {
+      if (!waiting.delete(this.queueJobId)) return;
+      this.#signal.removeEventListener('abort', this);
+      this.#reject(error);
+    }
+  }
 
   const runOf =
     (runKey: string, handler: string): JobRun =>
-    ({ jobId, attempt, attemptId, input, needs, signal, report }) =>
+    (ctx) =>
       new Promise((resolve, reject) => {
-        const queueJobId = queueJobIdOf(runKey, attemptId);
-        const settle = (outcome: Outcome) => {
-          if (!waiting.delete(queueJobId)) return;
-          signal.removeEventListener('abort', stop);
-          if (outcome.ok) resolve(outcome.output);
-          else reject(failureOf(outcome.failedReason, attemptId, name));
-        };
-        const stop = () => {
-          waiting.delete(queueJobId);
-          reject(signal.reason);
-          void cancel(queueJobId, signal.reason);
-        };
-        const entry: Waiting = { settle, report, addedAt: null, taken: false };
-        waiting.set(queueJobId, entry);
-        if (signal.aborted) return stop();
-        signal.addEventListener('abort', stop, { once: true });
         const data: AttemptJobData = {
           protocol: PROTOCOL_VERSION,
           planId: runKey,
-          jobId,
-          attempt,
-          attemptId,
+          jobId: ctx.jobId,
+          attempt: ctx.attempt,
+          attemptId: ctx.attemptId,
           handler,
-          input: input ?? null,
-          needs,
+          input: ctx.input ?? null,
+          needs: ctx.needs,
         };
-        send({
-          name: jobId,
-          data,
-          opts: {
-            jobId: queueJobId,
-            attempts: 1,
-            removeOnComplete: { age: keep },
-            removeOnFail: { age: keep },
-          },
-        }).then(
-          () => {
-            entry.addedAt = Date.now();
-            if (!adopted.has(queueJobId)) return;
-            finishedOutcome(queueJobId).then(
-              (outcome) => outcome && settle(outcome),
-              () => undefined, // the sweep reads it again
-            );
-          },
-          (error: unknown) => {
-            if (!waiting.has(queueJobId)) return;
-            waiting.delete(queueJobId);
-            signal.removeEventListener('abort', stop);
-            reject(error);
-          },
-        );
+        const queueJobId = queueJobIdOf(runKey, ctx.attemptId);
+        new SentAttempt(queueJobId, data, ctx, resolve, reject).start();
       });
 
   const adoptable = async (runKey: string, attemptIds: readonly string[]) => {
@@ -286,8 +326,6 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
   };
 }
-
-type AttemptAdd = Parameters<Queue<AttemptJobData>['addBulk']>[0][number];
 
 /** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
 const GONE = 'the queue no longer has it';

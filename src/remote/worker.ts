@@ -18,6 +18,7 @@ import {
 import { DEFAULT_QUEUE_PREFIX, queueClient } from './queue-connection.js';
 import { remoteError } from './remote-error.js';
 import { reportSender } from './report-sender.js';
+import { RunningAttempt } from './running-attempt.js';
 import { checkWorkerOptions } from './worker-options.js';
 
 /** A handler runs one attempt on a worker: the same context as a local job's `run`. */
@@ -81,41 +82,37 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
   const queue = options.queue;
   const client = queueClient(options.connection);
   const listener = client.duplicate();
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, RunningAttempt>();
   const handBackReason = new Error(
     `worker "${name}" is shutting down; its attempt goes back to the queue`,
   );
 
   const reports = reportSender(client, reportStreamOf(prefix, queue));
 
+  // The same report for every attempt: the worker's name.
+  const placement = placementProgress(name);
+
   const processor = async (job: Job<AttemptJobData>, token?: string) => {
     const data = job.data;
     const queueJobId = job.id!;
-    const controller = new AbortController();
-    running.set(queueJobId, controller);
+    const attempt = new RunningAttempt(data, (progress) =>
+      reports.send(queueJobId, REPORT.progress, progress),
+    );
+    running.set(queueJobId, attempt);
     // The coordinator learns which worker runs the attempt before any progress of the job's own.
-    reports.send(queueJobId, REPORT.progress, placementProgress(name));
-    const report = (progress: unknown) => {
-      if (!controller.signal.aborted) reports.send(queueJobId, REPORT.progress, progress);
-    };
+    reports.send(queueJobId, REPORT.progress, placement);
     options.onStart?.(data);
     try {
       const handler = handlerFor(data, options.handlers, name, queue);
-      const result = handler({
-        jobId: data.jobId,
-        attempt: data.attempt,
-        attemptId: data.attemptId,
-        input: data.input,
-        needs: data.needs ?? {},
-        signal: controller.signal,
-        report,
-      });
+      const result = handler(attempt.context);
       const output = isObservable(result)
-        ? await lastValueFrom(result.pipe(tap(report)), { defaultValue: undefined })
+        ? await lastValueFrom(result.pipe(tap(attempt.context.report)), {
+            defaultValue: undefined,
+          })
         : await result;
       return output ?? null;
     } catch (error) {
-      if (controller.signal.reason === handBackReason && token) {
+      if (attempt.stopReason === handBackReason && token) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -161,9 +158,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
     } catch {
       return; // not a cancel request of ours: whoever can publish there cannot bring us down
     }
-    running
-      .get(message.queueJobId)
-      ?.abort(remoteError({ error: message.reason, retryable: false }));
+    running.get(message.queueJobId)?.stop(remoteError({ error: message.reason, retryable: false }));
   });
   void worker.run();
   await worker.waitUntilReady();
@@ -180,7 +175,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
       });
       if ((await Promise.race([closing, graceOver])) === 'grace-over') {
         handedBack = running.size;
-        for (const controller of running.values()) controller.abort(handBackReason);
+        for (const attempt of running.values()) attempt.stop(handBackReason);
         await closing;
       }
       clearTimeout(timer);
