@@ -55,14 +55,28 @@ const logPath = (stateDir: string, jobId: string, attempt: number, ending = 'log
  */
 export function folderLogs(stateDir: string, maxBytes = DEFAULT_LOG_MAX_BYTES): AttemptLogs {
   let folder: Promise<unknown> | undefined;
-  const ended = async (jobId: string, attempt: number) => {
+  const append = async (text: string) => {
     folder ??= mkdir(join(stateDir, LOGS_FOLDER), { recursive: true, mode: PRIVATE_FOLDER_MODE });
     await folder;
-    // One short write with O_APPEND: lines of attempts that end together never interleave.
-    await appendFile(join(stateDir, LOGS_FOLDER, ENDED_LIST), `${jobId} ${attempt}\n`, {
+    await appendFile(join(stateDir, LOGS_FOLDER, ENDED_LIST), text, {
       flag: APPEND_PRIVATE,
       mode: PRIVATE_FILE_MODE,
     });
+  };
+  // Attempts that end while the list is being written are written together, by the next write.
+  let waiting = '';
+  let next: Promise<void> | null = null;
+  let inFlight: Promise<void> = Promise.resolve();
+  const ended = (jobId: string, attempt: number) => {
+    waiting += `${jobId} ${attempt}\n`;
+    next ??= inFlight.then(() => {
+      const written = append(waiting);
+      waiting = '';
+      next = null;
+      inFlight = written.catch(() => {});
+      return written;
+    });
+    return next;
   };
   return (jobId, attempt) => new FolderLog(stateDir, jobId, attempt, maxBytes, ended);
 }
