@@ -96,6 +96,36 @@ describe('shell jobs started by the launcher', () => {
     expect(Number(parent)).not.toBe(process.pid);
   });
 
+  it('fail saying so, their process groups killed, when the launcher dies; the next job starts a new one', async () => {
+    let launcher = 0;
+    let job = 0;
+    const attempt = shellJob(
+      {
+        command: process.execPath,
+        args: ['-e', 'console.log(process.ppid, process.pid); setInterval(() => {}, 1000)'],
+      },
+      process.cwd(),
+    )({
+      jobId: 'orphaned',
+      attempt: 1,
+      attemptId: 'orphaned#1',
+      input: undefined,
+      needs: {},
+      signal: new AbortController().signal,
+      report: (progress) => {
+        [launcher, job] = (progress as OutputLine).line.split(' ').map(Number) as [number, number];
+        process.kill(launcher, 'SIGKILL');
+      },
+    });
+    await expect(attempt).rejects.toThrow('the job launcher process ended unexpectedly (SIGKILL)');
+    for (let turn = 0; turn < 100_000 && alive(job); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(alive(job)).toBe(false);
+    const [next] = await runJob('console.log(process.ppid)');
+    expect(Number(next)).not.toBe(launcher);
+  });
+
   it('report lines ended by \\n, \\r\\n or \\r, and a last line without an ending', async () => {
     expect(await runJob(String.raw`process.stdout.write('a\r\nb\rc\n\nd')`)).toEqual([
       'a',
