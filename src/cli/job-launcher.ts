@@ -98,6 +98,11 @@ class Launcher {
   private nextId = 1;
   private received = '';
   private lost = false;
+  private markReady!: () => void;
+  /** Resolves once the launcher runs and can start jobs at once. */
+  readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
 
   constructor(private readonly onLost: () => void) {
     this.child = spawn(process.execPath, ['-e', LAUNCHER_SCRIPT], {
@@ -115,8 +120,8 @@ class Launcher {
     this.child.on('close', (code, signal) =>
       this.lose(`ended unexpectedly (${signal ?? `exit code ${code}`})`),
     );
+    // Kept referenced until it is ready, so that a caller waiting for it is not left behind.
     this.write({ env: process.env });
-    this.idle();
   }
 
   launch(request: LaunchRequest, events: LaunchEvents): LaunchedProcess {
@@ -146,6 +151,11 @@ class Launcher {
   }
 
   private handle([id, kind, first, second]: LauncherMessage): void {
+    if (kind === 'r') {
+      if (this.launches.size === 0) this.idle();
+      this.markReady();
+      return;
+    }
     const launched = this.launches.get(id);
     if (!launched) return;
     if (kind === 'o') launched.events.line('stdout', first as string);
@@ -180,6 +190,7 @@ class Launcher {
       this.end(launched);
       launched.events.failed({ message: `the job launcher process ${why}` });
     }
+    this.markReady();
   }
 
   /** While no job runs, the launcher does not keep this process alive. */
@@ -196,16 +207,29 @@ class Launcher {
   }
 }
 
-type LauncherMessage = [number, 'p' | 'o' | 'e' | 'f' | 'x', unknown?, unknown?];
+type LauncherMessage = [number, 'r' | 'p' | 'o' | 'e' | 'f' | 'x', unknown?, unknown?];
 
 let launcher: Launcher | null = null;
 
-/** Starts a job's process through the launcher (started now if it is not running). */
-export function launch(request: LaunchRequest, events: LaunchEvents): LaunchedProcess {
+function running(): Launcher {
   launcher ??= new Launcher(() => {
     launcher = null;
   });
-  return launcher.launch(request, events);
+  return launcher;
+}
+
+/**
+ * Starts the launcher ahead of the first job (it takes a Node start-up, tens of milliseconds, more
+ * on a busy machine, which would otherwise delay the first job and count against its timeout);
+ * resolves once it is ready. An idle launcher keeps no process alive.
+ */
+export function startLauncher(): Promise<void> {
+  return running().ready;
+}
+
+/** Starts a job's process through the launcher (started now if it is not running). */
+export function launch(request: LaunchRequest, events: LaunchEvents): LaunchedProcess {
+  return running().launch(request, events);
 }
 
 /** The jobs' processes asked for and not closed yet. */

@@ -11,7 +11,7 @@
  * Protocol, one JSON value per line:
  * - in: `{ "env": {...} }` first (the environment every job starts from), then one
  *   `{ "id", "command", "args", "cwd", "env", "shell" }` per job (`env`: what the job adds);
- * - out: `[id, "p", pid]` once the job's process runs, in a process group of its own;
+ * - out: `[0, "r"]` once it has the environment (it is ready); `[id, "p", pid]` once the job's process runs, in a process group of its own;
  *   `[id, "o" | "e", line]` for each line it prints on stdout or stderr (split as `readline`
  *   does: `\n`, `\r\n` or `\r`; a last line without an ending counts);
  *   `[id, "f", { message, code, errno, syscall }]` when it cannot be started (or fails);
@@ -86,8 +86,11 @@ process.stdin.on('data', (chunk) => {
   while ((newline = input.indexOf('\n')) >= 0) {
     const message = JSON.parse(input.slice(0, newline));
     input = input.slice(newline + 1);
-    if (message.id === undefined) baseEnv = message.env;
-    else start(message);
+    if (message.id !== undefined) start(message);
+    else {
+      baseEnv = message.env;
+      send([0, 'r']);
+    }
   }
 });
 process.stdin.on('end', () => process.exit(0));

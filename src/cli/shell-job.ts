@@ -105,7 +105,8 @@ export async function killAllNow(): Promise<void> {
 export type CommandBinder = (ctx: JobRunContext) => { run: ShellRun; cwd: string };
 
 /**
- * Runs a shell job as a child process in a process group of its own, so that stopping the job
+ * Runs a shell job as a process in a process group of its own (started by the job launcher, see
+ * `job-launcher.ts`), so that stopping the job
  * (timeout, skip, cancel) reaches everything it started: SIGTERM to the group, then SIGKILL
  * after a grace period. Each output line becomes a progress report. The job's output is
  * `{ exitCode: 0 }`, with `outputs` when the command wrote any to `$PLAN_OUTPUT`.
