@@ -94,4 +94,6 @@ process.stdin.on('data', (chunk) => {
   }
 });
 process.stdin.on('end', () => process.exit(0));
+// The command is gone (killed, or exited before it needed a job): so is the one reading this.
+process.stdout.on('error', () => process.exit(0));
 `;

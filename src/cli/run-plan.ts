@@ -222,10 +222,10 @@ export async function run(
     );
     return EXIT.usage;
   }
-  // Starts while the state folder is claimed, so that the first jobs start at once.
-  const launcherReady = startLauncher();
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
   if (store) await claimNewStateFolder(store, file, loaded.source, plan, options);
+  // Ready before the plan starts, so that its start-up never delays the first jobs.
+  const launcherReady = startLauncher();
   try {
     await launcherReady;
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
