@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ export function createOutputFile(): {
     path,
     discard,
     async read() {
+      // Most commands write no outputs: asking costs less than an open that fails with ENOENT.
+      if (!existsSync(path)) return Object.create(null);
       let handle: FileHandle;
       try {
         handle = await open(path, 'r');

@@ -6,6 +6,7 @@ import { resumeOrchestrator } from '../runtime/resume.js';
 import { openControl } from './control.js';
 import { rehearsal } from './dry-run.js';
 import { freezer } from './freeze.js';
+import { startLauncher } from './job-launcher.js';
 import { folderLogs, readAttemptLog } from './job-logs.js';
 import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
@@ -223,7 +224,10 @@ export async function run(
   }
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
   if (store) await claimNewStateFolder(store, file, loaded.source, plan, options);
+  // Ready before the plan starts, so that its start-up never delays the first jobs.
+  const launcherReady = startLauncher();
   try {
+    await launcherReady;
     const orchestrator = createOrchestrator(plan, store ? { store } : {});
     return await withControl(options.stateDir, orchestrator, () =>
       withInspector(
@@ -294,7 +298,9 @@ export async function resume(stateDir: string, options: InspectFlags & { reporte
     ...(meta.maxParallel ? { maxParallel: meta.maxParallel } : {}),
     ...(meta.mode ? { mode: meta.mode } : {}),
   };
+  const launcherReady = startLauncher();
   const orchestrator = await resumeOrchestrator(plan, store);
+  await launcherReady;
   try {
     return await withControl(stateDir, orchestrator, () =>
       withInspector(

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { attemptIdOf } from '../../machines/retry.js';
 import type { JobRun, JobRunContext } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
+import { launch, runningLaunches } from './job-launcher.js';
 import type { AttemptLog, AttemptLogs } from './job-logs.js';
 import { createOutputFile, type Outputs } from './job-outputs.js';
 
@@ -61,9 +60,6 @@ export function folderProblem(path: string): string | null {
 /** Time between SIGTERM and SIGKILL when a job is stopped. */
 export const KILL_GRACE_MS = 3000;
 
-/** Process groups of the shell jobs running now, so an interrupted command can stop them all. */
-const runningGroups = new Map<number, Promise<void>>();
-
 /** How long to wait, after SIGKILL, for a group's output pipes to close before giving up on it. */
 const AFTER_KILL_MS = 1000;
 
@@ -73,18 +69,18 @@ const AFTER_KILL_MS = 1000;
  * again from now, so nothing of it outlives the caller, which exits after this.
  */
 export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
-  const groups = [...runningGroups];
+  const groups = runningLaunches();
   if (groups.length === 0) return;
-  for (const [pid] of groups) signalGroup(pid, 'SIGTERM');
+  for (const group of groups) group.signal('SIGTERM');
   let giveUp: NodeJS.Timeout | undefined;
   const killed = new Promise<void>((resolve) => {
     giveUp = setTimeout(() => {
-      for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
+      for (const group of groups) group.signal('SIGKILL');
       // A process that left the group (setsid) may hold the pipes open: do not wait for it forever.
       giveUp = setTimeout(resolve, AFTER_KILL_MS);
     }, graceMs);
   });
-  await Promise.race([Promise.all(groups.map(([, exited]) => exited)), killed]);
+  await Promise.race([Promise.all(groups.map((group) => group.closed())), killed]);
   clearTimeout(giveUp);
 }
 
@@ -93,11 +89,11 @@ export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
  * when they are gone, so that none is left behind, even for a moment, once the caller exits.
  */
 export async function killAllNow(): Promise<void> {
-  const groups = [...runningGroups];
-  for (const [pid] of groups) signalGroup(pid, 'SIGKILL');
+  const groups = runningLaunches();
+  for (const group of groups) group.signal('SIGKILL');
   let giveUp: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.all(groups.map(([, exited]) => exited)),
+    Promise.all(groups.map((group) => group.closed())),
     new Promise((resolve) => {
       giveUp = setTimeout(resolve, AFTER_KILL_MS);
     }),
@@ -109,7 +105,8 @@ export async function killAllNow(): Promise<void> {
 export type CommandBinder = (ctx: JobRunContext) => { run: ShellRun; cwd: string };
 
 /**
- * Runs a shell job as a child process in a process group of its own, so that stopping the job
+ * Runs a shell job as a process in a process group of its own (started by the job launcher, see
+ * `job-launcher.ts`), so that stopping the job
  * (timeout, skip, cancel) reaches everything it started: SIGTERM to the group, then SIGKILL
  * after a grace period. Each output line becomes a progress report. The job's output is
  * `{ exitCode: 0 }`, with `outputs` when the command wrote any to `$PLAN_OUTPUT`.
@@ -182,62 +179,62 @@ export async function runCommand(
   const outputFile = createOutputFile();
   const exited = new Promise<void>((resolve, reject) => {
     // Redacted before it is shortened, so that no part of a secret is left.
-    const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
-    const label = full.length > 60 ? `${full.slice(0, 57)}...` : full;
-    const child = spawn(run.command, run.shell ? [] : (run.args ?? []), {
-      cwd,
-      env: { ...process.env, ...run.env, PLAN_OUTPUT: outputFile.path },
-      shell: run.shell === true,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const pid = child.pid;
-    if (pid !== undefined) {
-      runningGroups.set(pid, new Promise((done) => child.once('close', () => done())));
-      child.once('close', () => runningGroups.delete(pid));
-    }
+    const label = () => {
+      const full = redact(run.shell ? run.command : [run.command, ...(run.args ?? [])].join(' '));
+      return full.length > 60 ? `${full.slice(0, 57)}...` : full;
+    };
     let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
+    const launched = launch(
+      {
+        command: run.command,
+        args: run.shell ? [] : (run.args ?? []),
+        cwd,
+        env: run.env
+          ? { ...run.env, PLAN_OUTPUT: outputFile.path }
+          : { PLAN_OUTPUT: outputFile.path },
+        shell: run.shell === true,
+      },
+      {
+        line(stream, line) {
+          const text = redact(line);
+          log?.line(text);
+          report({ stream, line: text });
+        },
+        failed(error) {
+          signal.removeEventListener('abort', stop);
+          // spawn says ENOENT for a missing folder to start in as for a missing command.
+          const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
+          reject(
+            missingFolder
+              ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
+              : error.code === 'ENOENT'
+                ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
+                : // A new error: the original's stack, path and spawnargs could hold a secret.
+                  Object.assign(new Error(redact(error.message)), {
+                    code: error.code,
+                    errno: error.errno,
+                    syscall: error.syscall,
+                  }),
+          );
+        },
+        closed(code, killedBy) {
+          clearTimeout(killTimer);
+          signal.removeEventListener('abort', stop);
+          if (settleOnExit && signal.aborted) reject(signal.reason);
+          else if (code === 0) resolve();
+          else if (killedBy) reject(new Error(`"${label()}" was killed by ${killedBy}`));
+          else reject(new Error(`"${label()}" exited with code ${code}`));
+        },
+      },
+    );
+    function stop() {
+      launched.signal('SIGTERM');
+      killTimer = setTimeout(() => launched.signal('SIGKILL'), killGraceMs);
       killTimer.unref();
       if (!settleOnExit) reject(signal.reason);
-    };
+    }
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
-
-    for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[stream] }).on('line', (line) => {
-        const text = redact(line);
-        log?.line(text);
-        report({ stream, line: text });
-      });
-    }
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      signal.removeEventListener('abort', stop);
-      // spawn says ENOENT for a missing folder to start in as for a missing command.
-      const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
-      reject(
-        missingFolder
-          ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
-          : error.code === 'ENOENT'
-            ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
-            : // A new error: the original's stack, path and spawnargs could hold a secret.
-              Object.assign(new Error(redact(error.message)), {
-                code: error.code,
-                errno: error.errno,
-                syscall: error.syscall,
-              }),
-      );
-    });
-    child.on('close', (code, killedBy) => {
-      clearTimeout(killTimer);
-      signal.removeEventListener('abort', stop);
-      if (settleOnExit && signal.aborted) reject(signal.reason);
-      else if (code === 0) resolve();
-      else if (killedBy) reject(new Error(`"${label}" was killed by ${killedBy}`));
-      else reject(new Error(`"${label}" exited with code ${code}`));
-    });
   });
   try {
     await exited;
@@ -251,15 +248,6 @@ export async function runCommand(
   const outputs = await outputFile.read();
   for (const key of Object.keys(outputs)) outputs[key] = redact(outputs[key]!);
   return outputs;
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +107,33 @@ describe('plan-orchestrator logs', () => {
     const [ran, follow] = [await run, await follower!];
     expect(ran.code).toBe(0);
     expect(follow).toMatchObject({ code: 0, stdout: 'compiling\nlinked\n' });
+  });
+
+  it('keeps no file for an attempt that printed nothing, and prints nothing for it with exit 0', async () => {
+    const file = await planFile(dir, 'plan.json', {
+      id: 'quiet',
+      jobs: [
+        { id: 'silent', run: node('') },
+        { id: 'talk', run: node("console.log('hi')") },
+      ],
+    });
+    const stateDir = join(dir, 'state');
+    expect((await cli(['run', file, '--state-dir', stateDir])).code).toBe(0);
+    expect(existsSync(join(stateDir, 'logs', 'silent'))).toBe(false);
+    expect(await readFile(join(stateDir, 'logs', 'talk', '1.log'), 'utf8')).toBe('hi\n');
+
+    expect(await cli(['logs', 'silent', '--state-dir', stateDir])).toMatchObject({
+      code: 0,
+      stdout: '',
+    });
+    expect(await cli(['logs', 'silent', '--follow', '--state-dir', stateDir])).toMatchObject({
+      code: 0,
+      stdout: '',
+    });
+    const second = await cli(['logs', 'silent', '--attempt', '2', '--state-dir', stateDir]);
+    expect(second.stderr).toBe(
+      `error USAGE Job "silent" has no log of attempt 2 in ${stateDir}; it has logs of attempt 1\n`,
+    );
   });
 
   it('refuses --log-max-bytes without --state-dir, and out of its bounds, with exit code 2', async () => {

@@ -72,6 +72,71 @@ describe('shell jobs', () => {
   });
 });
 
+describe('shell jobs started by the launcher', () => {
+  const runJob = async (code: string) => {
+    const lines: string[] = [];
+    await shellJob(
+      { command: process.execPath, args: ['-e', code] },
+      process.cwd(),
+    )({
+      jobId: 'launched',
+      attempt: 1,
+      attemptId: 'launched#1',
+      input: undefined,
+      needs: {},
+      signal: new AbortController().signal,
+      report: (progress) => lines.push((progress as OutputLine).line),
+    });
+    return lines;
+  };
+
+  it('are children of the launcher process, not of the process that runs the plan', async () => {
+    const [parent] = await runJob('console.log(process.ppid)');
+    expect(Number(parent)).toBeGreaterThan(1);
+    expect(Number(parent)).not.toBe(process.pid);
+  });
+
+  it('fail saying so, their process groups killed, when the launcher dies; the next job starts a new one', async () => {
+    let launcher = 0;
+    let job = 0;
+    const attempt = shellJob(
+      {
+        command: process.execPath,
+        args: ['-e', 'console.log(process.ppid, process.pid); setInterval(() => {}, 1000)'],
+      },
+      process.cwd(),
+    )({
+      jobId: 'orphaned',
+      attempt: 1,
+      attemptId: 'orphaned#1',
+      input: undefined,
+      needs: {},
+      signal: new AbortController().signal,
+      report: (progress) => {
+        [launcher, job] = (progress as OutputLine).line.split(' ').map(Number) as [number, number];
+        process.kill(launcher, 'SIGKILL');
+      },
+    });
+    await expect(attempt).rejects.toThrow('the job launcher process ended unexpectedly (SIGKILL)');
+    for (let turn = 0; turn < 100_000 && alive(job); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(alive(job)).toBe(false);
+    const [next] = await runJob('console.log(process.ppid)');
+    expect(Number(next)).not.toBe(launcher);
+  });
+
+  it('report lines ended by \\n, \\r\\n or \\r, and a last line without an ending', async () => {
+    expect(await runJob(String.raw`process.stdout.write('a\r\nb\rc\n\nd')`)).toEqual([
+      'a',
+      'b',
+      'c',
+      '',
+      'd',
+    ]);
+  });
+});
+
 describe('a shell job whose folder went away', () => {
   it('fails saying the folder is missing, not that the command was not found', async () => {
     const cwd = join(tmpdir(), `plan-orchestrator-gone-${process.pid}`);

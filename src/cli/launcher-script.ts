@@ -1,0 +1,99 @@
+/**
+ * The program of the job launcher: a small Node process that starts shell jobs for the command
+ * and reports what they do. `fork()` costs the process that calls it time in proportion to its
+ * memory (its page tables are copied and every page it writes afterwards faults once), so a
+ * coordinator holding a large plan paid 1.5–2 ms of its own CPU per job, three times what a bare
+ * Node process pays; the launcher keeps its memory small and forks on the other core.
+ *
+ * Plain JavaScript run with `node -e`, so that it needs no loader and starts the same from the
+ * sources and from the built package.
+ *
+ * Protocol, one JSON value per line:
+ * - in: `{ "env": {...} }` first (the environment every job starts from), then one
+ *   `{ "id", "command", "args", "cwd", "env", "shell" }` per job (`env`: what the job adds);
+ * - out: `[0, "r"]` once it has the environment (it is ready); `[id, "p", pid]` once the job's process runs, in a process group of its own;
+ *   `[id, "o" | "e", line]` for each line it prints on stdout or stderr (split as `readline`
+ *   does: `\n`, `\r\n` or `\r`; a last line without an ending counts);
+ *   `[id, "f", { message, code, errno, syscall }]` when it cannot be started (or fails);
+ *   `[id, "x", exitCode, signal]` once it exited and its output pipes closed.
+ * It ends when its stdin does. The command signals the process groups itself, by pid.
+ */
+export const LAUNCHER_SCRIPT = String.raw`'use strict';
+const { spawn } = require('node:child_process');
+let baseEnv = {};
+let input = '';
+const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+function lines(id, kind) {
+  let pending = '';
+  let afterReturn = false;
+  return {
+    data(text) {
+      let start = afterReturn && text.charCodeAt(0) === 10 ? 1 : 0;
+      afterReturn = false;
+      for (let i = start; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c !== 10 && c !== 13) continue;
+        send([id, kind, pending + text.slice(start, i)]);
+        pending = '';
+        if (c === 13) {
+          if (i + 1 === text.length) afterReturn = true;
+          else if (text.charCodeAt(i + 1) === 10) i++;
+        }
+        start = i + 1;
+      }
+      pending += text.slice(start);
+    },
+    end() {
+      if (pending.length > 0) send([id, kind, pending]);
+      pending = '';
+    },
+  };
+}
+const failure = (error) => ({
+  message: String(error && error.message),
+  code: error && error.code,
+  errno: error && error.errno,
+  syscall: error && error.syscall,
+});
+function start(job) {
+  let child;
+  try {
+    child = spawn(job.command, job.args, {
+      cwd: job.cwd,
+      env: Object.assign({}, baseEnv, job.env),
+      shell: job.shell,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    send([job.id, 'f', failure(error)]);
+    return;
+  }
+  if (child.pid !== undefined) send([job.id, 'p', child.pid]);
+  for (const [stream, kind] of [[child.stdout, 'o'], [child.stderr, 'e']]) {
+    const split = lines(job.id, kind);
+    stream.setEncoding('utf8');
+    stream.on('data', split.data);
+    stream.on('end', split.end);
+  }
+  child.on('error', (error) => send([job.id, 'f', failure(error)]));
+  child.on('close', (code, signal) => send([job.id, 'x', code, signal]));
+}
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  input += chunk;
+  let newline;
+  while ((newline = input.indexOf('\n')) >= 0) {
+    const message = JSON.parse(input.slice(0, newline));
+    input = input.slice(newline + 1);
+    if (message.id !== undefined) start(message);
+    else {
+      baseEnv = message.env;
+      send([0, 'r']);
+    }
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+// The command is gone (killed, or exited before it needed a job): so is the one reading this.
+process.stdout.on('error', () => process.exit(0));
+`;
