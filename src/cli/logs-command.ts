@@ -76,10 +76,10 @@ async function noLog(stateDir: string, jobId: string, attempt?: number): Promise
   const attempts = await loggedAttempts(stateDir, jobId);
   if (attempts.length > 0 && attempt !== undefined) {
     return new UsageError(
-      `Job "${jobId}" has no log of attempt ${attempt} in ${stateDir}; it has logs of ${attempts.length === 1 ? 'attempt' : 'attempts'} ${attempts.join(', ')}`,
+      `Job "${jobId}" has no log of attempt ${attempt} in ${stateDir}; it has logs of ${attempts.length === 1 ? 'attempt' : 'attempts'} ${attempts.join(', ')} (a running attempt's log starts at its first line)`,
     );
   }
   return new UsageError(
-    `No log of job "${jobId}" in ${stateDir}: it has not started an attempt there, or it is not a job of this plan`,
+    `No log of job "${jobId}" in ${stateDir}: it has not started an attempt there, its running attempt has printed nothing yet, or it is not a job of this plan`,
   );
 }

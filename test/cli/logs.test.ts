@@ -132,7 +132,7 @@ describe('plan-orchestrator logs', () => {
     });
     const second = await cli(['logs', 'silent', '--attempt', '2', '--state-dir', stateDir]);
     expect(second.stderr).toBe(
-      `error USAGE Job "silent" has no log of attempt 2 in ${stateDir}; it has logs of attempt 1\n`,
+      `error USAGE Job "silent" has no log of attempt 2 in ${stateDir}; it has logs of attempt 1 (a running attempt's log starts at its first line)\n`,
     );
   });
 
@@ -172,12 +172,12 @@ describe('plan-orchestrator logs', () => {
     const unknown = await cli(['logs', 'other', '--state-dir', stateDir]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      `error USAGE No log of job "other" in ${stateDir}: it has not started an attempt there, or it is not a job of this plan\n`,
+      `error USAGE No log of job "other" in ${stateDir}: it has not started an attempt there, its running attempt has printed nothing yet, or it is not a job of this plan\n`,
     );
     const attempt = await cli(['logs', 'only', '--attempt', '2', '--state-dir', stateDir]);
     expect(attempt.code).toBe(2);
     expect(attempt.stderr).toBe(
-      `error USAGE Job "only" has no log of attempt 2 in ${stateDir}; it has logs of attempt 1\n`,
+      `error USAGE Job "only" has no log of attempt 2 in ${stateDir}; it has logs of attempt 1 (a running attempt's log starts at its first line)\n`,
     );
     const path = await cli(['logs', '../only', '--state-dir', stateDir]);
     expect(path.code).toBe(2);
