@@ -134,13 +134,21 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
   const publishCancel = (message: CancelMessage) =>
     client.publish(channel, JSON.stringify(message)).catch(() => undefined);
 
-  const cancel = async (queueJobId: string, reason: unknown) => {
+  /**
+   * Cancels being sent: a plan that fails or is canceled ends at once, and its coordinator
+   * closes the queue right after, so `close` lets them reach Redis first.
+   */
+  const cancels = new Set<Promise<void>>();
+  const cancel = (queueJobId: string, reason: unknown) => {
     const message: CancelMessage = { queueJobId, reason: toErrorInfo(reason) };
     canceled.set(queueJobId, message);
-    await publishCancel(message);
-    // A job no worker took yet is simply taken off the queue; a running one cannot be (locked).
-    const removed = await queue.remove(queueJobId).catch(() => 0);
-    if (removed) canceled.delete(queueJobId);
+    const sending = (async () => {
+      await publishCancel(message);
+      // A job no worker took yet is simply taken off the queue; a running one cannot be (locked).
+      const removed = await queue.remove(queueJobId).catch(() => 0);
+      if (removed) canceled.delete(queueJobId);
+    })().finally(() => cancels.delete(sending));
+    cancels.add(sending);
   };
 
   /** An attempt that already ended is read back from BullMQ: its report went by unheard. */
@@ -259,7 +267,7 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     handleEvent(): void {
       waiting.delete(this.queueJobId);
       this.#reject(this.#signal.reason);
-      void cancel(this.queueJobId, this.#signal.reason);
+      cancel(this.queueJobId, this.#signal.reason);
     }
 
     added(): void {
@@ -320,11 +328,28 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
     },
     async close() {
       clearInterval(sweep);
+      await settledWithin([...cancels], CANCEL_SEND_MS);
       reports.close();
       await queue.close();
       client.disconnect();
     },
   };
+}
+
+/**
+ * How long closing waits for cancels still being sent: Redis answers in a millisecond when it is
+ * there; when it is not, the cancel is lost either way and closing must not hang on it.
+ */
+const CANCEL_SEND_MS = 2_000;
+
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(promises), expiry]);
+  clearTimeout(timer);
 }
 
 /** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */

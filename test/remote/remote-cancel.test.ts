@@ -64,8 +64,7 @@ describe('stopping an attempt that runs on a worker', () => {
   });
 
   it('a timeout stops the job on the worker: its process is gone and the job fails with kind timeout', async () => {
-    // Long enough for the job to start and print "ready" on a busy machine; the timeout ends it.
-    const result = await runAndStop('timed', { timeoutMs: 5000 }, async () => undefined);
+    const result = await runAndStop('timed', { timeoutMs: 1500 }, async () => undefined);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/slow: failed \(timeout\)/);
     expect(stillRunning(pidFile)).toBe(false);
