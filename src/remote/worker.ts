@@ -112,7 +112,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
         : await result;
       return output ?? null;
     } catch (error) {
-      if (attempt.stopReason === handBackReason && token) {
+      if (attempt.reason === handBackReason && token) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -158,7 +158,9 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
     } catch {
       return; // not a cancel request of ours: whoever can publish there cannot bring us down
     }
-    running.get(message.queueJobId)?.stop(remoteError({ error: message.reason, retryable: false }));
+    running
+      .get(message.queueJobId)
+      ?.abort(remoteError({ error: message.reason, retryable: false }));
   });
   void worker.run();
   await worker.waitUntilReady();
@@ -175,7 +177,7 @@ export async function createWorker(options: WorkerOptions): Promise<AttemptWorke
       });
       if ((await Promise.race([closing, graceOver])) === 'grace-over') {
         handedBack = running.size;
-        for (const attempt of running.values()) attempt.stop(handBackReason);
+        for (const attempt of running.values()) attempt.abort(handBackReason);
         await closing;
       }
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import { renderValue } from '../../machines/safe-value.js';
 import { unstorablePart } from '../persistence/storable.js';
 import type { JobNeeds, JobSpec, VerifyResult } from '../plan/types.js';
 import { JobAbortedError, JobTimeoutError, NonRetryableError } from '../shared/errors.js';
+import { LazyAbort } from '../shared/lazy-abort.js';
 
 /**
  * Where an attempt reports to the plan without its job actor: its progress (which changes no
@@ -60,33 +61,17 @@ function abortOf(event: AnyEventObject): { why: AbortWhy; detail?: string } | nu
   return null;
 }
 
-/** One attempt under way: the runtime state that must not live in the machine's context. */
-class Run {
+/**
+ * One attempt under way: the runtime state that must not live in the machine's context. Its
+ * `signal` is made when the job's code first reads it.
+ */
+class Run extends LazyAbort {
   settled = false;
   stopped = false;
   subscription: Subscription | undefined = undefined;
-  /** Created when the job's code first reads `signal`. */
-  private controller: AbortController | undefined = undefined;
-  private reason: Error | undefined = undefined;
 
-  constructor(readonly input: AttemptInput) {}
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.reason) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  get aborted(): boolean {
-    return this.reason !== undefined;
-  }
-
-  abort(reason: Error): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.controller?.abort(reason);
+  constructor(readonly input: AttemptInput) {
+    super();
   }
 }
 

@@ -33,7 +33,7 @@ describe("an attempt on a worker: its handler's context", () => {
   it('has a signal already aborted with the reason when it is first read after the attempt was stopped', () => {
     const { attempt } = attemptWithReports();
     const reason = new Error('canceled by the coordinator');
-    attempt.stop(reason);
+    attempt.abort(reason);
     expect(attempt.context.signal.aborted).toBe(true);
     expect(attempt.context.signal.reason).toBe(reason);
   });
@@ -44,17 +44,17 @@ describe("an attempt on a worker: its handler's context", () => {
     const aborted: unknown[] = [];
     signal.addEventListener('abort', () => aborted.push(signal.reason));
     const first = new Error('timeout');
-    attempt.stop(first);
-    attempt.stop(new Error('hand back'));
+    attempt.abort(first);
+    attempt.abort(new Error('hand back'));
     expect(aborted).toEqual([first]);
-    expect(attempt.stopReason).toBe(first);
+    expect(attempt.reason).toBe(first);
   });
 
   it('keeps the same signal when spread into another object, and reports nothing once stopped', () => {
     const { attempt, sent } = attemptWithReports();
     const { report, ...rest } = { ...attempt.context };
     report({ step: 1 });
-    attempt.stop(new Error('skipped'));
+    attempt.abort(new Error('skipped'));
     report({ step: 2 });
     expect(sent).toEqual([{ step: 1 }]);
     expect(rest.signal).toBe(attempt.context.signal);
