@@ -17,6 +17,11 @@ export interface LaunchRequest {
   /** Added to this process's environment (as it was when the launcher started). */
   env: Record<string, string>;
   shell: boolean;
+  /**
+   * Time between SIGTERM and SIGKILL when the launcher stops the job because this process died
+   * without stopping it.
+   */
+  killGraceMs: number;
 }
 
 /** Why a process could not be started, as `spawn` said it. */

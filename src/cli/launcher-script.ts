@@ -10,19 +10,30 @@
  *
  * Protocol, one JSON value per line:
  * - in: `{ "env": {...} }` first (the environment every job starts from), then one
- *   `{ "id", "command", "args", "cwd", "env", "shell" }` per job (`env`: what the job adds);
+ *   `{ "id", "command", "args", "cwd", "env", "shell", "killGraceMs" }` per job (`env`: what the
+ *   job adds);
  * - out: `[0, "r"]` once it has the environment (it is ready); `[id, "p", pid]` once the job's process runs, in a process group of its own;
  *   `[id, "o" | "e", line]` for each line it prints on stdout or stderr (split as `readline`
  *   does: `\n`, `\r\n` or `\r`; a last line without an ending counts);
  *   `[id, "f", { message, code, errno, syscall }]` when it cannot be started (or fails);
  *   `[id, "x", exitCode, signal]` once it exited and its output pipes closed.
- * It ends when its stdin does. The command signals the process groups itself, by pid.
+ * The command signals the process groups itself, by pid. The launcher ends when its stdin does:
+ * at once when no job runs; otherwise the command died without stopping its jobs (SIGKILL, the
+ * out-of-memory killer), and the launcher stops them as the command would have, SIGTERM to each
+ * group and SIGKILL after the job's grace, so that no job outlives its command (a resumed plan or
+ * another worker may be about to run the same attempt again).
  */
 export const LAUNCHER_SCRIPT = String.raw`'use strict';
 const { spawn } = require('node:child_process');
 let baseEnv = {};
 let input = '';
-const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+/** The jobs' processes that have not closed: id -> { child, killGraceMs }. */
+const running = new Map();
+/** Set once the command is gone: nothing is sent any more, and the launcher ends with its jobs. */
+let orphaned = false;
+const send = (message) => {
+  if (!orphaned) process.stdout.write(JSON.stringify(message) + '\n');
+};
 function lines(id, kind) {
   let pending = '';
   let afterReturn = false;
@@ -69,7 +80,10 @@ function start(job) {
     send([job.id, 'f', failure(error)]);
     return;
   }
-  if (child.pid !== undefined) send([job.id, 'p', child.pid]);
+  if (child.pid !== undefined) {
+    running.set(job.id, { child, killGraceMs: job.killGraceMs });
+    send([job.id, 'p', child.pid]);
+  }
   for (const [stream, kind] of [[child.stdout, 'o'], [child.stderr, 'e']]) {
     const split = lines(job.id, kind);
     stream.setEncoding('utf8');
@@ -77,7 +91,32 @@ function start(job) {
     stream.on('end', split.end);
   }
   child.on('error', (error) => send([job.id, 'f', failure(error)]));
-  child.on('close', (code, signal) => send([job.id, 'x', code, signal]));
+  child.on('close', (code, signal) => {
+    running.delete(job.id);
+    send([job.id, 'x', code, signal]);
+    if (orphaned && running.size === 0) process.exit(0);
+  });
+}
+const signalGroup = (pid, signal) => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+};
+/** How long after its SIGKILL a job's pipes may stay open (held by a process outside its group). */
+const AFTER_KILL_MS = 1000;
+function orphan() {
+  if (orphaned) return;
+  orphaned = true;
+  if (running.size === 0) process.exit(0);
+  let longest = 0;
+  for (const { child, killGraceMs } of running.values()) {
+    signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
+    longest = Math.max(longest, killGraceMs);
+  }
+  setTimeout(() => process.exit(0), longest + AFTER_KILL_MS);
 }
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
@@ -93,7 +132,7 @@ process.stdin.on('data', (chunk) => {
     }
   }
 });
-process.stdin.on('end', () => process.exit(0));
+process.stdin.on('end', orphan);
 // The command is gone (killed, or exited before it needed a job): so is the one reading this.
-process.stdout.on('error', () => process.exit(0));
+process.stdout.on('error', orphan);
 `;

@@ -193,6 +193,7 @@ export async function runCommand(
           ? { ...run.env, PLAN_OUTPUT: outputFile.path }
           : { PLAN_OUTPUT: outputFile.path },
         shell: run.shell === true,
+        killGraceMs,
       },
       {
         line(stream, line) {

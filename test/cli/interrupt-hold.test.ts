@@ -10,7 +10,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plan-hold-'));
 });
 afterEach(async () => {
-  // The job process the SIGKILL left behind (the killed command could not stop it).
+  // The job's process, should the job launcher not have stopped it after the SIGKILL.
   for (const pid of pids.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');

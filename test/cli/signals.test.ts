@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,5 +108,36 @@ describe('a second signal', () => {
     const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('slow | finished');
+  });
+});
+
+describe('a SIGKILL of the command', () => {
+  it("leaves no job process behind: the job launcher stops each job's group, SIGKILL after the grace for one that ignores SIGTERM", async () => {
+    // Each job holds the writing end of a FIFO: the test reads end-of-file once every process
+    // holding it is gone, without polling.
+    const fifo = join(dir, 'held-by-jobs');
+    execFileSync('mkfifo', [fifo]);
+    const allGone = new Promise<void>((resolve, reject) => {
+      createReadStream(fifo).on('end', resolve).on('error', reject).resume();
+    });
+    const holdsFifo = (trapsTerm: boolean) =>
+      node(
+        `${trapsTerm ? "process.on('SIGTERM', () => {});" : ''} require('fs').openSync(${JSON.stringify(fifo)}, 'w'); console.log('ready'); setInterval(() => {}, 1000)`,
+      );
+    const file = await planFile(dir, 'plan.json', {
+      id: 'killed',
+      jobs: [
+        { id: 'polite', run: holdsFifo(false) },
+        { id: 'stubborn', run: holdsFifo(true) },
+      ],
+    });
+    let ready = 0;
+    const result = await cli(['run', file, '--reporter', 'plain'], {
+      onLine: (line, child) => {
+        if (line.endsWith('| ready') && ++ready === 2) child.kill('SIGKILL');
+      },
+    });
+    expect(result.code).toBeNull(); // killed
+    await allGone;
   });
 });

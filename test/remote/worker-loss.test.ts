@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planFile } from '../cli/jobs.js';
+import { planFile, stillRunning } from '../cli/jobs.js';
 import { queueFixture, runUntil } from './queue-fixture.js';
 
 /** Short locks and stall checks, so a dead worker is noticed in about a second. */
@@ -14,11 +14,11 @@ async function killWorkerMidJob(planId: string, workerFlags: string[], job: obje
   const workers = [await t.worker('q', 'w1', workerFlags), await t.worker('q', 'w2', workerFlags)];
   const file = await planFile(t.dir, 'plan.json', {
     id: planId,
-    jobs: [{ id: 'slow', run: t.waitsForGo('run'), ...job }],
+    jobs: [{ id: 'slow', run: t.waitsForGo(), ...job }],
   });
   const { result, seen } = runUntil(
     ['run', file, '--redis', t.server.url, '--queue', 'q', '--reporter', 'jsonl'],
-    '"type":"job-progress"',
+    '"line":"ready"',
   );
   // The job's process printed its first line: it runs on the worker that took it.
   await seen;
@@ -37,7 +37,12 @@ describe('a worker that dies mid-attempt', () => {
     await writeFile(t.go, '');
     const ended = await result;
     expect(ended.code).toBe(0);
-    expect(await readFile(join(t.dir, 'runs.log'), 'utf8')).toBe('run\nrun\n');
+    // Two processes ran it; the first, on the killed worker, was stopped by that worker's job
+    // launcher and did not run on beside the second.
+    const pids = (await readFile(join(t.dir, 'runs.log'), 'utf8')).trimEnd().split('\n');
+    expect(pids).toHaveLength(2);
+    await writeFile(join(t.dir, 'first.pid'), pids[0]!);
+    expect(stillRunning(join(t.dir, 'first.pid'))).toBe(false);
     expect(ended.stdout).not.toMatch(/"attempt-failed"/);
   });
 
