@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createOrchestrator, definePlan, PlanValidationError, validatePlan } from '../src/index.js';
 import { findCycles } from '../src/plan/graph.js';
 import { suggest } from '../src/plan/suggest.js';
-import { describeValue, findAddedJobIssues, findPlanIssues } from '../src/plan/validate.js';
+import {
+  describeValue,
+  findAddedJobIssues,
+  findPlanIssues,
+  ID_RULE,
+} from '../src/plan/validate.js';
 
 const run = async () => 1;
 const job = (id: string, dependsOn?: string[], extra: Record<string, unknown> = {}) => ({
@@ -189,7 +194,10 @@ describe('findPlanIssues: plan options', () => {
       message:
         'The plan id must be a letter or digit, then up to 79 letters, digits, ".", "_" or "-"; got "has space" (string)',
     });
-    expect(only({ jobs: [] }).message).toContain('got undefined');
+    expect(only({ jobs: [] })).toMatchObject({ code: 'INVALID_ID', path: 'id' });
+    expect(only({ jobs: [] }).message).toBe(
+      `The plan id is missing: add an id, ${ID_RULE} (for example "build")`,
+    );
     expect(withOption({ name: 5 })).toEqual({
       code: 'INVALID_OPTION',
       path: 'name',

@@ -179,7 +179,10 @@ function checkKeys(
 
 function checkId(value: unknown, scope: Scope, what: string, issues: Issues): value is string {
   if (typeof value === 'string' && ID_PATTERN.test(value)) return true;
-  const message = `${what} must be ${ID_RULE}; got ${describeValue(value)}`;
+  const message =
+    value === undefined
+      ? `${what} is missing: add an id, ${ID_RULE} (for example "build")`
+      : `${what} must be ${ID_RULE}; got ${describeValue(value)}`;
   issues.add('INVALID_ID', 'invalid_id', scope, 'id', message);
   return false;
 }
