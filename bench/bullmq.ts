@@ -42,10 +42,11 @@ const WORKER_PROF = (() => {
   return i >= 0 ? process.argv[i + 1]! : undefined;
 })();
 /**
- * `--max-parallel N`: the plan's jobs in flight at once. 512 keeps the queue supplied while the
- * coordinator keeps up; 10000 sends the whole fan-in at once, as `FlowProducer` does.
+ * `--max-parallel N`: the plan's jobs in flight at once. Default: every job, so the whole fan-in
+ * is in the queue at once, as `FlowProducer` puts it there (the same DAG on both sides). A smaller
+ * window (512, say) shows what a plan that holds jobs back pays: its queue can run dry.
  */
-const MAX_PARALLEL = flag('--max-parallel', 512);
+const MAX_PARALLEL = flag('--max-parallel', JOBS + 1);
 /** `--only-plan`: run only this library on the queue (profiles, quick comparisons). */
 const ONLY_PLAN = process.argv.includes('--only-plan');
 
@@ -294,7 +295,7 @@ try {
   }
   const localUs = await repeated(local);
   const lines = [
-    `# Attempts on BullMQ workers (${JOBS.toLocaleString('en')} no-op jobs + 1 fan-in, ${CONCURRENCY} at once per worker process, median of ${REPEATS})`,
+    `# Attempts on BullMQ workers (${JOBS.toLocaleString('en')} no-op jobs + 1 fan-in, maxParallel ${MAX_PARALLEL.toLocaleString('en')}, ${CONCURRENCY} at once per worker process, median of ${REPEATS})`,
     '',
     'CPU time per job, µs, of the coordinator (the plan, or the `FlowProducer` and its events) / the worker processes together / redis-server.',
     '',
