@@ -14,7 +14,9 @@
  *   job adds);
  * - out: `[0, "r"]` once it has the environment (it is ready); `[id, "p", pid]` once the job's process runs, in a process group of its own;
  *   `[id, "o" | "e", line]` for each line it prints on stdout or stderr (split as `readline`
- *   does: `\n`, `\r\n` or `\r`; a last line without an ending counts);
+ *   does: `\n`, `\r\n` or `\r`; a last line without an ending counts; a line longer than
+ *   `MAX_LINE` characters comes in pieces of that length, so that a job printing hundreds of
+ *   megabytes without a line break costs no more memory than one printing short lines);
  *   `[id, "f", { message, code, errno, syscall }]` when it cannot be started (or fails);
  *   `[id, "x", exitCode, signal]` once it exited and its output pipes closed.
  * The command signals the process groups itself, by pid. The launcher ends when its stdin does:
@@ -23,6 +25,12 @@
  * group and SIGKILL after the job's grace, so that no job outlives its command (a resumed plan or
  * another worker may be about to run the same attempt again).
  */
+/**
+ * The longest line a job's output is reported in, in UTF-16 code units (what a JavaScript string
+ * counts): longer ones come in pieces of this length.
+ */
+export const MAX_LINE = 65_536;
+
 export const LAUNCHER_SCRIPT = String.raw`'use strict';
 const { spawn } = require('node:child_process');
 let baseEnv = {};
@@ -34,9 +42,27 @@ let orphaned = false;
 const send = (message) => {
   if (!orphaned) process.stdout.write(JSON.stringify(message) + '\n');
 };
+const MAX_LINE = ${MAX_LINE};
+/** Where a piece of at most MAX_LINE characters of a text ends: never inside a surrogate pair. */
+function pieceEnd(text) {
+  const code = text.charCodeAt(MAX_LINE - 1);
+  return code >= 0xd800 && code <= 0xdbff ? MAX_LINE - 1 : MAX_LINE;
+}
 function lines(id, kind) {
   let pending = '';
   let afterReturn = false;
+  /** Sends the pending text in pieces MAX_LINE long; when whole, the rest too, as the line's end. */
+  const flush = (whole) => {
+    while (pending.length > MAX_LINE) {
+      const end = pieceEnd(pending);
+      send([id, kind, pending.slice(0, end)]);
+      pending = pending.slice(end);
+    }
+    if (whole) {
+      send([id, kind, pending]);
+      pending = '';
+    }
+  };
   return {
     data(text) {
       let start = afterReturn && text.charCodeAt(0) === 10 ? 1 : 0;
@@ -44,8 +70,8 @@ function lines(id, kind) {
       for (let i = start; i < text.length; i++) {
         const c = text.charCodeAt(i);
         if (c !== 10 && c !== 13) continue;
-        send([id, kind, pending + text.slice(start, i)]);
-        pending = '';
+        pending += text.slice(start, i);
+        flush(true);
         if (c === 13) {
           if (i + 1 === text.length) afterReturn = true;
           else if (text.charCodeAt(i + 1) === 10) i++;
@@ -53,10 +79,10 @@ function lines(id, kind) {
         start = i + 1;
       }
       pending += text.slice(start);
+      flush(false);
     },
     end() {
-      if (pending.length > 0) send([id, kind, pending]);
-      pending = '';
+      if (pending.length > 0) flush(true);
     },
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_LINE } from '../../src/cli/launcher-script.js';
 import type { OutputLine } from '../../src/cli/shell-job.js';
 import { shellJob } from '../../src/cli/shell-job.js';
 
@@ -134,6 +135,21 @@ describe('shell jobs started by the launcher', () => {
       '',
       'd',
     ]);
+  });
+
+  it('report a line longer than MAX_LINE in pieces of that length, never splitting a character', async () => {
+    const long = String.raw`process.stdout.write('a'.repeat(${MAX_LINE} * 2 + 5) + '\n' + 'b'.repeat(${MAX_LINE}) + '\n' + 'c'.repeat(${MAX_LINE} - 1) + '😀' + 'd')`;
+    const lines = await runJob(long);
+    expect(lines.map((line) => line.length)).toEqual([
+      MAX_LINE,
+      MAX_LINE,
+      5,
+      MAX_LINE,
+      MAX_LINE - 1,
+      3,
+    ]);
+    expect(lines.slice(0, 3).join('')).toBe('a'.repeat(MAX_LINE * 2 + 5));
+    expect(lines.slice(4).join('')).toBe(`${'c'.repeat(MAX_LINE - 1)}😀d`);
   });
 });
 
