@@ -32,6 +32,7 @@ import { PlanNotFoundError } from './redis-source.js';
 import { parseRedisUrl } from './redis-url.js';
 import { resume, run } from './run-plan.js';
 import { STATUS_LIST_LIMIT } from './status-report.js';
+import { watchClosedOutput } from './stop-signals.js';
 import { runWorker } from './worker.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -465,5 +466,7 @@ const invokedDirectly =
   process.argv[1] !== undefined &&
   realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  watchClosedOutput();
+  // After the turn's last write has failed or not: a closed stdout makes the exit 141.
+  main(process.argv.slice(2)).then((code) => setImmediate(() => process.exit(code)));
 }

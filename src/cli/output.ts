@@ -15,18 +15,32 @@ export const EXIT = {
   hangup: 129,
   interrupted: 130,
   terminated: 143,
+  /** The reader of stdout went away (`… | head`): SIGPIPE's number. */
+  brokenPipe: 141,
 } as const;
 
 /** The exit code of a command stopped by `signal`. */
 export function exitCodeOfSignal(signal: StopSignal): number {
   if (signal === 'SIGHUP') return EXIT.hangup;
   if (signal === 'SIGTERM') return EXIT.terminated;
+  if (signal === 'SIGPIPE') return EXIT.brokenPipe;
   return EXIT.interrupted;
 }
 
 /** The signals that stop a running plan: Ctrl-C, a service manager or CI runner, a closed terminal. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-export type StopSignal = (typeof STOP_SIGNALS)[number];
+/**
+ * What stops a running plan: one of `STOP_SIGNALS`, or `SIGPIPE`, a stdout whose reader went
+ * away (Node ignores that signal; the write fails with EPIPE instead).
+ */
+export type StopSignal = (typeof STOP_SIGNALS)[number] | 'SIGPIPE';
+
+/** What the message about a first stop says of it: a signal can be sent again, a closed pipe cannot. */
+export function stopCause(signal: StopSignal): string {
+  return signal === 'SIGPIPE'
+    ? 'SIGPIPE: the reader of stdout went away'
+    : `${signal}; send it again to kill them at once`;
+}
 
 export function out(text: string) {
   process.stdout.write(text);

@@ -9,7 +9,7 @@ import { freezer } from './freeze.js';
 import { startLauncher } from './job-launcher.js';
 import { folderLogs, readAttemptLog } from './job-logs.js';
 import { DEFAULT_SIZE } from './live-view.js';
-import { EXIT, exitCodeOfSignal, out, planOrExit } from './output.js';
+import { EXIT, exitCodeOfSignal, out, planOrExit, stopCause } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { type Selection, selectJobs } from './plan-subset.js';
 import {
@@ -110,9 +110,7 @@ export async function drive(
       killAllNow().finally(() => process.exit(exitCode));
       return;
     }
-    process.stderr.write(
-      `interrupted: stopping the running jobs (${signal}; send it again to kill them at once)\n`,
-    );
+    process.stderr.write(`interrupted: stopping the running jobs (${stopCause(signal)})\n`);
     decide(async () => {
       if (durable) {
         reporting = false;

@@ -1,8 +1,8 @@
-import { STOP_SIGNALS, type StopSignal } from './output.js';
+import { EXIT, STOP_SIGNALS, type StopSignal } from './output.js';
 
 /**
- * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs; `again` is true from the
- * second signal on. Returns a function that removes the handlers.
+ * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs, and with `SIGPIPE` when the
+ * reader of stdout went away (see `watchClosedOutput`); `again` is true from the second on. Returns a function that removes the handlers.
  */
 export function onStopSignal(handler: (signal: StopSignal, again: boolean) => void): () => void {
   let received = 0;
@@ -11,7 +11,34 @@ export function onStopSignal(handler: (signal: StopSignal, again: boolean) => vo
     process.on(signal, listener);
     return [signal, listener] as const;
   });
+  const onOutputClosed = () => handler('SIGPIPE', received++ > 0);
+  outputClosedListeners.add(onOutputClosed);
   return () => {
     for (const [signal, listener] of listeners) process.off(signal, listener);
+    outputClosedListeners.delete(onOutputClosed);
   };
+}
+
+/** Told when stdout's reader went away; with none, the command exits at once. */
+const outputClosedListeners = new Set<() => void>();
+let outputClosed = false;
+
+/**
+ * A reader of stdout that went away (`plan-orchestrator logs build | head`) is what SIGPIPE
+ * tells other programs. Node ignores that signal, and the write fails with EPIPE instead, which
+ * nothing would catch: the command died with a stack trace, leaving its running jobs to the job
+ * launcher. Now a command that runs a plan or attempts stops as on SIGTERM (`onStopSignal`,
+ * with `SIGPIPE`), and any other exits 141 at once, as a program ended by SIGPIPE does. Output
+ * written after that is dropped. Installed once, by the command line's entry point.
+ */
+export function watchClosedOutput(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (outputClosed) return;
+    if (error.code !== 'EPIPE') throw error;
+    outputClosed = true;
+    if (outputClosedListeners.size === 0) process.exit(EXIT.brokenPipe);
+    for (const listener of outputClosedListeners) listener();
+  });
+  // Nothing can be told on a stderr whose reader went away: what is written there is dropped.
+  process.stderr.on('error', () => {});
 }

@@ -54,7 +54,7 @@ export async function runWorker(target: RedisTarget, flags: WorkerFlags): Promis
       }
       const grace = flags.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
       process.stderr.write(
-        `${signal}: taking no more attempts; the running ones have ${grace} ms to finish before they go back to the queue (send it again to kill them at once)\n`,
+        `${signal}: taking no more attempts; the running ones have ${grace} ms to finish before they go back to the queue${signal === 'SIGPIPE' ? '' : ' (send it again to kill them at once)'}\n`,
       );
       worker.close(grace).then((handedBack) => {
         remove();

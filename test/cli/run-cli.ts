@@ -20,6 +20,8 @@ export function cli(
     cwd?: string;
     /** The command's environment. Default: this process's. */
     env?: NodeJS.ProcessEnv;
+    /** Called once the command's process is started. */
+    onStart?: (child: ChildProcess) => void;
     onLine?: (line: string, child: ChildProcess) => void;
     /** Called with everything written to stderr so far, after each write. */
     onStderr?: (stderr: string, child: ChildProcess) => void;
@@ -30,6 +32,7 @@ export function cli(
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onStart?.(child);
   let stdout = '';
   let stderr = '';
   let pending = '';

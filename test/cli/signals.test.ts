@@ -141,3 +141,48 @@ describe('a SIGKILL of the command', () => {
     await allGone;
   });
 });
+
+describe('a stdout whose reader went away (`run … | head -1`)', () => {
+  it('stops the run as a signal does: the job is stopped, the exit is 141 and resume goes on', async () => {
+    const pidFile = join(dir, 'ticks.pid');
+    const marker = join(dir, 'ran-once');
+    const file = await planFile(dir, 'plan.json', {
+      id: 'ticking',
+      jobs: [
+        {
+          id: 'ticks',
+          // Prints a line now and then until stopped the first time; finishes when run again.
+          run: node(
+            `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) { console.log('finished') } else { fs.writeFileSync(${JSON.stringify(marker)}, ''); fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => console.log('tick'), 50) }`,
+          ),
+        },
+      ],
+    });
+    const stateDir = join(dir, 'state');
+    const first = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
+      onLine: (line, child) => {
+        // The reader goes away; the command's next line meets a closed pipe.
+        if (line.includes('ticks | ready')) child.stdout!.destroy();
+      },
+    });
+    expect(first.code).toBe(141);
+    expect(first.stderr).toBe(
+      `interrupted: stopping the running jobs (SIGPIPE: the reader of stdout went away)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
+    );
+    expect(stillRunning(pidFile)).toBe(false);
+    const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('ticks | finished');
+  });
+
+  it('ends a command that only reads with exit 141 and nothing on stderr', async () => {
+    const file = await planFile(dir, 'plan.json', {
+      id: 'many',
+      jobs: Array.from({ length: 3000 }, (_, i) => ({ id: `job-${i}`, run: node('') })),
+    });
+    const result = await cli(['graph', file], {
+      onStart: (child) => child.stdout!.destroy(),
+    });
+    expect(result).toMatchObject({ code: 141, stderr: '' });
+  });
+});
