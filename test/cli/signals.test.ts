@@ -15,10 +15,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A plan whose job waits until stopped the first time, and finishes at once when run again. */
-async function stoppablePlan(pidFile: string, traps: boolean) {
+/**
+ * A plan whose job waits until stopped the first time (printing a line every 50 ms with
+ * `ticks`), and finishes at once when run again.
+ */
+async function stoppablePlan(pidFile: string, traps: boolean, ticks = false) {
   const marker = join(dir, 'ran-once');
   const wait = traps ? "process.on('SIGTERM', () => {});" : '';
+  const idle = ticks ? "setInterval(() => console.log('tick'), 50)" : 'setInterval(() => {}, 1000)';
   return planFile(dir, 'plan.json', {
     id: 'stoppable',
     jobs: [
@@ -27,7 +31,7 @@ async function stoppablePlan(pidFile: string, traps: boolean) {
         id: 'slow',
         dependsOn: ['quick'],
         run: node(
-          `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) { console.log('finished') } else { ${wait} fs.writeFileSync(${JSON.stringify(marker)}, ''); fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => {}, 1000) }`,
+          `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) { console.log('finished') } else { ${wait} fs.writeFileSync(${JSON.stringify(marker)}, ''); fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); ${idle} }`,
         ),
       },
     ],
@@ -144,25 +148,13 @@ describe('a SIGKILL of the command', () => {
 
 describe('a stdout whose reader went away (`run … | head -1`)', () => {
   it('stops the run as a signal does: the job is stopped, the exit is 141 and resume goes on', async () => {
-    const pidFile = join(dir, 'ticks.pid');
-    const marker = join(dir, 'ran-once');
-    const file = await planFile(dir, 'plan.json', {
-      id: 'ticking',
-      jobs: [
-        {
-          id: 'ticks',
-          // Prints a line now and then until stopped the first time; finishes when run again.
-          run: node(
-            `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) { console.log('finished') } else { fs.writeFileSync(${JSON.stringify(marker)}, ''); fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('ready'); setInterval(() => console.log('tick'), 50) }`,
-          ),
-        },
-      ],
-    });
+    const pidFile = join(dir, 'slow.pid');
+    const file = await stoppablePlan(pidFile, false, true);
     const stateDir = join(dir, 'state');
     const first = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain'], {
       onLine: (line, child) => {
         // The reader goes away; the command's next line meets a closed pipe.
-        if (line.includes('ticks | ready')) child.stdout!.destroy();
+        if (line.includes('slow | ready')) child.stdout!.destroy();
       },
     });
     expect(first.code).toBe(141);
@@ -172,7 +164,7 @@ describe('a stdout whose reader went away (`run … | head -1`)', () => {
     expect(stillRunning(pidFile)).toBe(false);
     const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('ticks | finished');
+    expect(resumed.stdout).toContain('slow | finished');
   });
 
   it('ends a command that only reads with exit 141 and nothing on stderr', async () => {
