@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Debian packages the tests drive: Chromium (the inspector page; npm downloads no browser)
-# and redis-server (the Redis store; each test file starts its own on a free loopback port).
+# and redis-server (the Redis store; each test file starts its own on a free loopback port), and
+# bsdutils for script(1) (a terminal for the command, closed under it), present on most systems.
 # Installs what is missing when it can (root or sudo, apt-get); otherwise says what to install.
 set -euo pipefail
 
 missing=()
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v script >/dev/null || missing+=(bsdutils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -22,6 +22,7 @@ import { DEFAULT_LOG_MAX_BYTES, MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './j
 import { showLogs } from './logs-command.js';
 import { EXIT } from './output.js';
 import { selects } from './plan-subset.js';
+import { exitNow, rememberTerminals } from './process-exit.js';
 import { graph, status, validate } from './read-commands.js';
 import { RedisDatabaseError } from './redis-connect.js';
 import { sendRedisControl } from './redis-control.js';
@@ -466,7 +467,8 @@ const invokedDirectly =
   process.argv[1] !== undefined &&
   realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
+  rememberTerminals();
   watchClosedOutput();
   // After the turn's last write has failed or not: a closed stdout makes the exit 141.
-  main(process.argv.slice(2)).then((code) => setImmediate(() => process.exit(code)));
+  main(process.argv.slice(2)).then((code) => setImmediate(() => exitNow(code)));
 }

@@ -12,6 +12,7 @@ import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit, stopCause } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
 import { type Selection, selectJobs } from './plan-subset.js';
+import { exitNow } from './process-exit.js';
 import {
   jsonlReporter,
   plainReporter,
@@ -107,7 +108,7 @@ export async function drive(
       process.stderr.write(
         `${signal}${again ? ' again' : ''}: killing every running job at once\n`,
       );
-      killAllNow().finally(() => process.exit(exitCode));
+      killAllNow().finally(() => exitNow(exitCode));
       return;
     }
     process.stderr.write(`interrupted: stopping the running jobs (${stopCause(signal)})\n`);

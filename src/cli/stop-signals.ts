@@ -1,4 +1,5 @@
 import { EXIT, STOP_SIGNALS, type StopSignal } from './output.js';
+import { exitNow } from './process-exit.js';
 
 /**
  * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs, and with `SIGPIPE` when the
@@ -11,7 +12,11 @@ export function onStopSignal(handler: (signal: StopSignal, again: boolean) => vo
     process.on(signal, listener);
     return [signal, listener] as const;
   });
-  const onOutputClosed = () => handler('SIGPIPE', received++ > 0);
+  // Output lost while already stopping (a closed terminal sends SIGHUP, then every write fails)
+  // changes nothing: the stop under way goes on.
+  const onOutputClosed = () => {
+    if (received++ === 0) handler('SIGPIPE', false);
+  };
   outputClosedListeners.add(onOutputClosed);
   return () => {
     for (const [signal, listener] of listeners) process.off(signal, listener);
@@ -25,18 +30,19 @@ let outputClosed = false;
 
 /**
  * A reader of stdout that went away (`plan-orchestrator logs build | head`) is what SIGPIPE
- * tells other programs. Node ignores that signal, and the write fails with EPIPE instead, which
- * nothing would catch: the command died with a stack trace, leaving its running jobs to the job
- * launcher. Now a command that runs a plan or attempts stops as on SIGTERM (`onStopSignal`,
- * with `SIGPIPE`), and any other exits 141 at once, as a program ended by SIGPIPE does. Output
- * written after that is dropped. Installed once, by the command line's entry point.
+ * tells other programs. Node ignores that signal, and the write fails with EPIPE instead (EIO on
+ * a terminal that was closed), which nothing would catch: the command died with a stack trace,
+ * in the middle of the stop a closed terminal's SIGHUP had begun. Now a command that runs a plan
+ * or attempts stops as on SIGTERM (`onStopSignal`, with `SIGPIPE`) unless it is stopping
+ * already, and any other exits 141 at once, as a program ended by SIGPIPE does. Output written
+ * after that is dropped. Installed once, by the command line's entry point.
  */
 export function watchClosedOutput(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (outputClosed) return;
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     outputClosed = true;
-    if (outputClosedListeners.size === 0) process.exit(EXIT.brokenPipe);
+    if (outputClosedListeners.size === 0) exitNow(EXIT.brokenPipe);
     for (const listener of outputClosedListeners) listener();
   });
   // Nothing can be told on a stderr whose reader went away: what is written there is dropped.

@@ -13,6 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The command line that runs the plan-orchestrator command with `args`, from the sources. */
+export function cliArgv(args: readonly string[]): string[] {
+  return [process.execPath, '--import', tsx, entry, ...args];
+}
+
 /** Runs the plan-orchestrator command in a child process, as a user would. */
 export function cli(
   args: string[],
@@ -27,7 +32,8 @@ export function cli(
     onStderr?: (stderr: string, child: ChildProcess) => void;
   } = {},
 ) {
-  const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
+  const [node, ...argv] = cliArgv(args);
+  const child = spawn(node!, argv, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

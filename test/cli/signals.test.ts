@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { node, planFile, stillRunning, trapsSigterm } from './jobs.js';
-import { cli } from './run-cli.js';
+import { cli, cliArgv } from './run-cli.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -176,5 +176,47 @@ describe('a stdout whose reader went away (`run … | head -1`)', () => {
       onStart: (child) => child.stdout!.destroy(),
     });
     expect(result).toMatchObject({ code: 141, stderr: '' });
+  });
+});
+
+describe('a terminal closed under the command (its window or SSH session gone)', () => {
+  it('stops the run as SIGHUP does and ends without a crash, though every write now fails', async () => {
+    const pidFile = join(dir, 'slow.pid');
+    const file = await planFile(dir, 'plan.json', {
+      id: 'at-terminal',
+      jobs: [{ id: 'slow', run: trapsSigterm(pidFile) }],
+    });
+    const stateDir = join(dir, 'state');
+    // The command's stderr goes to a FIFO, read to its end: the command (and its job launcher)
+    // ended. Its stdin and stdout are the terminal script(1) gives it; killing script closes it.
+    const stderrPath = join(dir, 'stderr');
+    execFileSync('mkfifo', [stderrPath]);
+    const stderr = new Promise<string>((resolve, reject) => {
+      let text = '';
+      createReadStream(stderrPath, 'utf8')
+        .on('data', (chunk) => {
+          text += chunk;
+        })
+        .on('end', () => resolve(text))
+        .on('error', reject);
+    });
+    const quoted = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+    const command = cliArgv(['run', file, '--state-dir', stateDir, '--reporter', 'plain']);
+    const terminal = spawn(
+      'script',
+      ['-qfc', `exec ${command.map(quoted).join(' ')} 2>${quoted(stderrPath)}`, '/dev/null'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let shown = '';
+    terminal.stdout.on('data', (chunk: Buffer) => {
+      shown += chunk;
+      if (shown.includes('slow | ready')) terminal.kill('SIGKILL');
+    });
+    expect(await stderr).toBe(
+      `interrupted: stopping the running jobs (SIGHUP; send it again to kill them at once)\nstopped by SIGHUP: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
+    );
+    expect(stillRunning(pidFile)).toBe(false);
+    const status = await cli(['status', stateDir]);
+    expect(status.stdout).toContain('Jobs: 1 (1 running)');
   });
 });
