@@ -3,7 +3,8 @@ import { exitNow } from './process-exit.js';
 
 /**
  * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs, and with `SIGPIPE` when the
- * reader of stdout went away (see `watchClosedOutput`); `again` is true from the second on. Returns a function that removes the handlers.
+ * reader of stdout went away (see `watchClosedOutput`); `again` is true from the second on.
+ * Returns a function that removes the handlers.
  */
 export function onStopSignal(handler: (signal: StopSignal, again: boolean) => void): () => void {
   let received = 0;
