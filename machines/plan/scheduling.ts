@@ -292,6 +292,11 @@ function staleness(ctx: PlanContext, event: JobToPlanEvent): string | null {
     return `attempt is not current (current: ${job.attemptId ?? 'none'})`;
   }
   if (!isLive(job)) return `job is already ${job.status}`;
+  // The attempt failed or timed out and the job waits to try again; what the attempt's code does
+  // after it was stopped (a command killed by its timeout exits now) is not the job's outcome.
+  if (job.status === 'retrying' && event.type !== 'JOB_PROGRESS') {
+    return `attempt ${event.attemptId} already ended; the job waits to retry`;
+  }
   return null;
 }
 

@@ -145,4 +145,37 @@ describe('scenario 26: timeout', () => {
     expect(kit.clock.pendingTimers()).toEqual([]); // the second attempt's timeout was withdrawn
     kit.checkInvariants();
   });
+
+  for (const late of ['rejects', 'resolves'] as const) {
+    it(`ignores what the timed-out attempt does while the job waits to retry (it ${late})`, async () => {
+      const kit = createTestOrchestrator({
+        id: 'p',
+        jobs: [{ id: 'A', timeoutMs: 100, retry: { maxAttempts: 2, initialDelayMs: 1000 } }],
+      });
+      await kit.start();
+      const first = kit.attempt('A');
+      await kit.advance(100);
+      expect(kit.view().jobs[0]?.status).toBe('retrying');
+      // A command stopped by its timeout ends during the delay: its outcome is not the job's.
+      if (late === 'rejects') first.reject(first.signal.reason);
+      else first.resolve('too late');
+      await kit.flush();
+      expect(kit.view()).toMatchObject({ status: 'running', jobs: [{ status: 'retrying' }] });
+      await kit.advance(1000);
+      expect(kit.attempt('A').attemptId).toBe('A#2');
+      await kit.complete('A', 'ok');
+      expect(kit.view()).toMatchObject({ status: 'completed', jobs: [{ output: 'ok' }] });
+      expect(kit.sequence(/A#/)).toEqual([
+        'start A#1',
+        'running A#1',
+        'retry A#1 timeout in 1000ms',
+        `ignored ${late === 'rejects' ? 'JOB_FAILED' : 'JOB_COMPLETED'} A#1`,
+        'due A#2',
+        'start A#2',
+        'running A#2',
+        'succeeded A#2',
+      ]);
+      kit.checkInvariants();
+    });
+  }
 });
