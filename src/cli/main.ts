@@ -43,6 +43,16 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
+/** A folder's path: an empty one (`--state-dir "$UNSET"`) would silently mean none. */
+const folderPath = (name: string) => (value: string) => {
+  if (value === '') {
+    throw new InvalidArgumentError(
+      `${name} is empty: give a folder's path (is the variable it came from unset?)`,
+    );
+  }
+  return value;
+};
+
 /** `--only a b`, `--only a,b` and `--only a --only b` alike. */
 const commaList = (value: string, previous: string[] = []) => [
   ...previous,
@@ -141,6 +151,7 @@ export function program(): Command {
     .option(
       '--state-dir <dir>',
       'keep the plan durable in this folder, to resume it after a crash or Ctrl-C',
+      folderPath('--state-dir'),
     )
     .option(redisFlag, 'keep the plan in Redis, to resume it from any machine')
     .option(leaseFlag, leaseHelp, leaseMs)
@@ -237,7 +248,7 @@ export function program(): Command {
   cli
     .command('logs <job>')
     .description("print the output of a job's attempt kept in the state folder of a run")
-    .requiredOption('--state-dir <dir>', 'the state folder of the run')
+    .requiredOption('--state-dir <dir>', 'the state folder of the run', folderPath('--state-dir'))
     .option(
       '--attempt <n>',
       'which attempt (default: the latest)',
@@ -282,7 +293,11 @@ export function program(): Command {
   /** `--state-dir dir`, or `--redis URL --plan ID`: where the running plan is reached. */
   const placeOptions = (command: Command) =>
     command
-      .option('--state-dir <dir>', 'the state folder of the running plan')
+      .option(
+        '--state-dir <dir>',
+        'the state folder of the running plan',
+        folderPath('--state-dir'),
+      )
       .option(redisFlag, 'the Redis that keeps the running plan')
       .option(planFlag, 'the id of the plan kept in Redis');
   /** Sends `command` to the plan the options name. */

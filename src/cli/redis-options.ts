@@ -41,6 +41,11 @@ export function planPlaceOf(
   if (stateDir === undefined) {
     throw new UsageError(`${command} needs a state folder or --redis URL --plan <planId>`);
   }
+  if (stateDir === '') {
+    throw new UsageError(
+      `${command}: the state folder is empty: give a folder's path (is the variable it came from unset?)`,
+    );
+  }
   return { stateDir };
 }
 

@@ -3,9 +3,10 @@ import { type FileStore, JOURNAL } from '../persistence/file-store.js';
 import { liveOwnerOf, lockedBy } from '../persistence/folder-lock.js';
 import { checkStateFile, readStateFile, writePrivateFile } from '../persistence/private-file.js';
 import type { PlanSpec } from '../plan/types.js';
-import { RestoreError, StateLockedError } from '../shared/errors.js';
+import { OrchestratorError, RestoreError, StateLockedError } from '../shared/errors.js';
 import { MAX_LOG_MAX_BYTES, MIN_LOG_MAX_BYTES } from './job-logs.js';
 import type { Selection } from './plan-subset.js';
+import { UsageError } from './redis-options.js';
 
 /**
  * The state folder of `run --state-dir`: the journal, the plan file and its options (for
@@ -26,6 +27,39 @@ export async function claimNewStateFolder(
   source: string,
   plan: PlanSpec,
   options: Selection & { logMaxBytes?: number } = {},
+): Promise<void> {
+  try {
+    await claim(store, file, source, plan, options);
+  } catch (error) {
+    throw unusableFolder(store.dir, error);
+  }
+}
+
+/** A file-system error while taking the folder, said as a problem of `--state-dir`. */
+function unusableFolder(stateDir: string, error: unknown): unknown {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (error instanceof OrchestratorError || typeof code !== 'string') return error;
+  const why =
+    code === 'ENOTDIR'
+      ? 'a file is in its path where a folder belongs'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'this user may not create or write it'
+        : code === 'EROFS'
+          ? 'it is on a read-only file system'
+          : code === 'ENOSPC'
+            ? 'the disk is full'
+            : String(message);
+  return new UsageError(
+    `--state-dir ${stateDir} cannot be used: ${why} (${code}); give a folder this user can create and write, absent or empty`,
+  );
+}
+
+async function claim(
+  store: FileStore,
+  file: string,
+  source: string,
+  plan: PlanSpec,
+  options: Selection & { logMaxBytes?: number },
 ): Promise<void> {
   const stateDir = store.dir;
   const refuseIfHoldsPlan = async () => {

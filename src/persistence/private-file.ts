@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, type FileHandle, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { UnsafeStateFileError } from '../shared/errors.js';
 
 /**
@@ -21,7 +21,10 @@ function codeOf(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
 }
 
-/** Creates the folder if needed; refuses a link or a non-folder there; makes it 0700. */
+/**
+ * Creates the folder if needed (0700); refuses a link or a non-folder there. A folder that was
+ * there keeps its mode: it may be the user's own, and the state files in it are 0600 anyway.
+ */
 export async function ensurePrivateFolder(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
@@ -36,7 +39,6 @@ export async function ensurePrivateFolder(dir: string): Promise<void> {
     );
   }
   if (!info.isDirectory()) throw new UnsafeStateFileError(dir, 'it is not a folder');
-  if ((info.mode & 0o777) !== PRIVATE_FOLDER_MODE) await chmod(dir, PRIVATE_FOLDER_MODE);
 }
 
 /** Refuses anything but a regular file at `path`; absent is fine. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -132,6 +132,45 @@ describe('one owner per state folder', () => {
     expect(resumed.stdout).toContain('wait | went');
     expect(JSON.parse(staleLock)).toMatchObject({ pid: expect.any(Number) });
     expect(existsSync(join(stateDir, 'owner.lock'))).toBe(false);
+  });
+});
+
+describe('a --state-dir that cannot be used', () => {
+  it('is refused with exit 2 naming it and why: a file in its path, or an empty path', async () => {
+    const file = join(dir, 'quick.json');
+    await writeFile(
+      file,
+      JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }),
+    );
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, '');
+    for (const folder of [aFile, join(aFile, 'sub')]) {
+      const result = await cli(['run', file, '--state-dir', folder]);
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toBe(
+        `error USAGE --state-dir ${folder} cannot be used: a file is in its path where a folder belongs (ENOTDIR); give a folder this user can create and write, absent or empty\n`,
+      );
+    }
+    const empty = await cli(['run', file, '--state-dir', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--state-dir is empty');
+    const status = await cli(['status', '']);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('the state folder is empty');
+  });
+
+  it('keeps the mode of a folder that was there already', async () => {
+    const file = join(dir, 'quick.json');
+    await writeFile(
+      file,
+      JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }),
+    );
+    await mkdir(stateDir, { mode: 0o755 });
+    await chmod(stateDir, 0o755);
+    const result = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain']);
+    expect(result.code).toBe(0);
+    expect((await stat(stateDir)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(stateDir, 'journal.jsonl'))).mode & 0o777).toBe(0o600);
   });
 });
 
