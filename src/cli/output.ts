@@ -15,7 +15,7 @@ export const EXIT = {
   hangup: 129,
   interrupted: 130,
   terminated: 143,
-  /** The reader of stdout went away (`… | head`): SIGPIPE's number. */
+  /** Stdout can no longer be written (its reader went away: `… | head`): SIGPIPE's number. */
   brokenPipe: 141,
 } as const;
 
@@ -30,15 +30,15 @@ export function exitCodeOfSignal(signal: StopSignal): number {
 /** The signals that stop a running plan: Ctrl-C, a service manager or CI runner, a closed terminal. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
- * What stops a running plan: one of `STOP_SIGNALS`, or `SIGPIPE`, a stdout whose reader went
- * away (Node ignores that signal; the write fails with EPIPE instead).
+ * What stops a running plan: one of `STOP_SIGNALS`, or `SIGPIPE`, a stdout that can no longer be
+ * written (its reader went away: Node ignores that signal, and the write fails with EPIPE).
  */
 export type StopSignal = (typeof STOP_SIGNALS)[number] | 'SIGPIPE';
 
 /** What the message about a first stop says of it: a signal can be sent again, a closed pipe cannot. */
 export function stopCause(signal: StopSignal): string {
   return signal === 'SIGPIPE'
-    ? 'SIGPIPE: the reader of stdout went away'
+    ? 'SIGPIPE: stdout can no longer be written'
     : `${signal}; send it again to kill them at once`;
 }
 

@@ -2,8 +2,8 @@ import { EXIT, STOP_SIGNALS, type StopSignal } from './output.js';
 import { exitNow } from './process-exit.js';
 
 /**
- * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs, and with `SIGPIPE` when the
- * reader of stdout went away (see `watchClosedOutput`); `again` is true from the second on.
+ * Calls `handler` on SIGINT, SIGTERM and SIGHUP while a plan runs, and with `SIGPIPE` when
+ * stdout can no longer be written (see `watchClosedOutput`); `again` is true from the second on.
  * Returns a function that removes the handlers.
  */
 export function onStopSignal(handler: (signal: StopSignal, again: boolean) => void): () => void {
@@ -25,23 +25,22 @@ export function onStopSignal(handler: (signal: StopSignal, again: boolean) => vo
   };
 }
 
-/** Told when stdout's reader went away; with none, the command exits at once. */
+/** Told when stdout can no longer be written; with none, the command exits at once. */
 const outputClosedListeners = new Set<() => void>();
 let outputClosed = false;
 
 /**
  * A reader of stdout that went away (`plan-orchestrator logs build | head`) is what SIGPIPE
  * tells other programs. Node ignores that signal, and the write fails with EPIPE instead (EIO on
- * a terminal that was closed), which nothing would catch: the command died with a stack trace,
- * in the middle of the stop a closed terminal's SIGHUP had begun. Now a command that runs a plan
- * or attempts stops as on SIGTERM (`onStopSignal`, with `SIGPIPE`) unless it is stopping
- * already, and any other exits 141 at once, as a program ended by SIGPIPE does. Output written
- * after that is dropped. Installed once, by the command line's entry point.
+ * a terminal that was closed, ENOSPC on a full disk), which nothing would catch: the command
+ * died with a stack trace, in the middle of the stop a closed terminal's SIGHUP had begun. Now a
+ * command that runs a plan or attempts stops as on SIGTERM (`onStopSignal`, with `SIGPIPE`)
+ * unless it is stopping already, and any other exits 141 at once, as a program ended by SIGPIPE
+ * does. Output written after that is dropped. Installed once, by the command line's entry point.
  */
 export function watchClosedOutput(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  process.stdout.on('error', () => {
     if (outputClosed) return;
-    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     outputClosed = true;
     if (outputClosedListeners.size === 0) exitNow(EXIT.brokenPipe);
     for (const listener of outputClosedListeners) listener();

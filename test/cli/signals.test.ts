@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,12 +159,43 @@ describe('a stdout whose reader went away (`run … | head -1`)', () => {
     });
     expect(first.code).toBe(141);
     expect(first.stderr).toBe(
-      `interrupted: stopping the running jobs (SIGPIPE: the reader of stdout went away)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
+      `interrupted: stopping the running jobs (SIGPIPE: stdout can no longer be written)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
     );
     expect(stillRunning(pidFile)).toBe(false);
     const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('slow | finished');
+  });
+
+  it('stops the run the same way when stdout is a full disk (/dev/full)', async () => {
+    const file = await planFile(dir, 'plan.json', {
+      id: 'quick',
+      jobs: [{ id: 'quick', run: node("console.log('quick done')") }],
+    });
+    const stateDir = join(dir, 'state');
+    const full = openSync('/dev/full', 'w');
+    const [nodePath, ...argv] = cliArgv([
+      'run',
+      file,
+      '--state-dir',
+      stateDir,
+      '--reporter',
+      'plain',
+    ]);
+    const child = spawn(nodePath!, argv, { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(141);
+    expect(stderr).toBe(
+      `interrupted: stopping the running jobs (SIGPIPE: stdout can no longer be written)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
+    );
+    const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Plan "quick" completed');
   });
 
   it('ends a command that only reads with exit 141 and nothing on stderr', async () => {
