@@ -243,14 +243,22 @@ export function parsePlanText(
       ...(verify ? { verify: verifyCommand(verify, `jobs[${i}].verify`, reader) } : {}),
     };
   });
-  const candidate = {
-    ...(raw ?? {}),
-    ...(raw?.integration !== undefined
-      ? { integration: integrationFromFile(raw.integration, reader) }
-      : {}),
-    ...(raw?.finalize !== undefined ? { finalize: finalizeFromFile(raw.finalize, reader) } : {}),
-    jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs,
-  };
+  // A file whose top level is a string or a list is not spread into fields ("0", "1", …): the
+  // validator says once what a plan must be.
+  const notAMapping =
+    raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw));
+  const candidate = notAMapping
+    ? raw
+    : {
+        ...(raw ?? {}),
+        ...(raw?.integration !== undefined
+          ? { integration: integrationFromFile(raw.integration, reader) }
+          : {}),
+        ...(raw?.finalize !== undefined
+          ? { finalize: finalizeFromFile(raw.finalize, reader) }
+          : {}),
+        jobs: Array.isArray(raw?.jobs) ? specJobs : raw?.jobs,
+      };
   const issues = [
     ...reused.issues.map((i) => ({ ...i, code: 'INVALID_OPTION' })),
     ...runIssues.map((i) => ({ ...i, code: i.code ?? 'INVALID_RUN' })),

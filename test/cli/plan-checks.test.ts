@@ -217,6 +217,18 @@ describe('plan size limits', () => {
 });
 
 describe('parsePlanText (the loader behind the commands)', () => {
+  it('says once what a plan must be when the file holds a string or a list', () => {
+    for (const [text, shown] of [
+      ['"just a string"', '"just a string" (string)'],
+      ['- 1\n- 2', '[1, 2] (array)'],
+    ] as const) {
+      const loaded = parsePlanText(text, 'plan.yaml', dir);
+      expect(loaded.ok ? [] : loaded.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+        `INVALID_PLAN A plan must be an object with an id and a jobs array; got ${shown}`,
+      ]);
+    }
+  });
+
   it('gives diagnostics, never a throw, for an alias bomb, bad env entries and a cwd leaving the folder', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'plan-outside-'));
     try {
