@@ -432,6 +432,26 @@ function checkRun(
     const message = `args must be a list of strings; got ${describeValue(run.args)}`;
     problem(`${path}.args`, 'wrong_type', message);
   }
+  // No process can receive a NUL: spawn would refuse the job at run time, using up its retries.
+  const nul = (value: unknown) => typeof value === 'string' && value.includes('\u0000');
+  if (nul(run.command)) {
+    problem(
+      `${path}.command`,
+      'invalid_value',
+      'command holds a NUL character, which no process can receive; remove it',
+    );
+  }
+  if (Array.isArray(run.args)) {
+    run.args.forEach((arg, i) => {
+      if (nul(arg)) {
+        problem(
+          `${path}.args[${i}]`,
+          'invalid_value',
+          `args[${i}] holds a NUL character, which no process can receive; remove it`,
+        );
+      }
+    });
+  }
   if (run.shell !== undefined && typeof run.shell !== 'boolean') {
     const message = `shell must be true or false; got ${describeValue(run.shell)}`;
     problem(`${path}.shell`, 'wrong_type', message);
@@ -460,6 +480,12 @@ function checkRun(
   if (run.cwd !== undefined) {
     if (typeof run.cwd !== 'string') {
       problem(`${path}.cwd`, 'wrong_type', `cwd must be a string; got ${describeValue(run.cwd)}`);
+    } else if (nul(run.cwd)) {
+      problem(
+        `${path}.cwd`,
+        'invalid_value',
+        'cwd holds a NUL character, which no path can hold; remove it',
+      );
     } else if (!hasExpression(run.cwd)) {
       // A cwd with expressions is checked when the job runs, once its value is known.
       const target = resolve(planDir, run.cwd);

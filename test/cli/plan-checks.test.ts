@@ -255,6 +255,20 @@ describe('parsePlanText (the loader behind the commands)', () => {
         expect.stringMatching(/^INVALID_RUN env name "X=Y" is not usable: /),
         expect.stringMatching(/^INVALID_RUN env "Z" holds a NUL character/),
       ]);
+      expect(
+        problems(
+          JSON.stringify({
+            id: 'p',
+            jobs: [
+              { id: 'a', run: { command: 'e\u0000cho', args: ['ok', 'a\u0000b'], cwd: 'x\u0000' } },
+            ],
+          }),
+        ),
+      ).toEqual([
+        'INVALID_RUN command holds a NUL character, which no process can receive; remove it',
+        'INVALID_RUN args[1] holds a NUL character, which no process can receive; remove it',
+        'INVALID_RUN cwd holds a NUL character, which no path can hold; remove it',
+      ]);
       expect(problems(plan({ cwd: '..inside' }))).toEqual([]);
       expect(problems(plan({ cwd: 'out' }))).toEqual([
         `INVALID_RUN cwd "out" is outside the plan's folder (it leads to ${outside}); pass --allow-outside-cwd to allow it`,
