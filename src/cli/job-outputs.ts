@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NonRetryableError } from '../shared/errors.js';
 import { OUTPUT_KEY } from './expressions.js';
+import { UsageError } from './redis-options.js';
 
 /**
  * The outputs of a shell command: it writes lines to the file named by `$PLAN_OUTPUT`, either
@@ -18,14 +19,35 @@ const MAX_OUTPUT_FILE_BYTES = 1_048_576;
 
 let folder: string | undefined;
 
-/** A private folder for this process's output files, removed when it exits. */
+/**
+ * A private folder for this process's output files, removed when it exits. Made before the
+ * first job by the commands (so that an unusable TMPDIR stops them before anything runs), else at
+ * the first job, which then fails without a retry: every attempt would fail the same way.
+ */
 function outputFolder(): string {
   if (folder === undefined) {
-    const made = mkdtempSync(join(tmpdir(), 'plan-outputs-'));
+    let made: string;
+    try {
+      made = mkdtempSync(join(tmpdir(), 'plan-outputs-'));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new NonRetryableError(
+        `Cannot make the folder for jobs' $PLAN_OUTPUT files in ${tmpdir()} (TMPDIR ${process.env.TMPDIR === undefined ? 'unset' : `"${process.env.TMPDIR}"`}): ${code ?? message}; set TMPDIR to a folder this user can write`,
+      );
+    }
     folder = made;
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));
   }
   return folder;
+}
+
+/** Makes the output folder now, before any job: an unusable TMPDIR is a usage error (exit 2). */
+export function prepareOutputFolder(): void {
+  try {
+    outputFolder();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /**

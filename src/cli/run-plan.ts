@@ -8,6 +8,7 @@ import { rehearsal } from './dry-run.js';
 import { freezer } from './freeze.js';
 import { startLauncher } from './job-launcher.js';
 import { folderLogs, readAttemptLog } from './job-logs.js';
+import { prepareOutputFolder } from './job-outputs.js';
 import { DEFAULT_SIZE } from './live-view.js';
 import { EXIT, exitCodeOfSignal, out, planOrExit, stopCause } from './output.js';
 import { loadPlanFile, parsePlanText } from './plan-file.js';
@@ -221,6 +222,7 @@ export async function run(
     );
     return EXIT.usage;
   }
+  prepareOutputFolder();
   const store = options.stateDir ? new FileStore(options.stateDir) : null;
   if (store) await claimNewStateFolder(store, file, loaded.source, plan, options);
   // Ready before the plan starts, so that its start-up never delays the first jobs.
@@ -284,6 +286,7 @@ async function withControl(
 }
 
 export async function resume(stateDir: string, options: InspectFlags & { reporter: ReporterKind }) {
+  prepareOutputFolder();
   const store = new FileStore(stateDir);
   await refuseLiveOwner(store);
   const { meta, source } = await readStateFolder(stateDir);

@@ -1,6 +1,7 @@
 import { SHELL_HANDLER } from '../remote/protocol.js';
 import { createWorker, DEFAULT_CLOSE_GRACE_MS } from '../remote/worker.js';
 import { startLauncher } from './job-launcher.js';
+import { prepareOutputFolder } from './job-outputs.js';
 import { EXIT, exitCodeOfSignal, out } from './output.js';
 import type { RedisTarget } from './redis-url.js';
 import { shellHandler } from './shell-handler.js';
@@ -25,6 +26,7 @@ export interface WorkerFlags {
  * running job's process group at once and exits 128 + the signal's number.
  */
 export async function runWorker(target: RedisTarget, flags: WorkerFlags): Promise<number> {
+  prepareOutputFolder();
   // Ready before the worker takes its first attempt, so that the attempt starts at once.
   await startLauncher();
   const worker = await createWorker({
