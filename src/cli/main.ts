@@ -37,7 +37,8 @@ import { watchClosedOutput } from './stop-signals.js';
 import { runWorker } from './worker.js';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
-  const n = Number(value);
+  // Digits only: Number() would also take "0x10", "1e3" and " 2".
+  const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   const problem = rangeProblem(name, n, { integer: true, min, max }, { show: () => `"${value}"` });
   if (problem) throw new InvalidArgumentError(problem);
   return n;

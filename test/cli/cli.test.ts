@@ -105,11 +105,15 @@ describe('plan-orchestrator run', () => {
     expect(result.stdout).toContain('Plan "fail" failed: 2 failed');
   });
 
-  it('rejects a bad --max-parallel with exit 2', async () => {
+  it('rejects a bad --max-parallel with exit 2, written in digits or not (0x10, 1e3)', async () => {
     const file = await planFile('ok.json', { id: 'ok', jobs: [{ id: 'a', run: node('') }] });
-    const result = await cli(['run', file, '--max-parallel', '0']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-parallel must be an integer from 1 to 1000000; got "0"');
+    for (const value of ['0', '0x10', '1e3', ' 2']) {
+      const result = await cli(['run', file, '--max-parallel', value]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `--max-parallel must be an integer from 1 to 1000000; got "${value}"`,
+      );
+    }
   });
 });
 
