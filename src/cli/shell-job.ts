@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { attemptIdOf } from '../../machines/retry.js';
 import type { JobRun, JobRunContext } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
-import { launch, runningLaunches } from './job-launcher.js';
+import { type LaunchFailure, launch, runningLaunches } from './job-launcher.js';
 import type { AttemptLog, AttemptLogs } from './job-logs.js';
 import { createOutputFile, type Outputs } from './job-outputs.js';
 
@@ -99,6 +99,31 @@ export async function killAllNow(): Promise<void> {
     }),
   ]);
   clearTimeout(giveUp);
+}
+
+/** Why a job's process could not be started, said for the person who wrote the command. */
+function launchFailure(error: LaunchFailure, command: string, cwd: string, redact: Redact): Error {
+  // spawn says ENOENT for a missing folder to start in as for a missing command.
+  const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
+  if (missingFolder) return new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`));
+  if (error.code === 'ENOENT') {
+    // A command line written without `shell: true` is looked for as one file name.
+    const hint = /\s/.test(command)
+      ? '; a command line with spaces needs shell: true, or the command alone and its args'
+      : '';
+    return new Error(redact(`Command not found: "${command}" (check its name and PATH${hint})`));
+  }
+  if (error.code === 'EACCES') {
+    return new Error(
+      redact(`Command cannot be run: "${command}" is not a file this user may execute (EACCES)`),
+    );
+  }
+  // A new error: the original's stack, path and spawnargs could hold a secret.
+  return Object.assign(new Error(redact(error.message)), {
+    code: error.code,
+    errno: error.errno,
+    syscall: error.syscall,
+  });
 }
 
 /** The command a job runs this time, once its `${{ … }}` expressions are replaced. */
@@ -203,20 +228,7 @@ export async function runCommand(
         },
         failed(error) {
           signal.removeEventListener('abort', stop);
-          // spawn says ENOENT for a missing folder to start in as for a missing command.
-          const missingFolder = error.code === 'ENOENT' ? folderProblem(cwd) : null;
-          reject(
-            missingFolder
-              ? new Error(redact(`Folder not found: cwd ${cwd} ${missingFolder}`))
-              : error.code === 'ENOENT'
-                ? new Error(redact(`Command not found: "${run.command}" (check its name and PATH)`))
-                : // A new error: the original's stack, path and spawnargs could hold a secret.
-                  Object.assign(new Error(redact(error.message)), {
-                    code: error.code,
-                    errno: error.errno,
-                    syscall: error.syscall,
-                  }),
-          );
+          reject(launchFailure(error, run.command, cwd, redact));
         },
         closed(code, killedBy) {
           clearTimeout(killTimer);

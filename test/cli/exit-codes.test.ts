@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,14 +46,29 @@ describe('the exit code never says success for a plan that did not complete', ()
     expect(result.stdout).toContain('Plan "flaky" failed: 1 failed');
   });
 
-  it('a command that cannot be started exits 1 under the default policy', async () => {
+  it('a command that cannot be started exits 1 under the default policy, saying why', async () => {
+    const notExecutable = join(dir, 'script.sh');
+    await writeFile(notExecutable, 'echo hi\n', { mode: 0o644 });
     const file = await planFile(dir, 'missing.json', {
       id: 'missing',
-      jobs: [{ id: 'tool', run: { command: 'no-such-command-here' } }],
+      onJobFailure: 'continue',
+      jobs: [
+        { id: 'tool', run: { command: 'no-such-command-here' } },
+        { id: 'line', run: { command: 'no-such-command-here --flag' } },
+        { id: 'plain', run: { command: notExecutable } },
+      ],
     });
     const result = await cli(['run', file, '--reporter', 'plain']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('tool: failed (job_failed): Command not found');
+    expect(result.stdout).toContain(
+      'tool: failed (job_failed): Command not found: "no-such-command-here" (check its name and PATH)\n',
+    );
+    expect(result.stdout).toContain(
+      'line: failed (job_failed): Command not found: "no-such-command-here --flag" (check its name and PATH; a command line with spaces needs shell: true, or the command alone and its args)\n',
+    );
+    expect(result.stdout).toContain(
+      `plain: failed (job_failed): Command cannot be run: "${notExecutable}" is not a file this user may execute (EACCES)\n`,
+    );
   });
 
   it('a pause nothing can act on exits 4, names the checkpoint, the job and its failure, and stops the running jobs', async () => {
