@@ -135,13 +135,16 @@ describe('one owner per state folder', () => {
   });
 });
 
+/** A plan of one job that runs `true`. */
+async function quickPlan(): Promise<string> {
+  const file = join(dir, 'quick.json');
+  await writeFile(file, JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }));
+  return file;
+}
+
 describe('a --state-dir that cannot be used', () => {
   it('is refused with exit 2 naming it and why: a file in its path, or an empty path', async () => {
-    const file = join(dir, 'quick.json');
-    await writeFile(
-      file,
-      JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }),
-    );
+    const file = await quickPlan();
     const aFile = join(dir, 'a-file');
     await writeFile(aFile, '');
     for (const folder of [aFile, join(aFile, 'sub')]) {
@@ -160,11 +163,7 @@ describe('a --state-dir that cannot be used', () => {
   });
 
   it('keeps the mode of a folder that was there already', async () => {
-    const file = join(dir, 'quick.json');
-    await writeFile(
-      file,
-      JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }),
-    );
+    const file = await quickPlan();
     await mkdir(stateDir, { mode: 0o755 });
     await chmod(stateDir, 0o755);
     const result = await cli(['run', file, '--state-dir', stateDir, '--reporter', 'plain']);
@@ -176,11 +175,7 @@ describe('a --state-dir that cannot be used', () => {
 
 describe('state files', () => {
   it('are private (folder 0700, files 0600) even under a umask of 000', async () => {
-    const file = join(dir, 'quick.json');
-    await writeFile(
-      file,
-      JSON.stringify({ id: 'q', jobs: [{ id: 'a', run: { command: 'true' } }] }),
-    );
+    const file = await quickPlan();
     const before = process.umask(0); // the command inherits it
     let result: CliResult;
     try {
