@@ -434,23 +434,20 @@ function checkRun(
   }
   // No process can receive a NUL: spawn would refuse the job at run time, using up its retries.
   const nul = (value: unknown) => typeof value === 'string' && value.includes('\u0000');
-  if (nul(run.command)) {
-    problem(
-      `${path}.command`,
-      'invalid_value',
-      'command holds a NUL character, which no process can receive; remove it',
-    );
-  }
-  if (Array.isArray(run.args)) {
-    run.args.forEach((arg, i) => {
-      if (nul(arg)) {
-        problem(
-          `${path}.args[${i}]`,
-          'invalid_value',
-          `args[${i}] holds a NUL character, which no process can receive; remove it`,
-        );
-      }
-    });
+  const words: [string, unknown][] = [
+    ['command', run.command],
+    ...(Array.isArray(run.args)
+      ? run.args.map((arg, i) => [`args[${i}]`, arg] as [string, unknown])
+      : []),
+  ];
+  for (const [field, value] of words) {
+    if (nul(value)) {
+      problem(
+        `${path}.${field}`,
+        'invalid_value',
+        `${field} holds a NUL character, which no process can receive; remove it`,
+      );
+    }
   }
   if (run.shell !== undefined && typeof run.shell !== 'boolean') {
     const message = `shell must be true or false; got ${describeValue(run.shell)}`;

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { attemptIdOf } from '../../machines/retry.js';
 import type { JobRun, JobRunContext } from '../plan/types.js';
 import type { Redact } from '../runtime/redact.js';
+import { settledWithin } from '../shared/settled-within.js';
 import { type LaunchFailure, launch, runningLaunches } from './job-launcher.js';
 import type { AttemptLog, AttemptLogs } from './job-logs.js';
 import { createOutputFile, type Outputs } from './job-outputs.js';
@@ -91,14 +92,10 @@ export async function terminateAll(graceMs = KILL_GRACE_MS): Promise<void> {
 export async function killAllNow(): Promise<void> {
   const groups = runningLaunches();
   for (const group of groups) group.signal('SIGKILL');
-  let giveUp: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(groups.map((group) => group.closed())),
-    new Promise((resolve) => {
-      giveUp = setTimeout(resolve, AFTER_KILL_MS);
-    }),
-  ]);
-  clearTimeout(giveUp);
+  await settledWithin(
+    groups.map((group) => group.closed()),
+    AFTER_KILL_MS,
+  );
 }
 
 /** Why a job's process could not be started, said for the person who wrote the command. */

@@ -35,20 +35,20 @@ export async function claimNewStateFolder(
   }
 }
 
+/** Why a folder cannot be used, by the error code the file system gave. */
+const WHY_UNUSABLE: ReadonlyMap<string, string> = new Map([
+  ['ENOTDIR', 'a file is in its path where a folder belongs'],
+  ['EACCES', 'this user may not create or write it'],
+  ['EPERM', 'this user may not create or write it'],
+  ['EROFS', 'it is on a read-only file system'],
+  ['ENOSPC', 'the disk is full'],
+]);
+
 /** A file-system error while taking the folder, said as a problem of `--state-dir`. */
 function unusableFolder(stateDir: string, error: unknown): unknown {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (error instanceof OrchestratorError || typeof code !== 'string') return error;
-  const why =
-    code === 'ENOTDIR'
-      ? 'a file is in its path where a folder belongs'
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'this user may not create or write it'
-        : code === 'EROFS'
-          ? 'it is on a read-only file system'
-          : code === 'ENOSPC'
-            ? 'the disk is full'
-            : String(message);
+  const why = WHY_UNUSABLE.get(code) ?? String(message);
   return new UsageError(
     `--state-dir ${stateDir} cannot be used: ${why} (${code}); give a folder this user can create and write, absent or empty`,
   );

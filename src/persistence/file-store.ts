@@ -127,6 +127,17 @@ export class FileStore implements Store {
     return this.tail;
   }
 
+  /**
+   * Throws unless this store may write in its folder: it still holds it (no wait while the lock
+   * file is as this store placed it), or, never having held it, takes it now.
+   */
+  private async mayWrite(): Promise<void> {
+    if (this.lock.stillPlaced()) return;
+    if (this.lock.owner) await this.lock.confirm();
+    else if (this.everOwned) throw new Error('this store gave the folder up; it writes no more');
+    else await this.acquire();
+  }
+
   private async write(): Promise<void> {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
@@ -136,13 +147,7 @@ export class FileStore implements Store {
     this.writing = true;
     let file: FileHandle | null = null;
     try {
-      // Checked before every write, and with no wait while the lock file is as this store placed it.
-      if (!this.lock.stillPlaced()) {
-        if (this.lock.owner) await this.lock.confirm();
-        else if (this.everOwned)
-          throw new Error('this store gave the folder up; it writes no more');
-        else await this.acquire();
-      }
+      await this.mayWrite();
       file = this.file ??= await this.openJournal();
       const whole = this.wholeBytes!;
       // A torn tail (a crash, or a failed write whose cut failed too) goes before writing on.
@@ -243,15 +248,9 @@ export class FileStore implements Store {
   private async replaceSnapshot(snapshot: PlanSnapshot): Promise<void> {
     const temporary = `${this.snapshotPath}.tmp`;
     // Checked first: a store that lost the folder touches nothing in it, not even a temporary file.
-    if (this.everOwned && !this.lock.stillPlaced()) {
-      const lost = this.lock.owner
-        ? await this.lock.confirm().then(
-            () => null,
-            (error: unknown) => error,
-          )
-        : new Error('this store gave the folder up; it writes no more');
-      if (lost) throw new PersistenceError(this.snapshotPath, lost);
-    }
+    await this.mayWrite().catch((error: unknown) => {
+      throw new PersistenceError(this.snapshotPath, error);
+    });
     try {
       // A temporary file left by a crash goes; a link there is refused.
       if ((await checkStateFile(temporary)) === 'file') await unlink(temporary);

@@ -5,6 +5,7 @@ import { rangeProblem } from '../plan/range.js';
 import type { JobRun } from '../plan/types.js';
 import { RemoteAttemptError } from '../shared/errors.js';
 import { noWorkerProgress } from '../shared/placement.js';
+import { settledWithin } from '../shared/settled-within.js';
 import {
   type AttemptJobData,
   type CancelMessage,
@@ -341,16 +342,6 @@ export async function createAttemptQueue(options: AttemptQueueOptions): Promise<
  * there; when it is not, the cancel is lost either way and closing must not hang on it.
  */
 const CANCEL_SEND_MS = 2_000;
-
-async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  if (promises.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.allSettled(promises), expiry]);
-  clearTimeout(timer);
-}
 
 /** The failed reason of an attempt BullMQ no longer has (removed, or Redis lost it). */
 const GONE = 'the queue no longer has it';

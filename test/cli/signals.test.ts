@@ -146,6 +146,10 @@ describe('a SIGKILL of the command', () => {
   });
 });
 
+/** What a run with a state folder says on stderr when it stops because stdout cannot be written. */
+const stoppedBySigpipe = (stateDir: string) =>
+  `interrupted: stopping the running jobs (SIGPIPE: stdout can no longer be written)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`;
+
 describe('a stdout whose reader went away (`run … | head -1`)', () => {
   it('stops the run as a signal does: the job is stopped, the exit is 141 and resume goes on', async () => {
     const pidFile = join(dir, 'slow.pid');
@@ -158,9 +162,7 @@ describe('a stdout whose reader went away (`run … | head -1`)', () => {
       },
     });
     expect(first.code).toBe(141);
-    expect(first.stderr).toBe(
-      `interrupted: stopping the running jobs (SIGPIPE: stdout can no longer be written)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
-    );
+    expect(first.stderr).toBe(stoppedBySigpipe(stateDir));
     expect(stillRunning(pidFile)).toBe(false);
     const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
     expect(resumed.code).toBe(0);
@@ -190,9 +192,7 @@ describe('a stdout whose reader went away (`run … | head -1`)', () => {
     });
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(141);
-    expect(stderr).toBe(
-      `interrupted: stopping the running jobs (SIGPIPE: stdout can no longer be written)\nstopped by SIGPIPE: what was recorded is in ${stateDir}; plan-orchestrator resume ${stateDir} goes on from there\n`,
-    );
+    expect(stderr).toBe(stoppedBySigpipe(stateDir));
     const resumed = await cli(['resume', stateDir, '--reporter', 'plain']);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('Plan "quick" completed');
